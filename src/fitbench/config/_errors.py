@@ -1,0 +1,159 @@
+"""Turn pydantic's validation errors into one-line ``ConfigError`` messages.
+
+Every message has one shape: ``<where>: <key>: expected <what>, got <value>; <fix>``.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from fitbench.errors import ConfigError, did_you_mean
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
+    """``model.model_validate(data)``, raising one ``ConfigError`` line per problem.
+
+    Args:
+        where: what is being validated, e.g. the file name or ``"fb.fit()"``.
+        prefix: dotted key that ``data`` sits under, e.g. ``"training"``.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        lines = [format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()]
+        raise ConfigError("\n".join(_unique(lines))) from None
+
+
+def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
+    loc = [part for part in detail["loc"] if not _is_union_tag(model, part)]
+    key = ".".join([prefix] * bool(prefix) + [str(part) if isinstance(part, str) else f"[{part}]" for part in loc])
+    key = key.replace(".[", "[") or "(top level)"
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, detail["loc"][:-1])
+        name = str(detail["loc"][-1])
+        hint = did_you_mean(name, allowed)
+        return (f"{where}: {key}: unknown key{hint}; "
+                f"expected one of: {', '.join(allowed) or '(none)'}")
+    if kind == "missing":
+        return f"{where}: {key}: required key is missing; add it{_example(model, detail['loc'])}"
+    if kind in ("value_error", "assertion_error"):
+        message = str(detail["ctx"].get("error", detail["msg"])) if "ctx" in detail else detail["msg"]
+        return f"{where}: {key}: {message}"
+    if kind == "union_tag_invalid":
+        tag, expected = detail["ctx"]["tag"], detail["ctx"]["expected_tags"]
+        return f"{where}: {key}.type: expected one of {expected}, got {tag!r}{did_you_mean(tag, _words(expected))}"
+    if kind == "literal_error":
+        expected = detail["ctx"]["expected"]
+        got = detail["input"]
+        hint = did_you_mean(str(got), _words(expected)) if isinstance(got, str) else ""
+        return f"{where}: {key}: expected {expected}, got {got!r}{hint}"
+    expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
+    return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
+
+
+def _fix(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    example = _example(model, loc)
+    return f"; set it{example}" if example else ""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _words(expected: str) -> list[str]:
+    return [word.strip("'\" ") for word in expected.replace(" or ", ",").split(",") if word.strip("'\" ")]
+
+
+def _unique(lines: list[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def _example(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """`` like `epochs: 25` `` from the field's declared example, or an empty string."""
+    field = _field(model, loc)
+    if field is None or not field.examples:
+        return ""
+    value = field.examples[0]
+    shown = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return f" like `{loc[-1]}: {shown}`"
+
+
+def _field(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    parent = _walk(model, loc[:-1])
+    if parent is None or not isinstance(loc[-1], str):
+        return None
+    return parent.model_fields.get(loc[-1])
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    parent = _walk(model, loc)
+    return list(parent.model_fields) if parent is not None else []
+
+
+def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model found at ``loc`` inside ``model`` (list indexes and union tags included)."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return None
+    return _model_in(current)
+
+
+def _step(current: Any, part: Any) -> Any:
+    model = _model_in(current)
+    if isinstance(part, str) and model is not None and part in model.model_fields:
+        return model.model_fields[part].annotation
+    for option in _options(current):
+        if isinstance(part, int) and typing.get_origin(option) is list:
+            return typing.get_args(option)[0]
+        option_model = _model_in(option)
+        if isinstance(part, str) and option_model is not None and _tag(option_model) == part:
+            return option_model
+    return None
+
+
+def _options(annotation: Any) -> list[Any]:
+    """The alternatives of a Union/Optional/Annotated annotation (or the annotation itself)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _options(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [option for arg in typing.get_args(annotation) for option in _options(arg)]
+    return [annotation]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    for option in _options(annotation):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            return option
+    return None
+
+
+def _tag(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("type")
+    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
+        return None
+    return typing.get_args(field.annotation)[0]
+
+
+def _is_union_tag(model: type[BaseModel], part: Any) -> bool:
+    # pydantic puts the discriminator's value in the location (layers.0.dense.units);
+    # the user wrote layers[0].units, so drop it from the key shown.
+    return isinstance(part, str) and part in _layer_tags()
+
+
+def _layer_tags() -> set[str]:
+    from fitbench.config._schema import LayerSpec
+
+    return {tag for option in _options(LayerSpec) if (tag := _tag(option)) is not None}

@@ -1,0 +1,114 @@
+"""Read an experiment from a YAML file (or a bundled name), apply ``--set`` overrides, validate."""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fitbench.config._errors import validate
+from fitbench.config._schema import Experiment
+from fitbench.errors import ConfigError, did_you_mean
+
+# Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
+_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir")
+
+
+def bundled_experiments() -> dict[str, Path]:
+    """The experiment files shipped inside the package, by name."""
+    folder = resources.files("fitbench") / "experiments"
+    return {Path(item.name).stem: Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml")}
+
+
+def find_experiment(source: str | Path) -> Path:
+    """A path to an existing file, or the bundled experiment of that name."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    bundled = bundled_experiments()
+    if str(source) in bundled:
+        return bundled[str(source)]
+    hint = did_you_mean(str(source), bundled)
+    raise ConfigError(
+        f"{source}: no such experiment file{hint}; give a path to a YAML file or one of the "
+        f"bundled experiments: {', '.join(sorted(bundled))}"
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The YAML mapping in ``path``; a syntax error names the line."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {error.problem}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read it: {error}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping with keys name, dataset, model, training, "
+            f"got {type(document).__name__}"
+        )
+    return document
+
+
+def apply_overrides(document: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """A copy of ``document`` with each ``dotted.key=value`` set (values parsed as YAML)."""
+    result = copy.deepcopy(document)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set training.epochs=5")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        _set_path(result, key.strip().split("."), value, item)
+    return result
+
+
+def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str) -> None:
+    node = document
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            where = ".".join(parts[: depth + 1])
+            raise ConfigError(f"--set {item!r}: {where} is a value ({child!r}), not a section with keys")
+        node = child
+    node[parts[-1]] = value
+
+
+def switch_dataset(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """``--dataset NAME``: the same experiment on another dataset, keeping split seed and limits."""
+    result = copy.deepcopy(document)
+    dataset = result.get("dataset")
+    dataset = dict(dataset) if isinstance(dataset, dict) else {}
+    if dataset.get("name") != name:
+        for key in _DATASET_SPECIFIC:
+            dataset.pop(key, None)
+    dataset["name"] = name
+    result["dataset"] = dataset
+    return result
+
+
+def load_experiment(
+    source: str | Path,
+    overrides: list[str] | None = None,
+    *,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
+) -> Experiment:
+    """Read, override and validate an experiment; raises ``ConfigError`` naming the key."""
+    path = find_experiment(source)
+    document = read_yaml(path)
+    if dataset is not None:
+        document = switch_dataset(document, dataset)
+    if data_dir is not None:
+        document = apply_overrides(document, [f"dataset.data_dir={Path(data_dir).expanduser().resolve()}"])
+    document = apply_overrides(document, overrides or [])
+    return validate(Experiment, document, where=str(path))
+

@@ -1,0 +1,312 @@
+"""The experiment file, declared once: every field with its default, range and meaning.
+
+Cross-field rules are small ``check_*`` validators. Messages from validators say what was
+expected and how to fix it; ``_errors.py`` turns them into one line per problem.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from fitbench.errors import did_you_mean
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+DATASETS = ("mnist", "fashion_mnist", "digits", "idx")
+OFFICIAL = ("mnist", "fashion_mnist")
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo such as `epoch:` must not be silently ignored.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _refuse_bool(value: Any) -> Any:
+    # YAML's `yes`/`true` would otherwise pass as the count 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a fraction in (0, 1) or a whole number of images, got {value!r}")
+    return value
+
+
+def _check_size(value: float | int) -> float | int:
+    # Same convention as scikit-learn's train_test_split: a float is a fraction, an int a count.
+    if isinstance(value, int) and value < 1:
+        raise ValueError(f"expected a whole number of images >= 1, got {value}")
+    if isinstance(value, float) and not 0.0 < value < 1.0:
+        raise ValueError(
+            f"expected a fraction strictly between 0 and 1 (e.g. 0.2) or a whole number of "
+            f"images (e.g. 2000), got {value}"
+        )
+    return value
+
+
+Size = Annotated[Union[int, float], BeforeValidator(_refuse_bool), AfterValidator(_check_size)]
+Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class DatasetConfig(_Strict):
+    """Which images, how they are split into train/val/test, and how they are scaled."""
+
+    name: Literal["mnist", "fashion_mnist", "digits", "idx"] = Field(
+        "mnist", description="mnist | fashion_mnist | digits | idx", examples=["mnist"]
+    )
+    data_dir: Path | None = Field(
+        None, description="folder with the four IDX files or a .npz (mnist, fashion_mnist)",
+        examples=["~/data/mnist"],
+    )
+    images: Path | None = Field(None, description="IDX image file (idx only)",
+                                examples=["t10k-images-idx3-ubyte.gz"])
+    labels: Path | None = Field(None, description="IDX label file (idx only)",
+                                examples=["t10k-labels-idx1-ubyte.gz"])
+    train_size: Size | None = Field(None, description="train split size (idx, digits)",
+                                    examples=[6000])
+    val_size: Size = Field(0.2, description="validation split: fraction or count of the training images",
+                           examples=[0.2])
+    test_size: Size | None = Field(None, description="test split size (idx, digits; default 0.2)",
+                                   examples=[2000])
+    seed: int = Field(42, description="seed of the random split (the course uses 42)", examples=[42])
+    stratify: bool = Field(False, description="keep class proportions in every split", examples=[False])
+    train_limit: PositiveInt | None = Field(None, description="use only the first N training images",
+                                            examples=[1000])
+    val_limit: PositiveInt | None = Field(None, description="use only the first N validation images",
+                                          examples=[200])
+    normalize: bool = Field(True, description="scale every split to 0..1 (false: raw pixels)",
+                            examples=[True])
+    num_classes: PositiveInt | None = Field(None, description="number of classes (idx; default: max label + 1)",
+                                            examples=[10])
+
+    @field_validator("data_dir", "images", "labels")
+    @classmethod
+    def check_path(cls, value: Path | None) -> Path | None:
+        # Relative paths resolve against the current directory, as on the command line;
+        # the resolved config stores them absolute so the run can be evaluated from anywhere.
+        return None if value is None else value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def check_keys_fit_the_dataset(self) -> DatasetConfig:
+        only = {
+            "images": ("idx",), "labels": ("idx",), "num_classes": ("idx",),
+            "train_size": ("idx", "digits"), "test_size": ("idx", "digits"),
+            "data_dir": OFFICIAL,
+        }
+        for key, names in only.items():
+            if getattr(self, key) is not None and self.name not in names:
+                raise ValueError(
+                    f"dataset.{key} applies to name: {' or '.join(names)}, not to name: {self.name}; "
+                    f"remove dataset.{key} or change dataset.name"
+                )
+        if self.name == "idx" and (self.images is None or self.labels is None):
+            raise ValueError(
+                "dataset name: idx needs both dataset.images and dataset.labels "
+                "(paths to an IDX image file and its label file)"
+            )
+        return self
+
+
+class _Layer(_Strict):
+    pass
+
+
+Activation = Literal["relu", "sigmoid", "tanh", "softmax", "linear", "gelu", "elu", "selu", "swish"]
+
+
+class FlattenLayer(_Layer):
+    type: Literal["flatten"]
+
+
+class DenseLayer(_Layer):
+    type: Literal["dense"]
+    units: PositiveInt = Field(description="number of neurons", examples=[128])
+    activation: Activation = "relu"
+    l2: NonNegativeFloat | None = Field(None, description="L2 weight penalty", examples=[1e-4])
+
+
+class DropoutLayer(_Layer):
+    type: Literal["dropout"]
+    rate: Rate = Field(description="fraction of units dropped while training", examples=[0.2])
+
+
+class RescalingLayer(_Layer):
+    type: Literal["rescaling"]
+    scale: float = Field(description="multiplier", examples=[1 / 127.5])
+    offset: float = 0.0
+
+
+class RandomFlipLayer(_Layer):
+    type: Literal["random_flip"]
+    mode: Literal["horizontal", "vertical", "horizontal_and_vertical"] = "horizontal"
+
+
+class RandomRotationLayer(_Layer):
+    type: Literal["random_rotation"]
+    factor: float = Field(gt=0.0, le=1.0, description="fraction of a full turn", examples=[0.05])
+
+
+class ReshapeLayer(_Layer):
+    type: Literal["reshape"]
+    target_shape: list[PositiveInt] = Field(min_length=1, examples=[[28, 28, 1]])
+
+
+class Conv2DLayer(_Layer):
+    type: Literal["conv2d"]
+    filters: PositiveInt = Field(examples=[32])
+    kernel_size: PositiveInt = 3
+    strides: PositiveInt = 1
+    padding: Literal["valid", "same"] = "valid"
+    activation: Activation = "relu"
+    l2: NonNegativeFloat | None = None
+
+
+class MaxPooling2DLayer(_Layer):
+    type: Literal["max_pooling2d"]
+    pool_size: PositiveInt = 2
+
+
+class BatchNormLayer(_Layer):
+    type: Literal["batch_norm"]
+
+
+def _layer_shorthand(value: Any) -> Any:
+    # `- flatten` in YAML is short for `- {type: flatten}`.
+    return {"type": value} if isinstance(value, str) else value
+
+
+LayerSpec = Annotated[
+    Union[
+        FlattenLayer, DenseLayer, DropoutLayer, RescalingLayer, RandomFlipLayer,
+        RandomRotationLayer, ReshapeLayer, Conv2DLayer, MaxPooling2DLayer, BatchNormLayer,
+    ],
+    Field(discriminator="type"),
+    BeforeValidator(_layer_shorthand),
+]
+
+# Options a zoo model may take; which ones a given model accepts comes from its builder.
+ZOO_OPTIONS = ("augment", "rotation", "rate", "l2", "units", "rescale", "filters")
+
+
+class ModelConfig(_Strict):
+    """One of: a zoo model by name (with its options), a list of layers, or a factory."""
+
+    zoo: str | None = Field(None, description="a course model by name", examples=["first"])
+    layers: list[LayerSpec] | None = Field(None, min_length=1, description="layers, first to last")
+    factory: str | None = Field(None, description="package.module:function returning a keras.Model",
+                                examples=["mypkg.models:build"])
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="arguments for the factory")
+    python: str | None = Field(None, description="set by fitbench: a model passed from Python")
+    augment: list[Literal["flip", "rotation"]] | None = Field(None, examples=[["rotation"]])
+    rotation: float | None = Field(None, gt=0.0, le=1.0, examples=[0.05])
+    rate: Rate | None = Field(None, description="dropout rate", examples=[0.2])
+    l2: NonNegativeFloat | None = Field(None, description="L2 penalty on Dense kernels", examples=[1e-4])
+    units: list[PositiveInt] | None = Field(None, min_length=1, examples=[[128, 128]])
+    rescale: bool | None = Field(None, description="Rescaling to -1..1 inside the model")
+    filters: list[PositiveInt] | None = Field(None, min_length=1, examples=[[32, 64]])
+
+    @field_validator("zoo")
+    @classmethod
+    def check_zoo_name(cls, value: str | None) -> str | None:
+        from fitbench.models import zoo_names
+
+        if value is not None and value not in zoo_names():
+            raise ValueError(f"expected one of {', '.join(zoo_names())}, got {value!r}{did_you_mean(value, zoo_names())}")
+        return value
+
+    @field_validator("factory")
+    @classmethod
+    def check_factory(cls, value: str | None) -> str | None:
+        from fitbench.models import resolve_factory
+
+        if value is not None:
+            resolve_factory(value)  # its ConfigError (a ValueError) becomes this key's message
+        return value
+
+    @model_validator(mode="after")
+    def check_one_source(self) -> ModelConfig:
+        given = [key for key in ("zoo", "layers", "factory", "python") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"expected exactly one of model.zoo, model.layers or model.factory, got "
+                f"{', '.join(given) or 'none'}; e.g. `model: {{zoo: first}}`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def check_options_fit_the_source(self) -> ModelConfig:
+        from fitbench.models import zoo_options
+
+        used = [key for key in ZOO_OPTIONS if getattr(self, key) is not None]
+        accepted = set(zoo_options(self.zoo)) if self.zoo else set()
+        for key in used:
+            if key not in accepted:
+                takes = ", ".join(sorted(accepted & set(ZOO_OPTIONS))) or "no options"
+                where = f"zoo model {self.zoo!r} takes {takes}" if self.zoo else "options apply to zoo models only"
+                raise ValueError(f"model.{key} is not used here: {where}; remove model.{key}")
+        if self.kwargs and self.factory is None:
+            raise ValueError("model.kwargs applies to model.factory only; remove model.kwargs")
+        return self
+
+    def zoo_kwargs(self) -> dict[str, Any]:
+        """The options given for a zoo model, ready for ``build_model``."""
+        return {key: getattr(self, key) for key in ZOO_OPTIONS if getattr(self, key) is not None}
+
+
+def _early_stopping_shorthand(value: Any) -> Any:
+    # `early_stopping: 3` is short for `early_stopping: {patience: 3}`, like fb.fit(early_stopping=3).
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"patience": value}
+    return value
+
+
+class EarlyStoppingConfig(_Strict):
+    patience: NonNegativeInt = Field(3, description="epochs without improvement before stopping", examples=[3])
+    monitor: Literal["val_loss", "val_accuracy", "loss", "accuracy"] = "val_loss"
+    min_delta: NonNegativeFloat = Field(0.0, description="smallest change that counts as improvement")
+    restore_best_weights: bool = Field(True, description="go back to the best epoch's weights")
+
+
+class TrainingConfig(_Strict):
+    """How the model is trained: the course's settings are the defaults."""
+
+    optimizer: Literal["adam", "sgd", "rmsprop"] = "adam"
+    learning_rate: float = Field(3e-4, gt=0.0, le=10.0, description="step size", examples=[3e-4])
+    batch_size: PositiveInt = Field(10, description="images per step (the course uses 10)", examples=[10])
+    epochs: PositiveInt = Field(25, description="passes over the training data", examples=[25])
+    early_stopping: Annotated[EarlyStoppingConfig | None, BeforeValidator(_early_stopping_shorthand)] = Field(
+        None, description="null: off", examples=[{"patience": 3}]
+    )
+    shuffle: bool = Field(True, description="reshuffle the training data every epoch")
+    seed: int = Field(42, description="seeds weights, shuffling, dropout and augmentation", examples=[42])
+    engine: Literal["keras"] = Field("keras", description="keras: plain keras.Model.fit")
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+class Experiment(_Strict):
+    """A whole experiment file."""
+
+    name: str = Field(description="run name: letters, digits, '.', '_' and '-'", examples=["first-mnist"])
+    description: str | None = None
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig)
+    model: ModelConfig
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+
+    @field_validator("name")
+    @classmethod
+    def check_name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(
+                f"expected 1-80 letters, digits, '.', '_' or '-' (it names the run folder), got {value!r}"
+            )
+        return value

@@ -1,0 +1,36 @@
+"""Data: MNIST, Fashion-MNIST, scikit-learn's digits and any IDX pair, split into train/val/test."""
+
+from __future__ import annotations
+
+import os
+
+from fitbench.data._dataset import SPLITS, Dataset, load_dataset, load_from_config
+from fitbench.data._idx import read_idx, read_idx_pair, write_idx
+from fitbench.data._sources import OFFICIAL, load_official, where
+from fitbench.errors import DataError
+
+__all__ = [
+    "OFFICIAL",
+    "SPLITS",
+    "Dataset",
+    "describe_datasets",
+    "load_dataset",
+    "load_from_config",
+    "load_official",
+    "read_idx",
+    "read_idx_pair",
+    "write_idx",
+]
+
+
+def describe_datasets(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Each data set name and, in one line, where it would load from right now."""
+    described = {}
+    for name in OFFICIAL:
+        try:
+            described[name] = where(name, data_dir)
+        except DataError as error:
+            described[name] = f"unusable --data-dir: {error}"
+    described["digits"] = "bundled with scikit-learn (1,797 8x8 images; no download)"
+    described["idx"] = "any IDX image/label pair: dataset.images and dataset.labels in the experiment file"
+    return described

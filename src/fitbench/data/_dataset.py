@@ -1,0 +1,212 @@
+"""A data set split into train/val/test, and ``load_dataset`` that makes one from a config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from fitbench.config import DatasetConfig, validate
+from fitbench.errors import ConfigError, DataError
+
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+
+DIGIT_NAMES = tuple(str(digit) for digit in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Images and labels in three splits, with what is needed to load them again.
+
+    Images are float32 ``(n, height, width)``, scaled to 0..1 when ``normalized``;
+    labels are int32 ``(n,)`` in ``0 .. num_classes - 1``. ``val`` or ``test`` may be empty.
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+    pixel_max: float = 255.0  # the raw pixel scale: 255 for MNIST, 16 for scikit-learn digits
+    normalized: bool = True
+    class_names: tuple[str, ...] = DIGIT_NAMES
+    source: str = ""
+    config: DatasetConfig | None = field(default=None, repr=False)  # None: arrays from Python
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def split(self, name: Split) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of the ``"train"``, ``"val"`` or ``"test"`` split."""
+        if name not in SPLITS:
+            raise ConfigError(f"split: expected one of train, val, test, got {name!r}")
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(self.split(name)[1]) for name in SPLITS}
+
+    def summary(self) -> str:
+        """Shapes, value ranges and class counts: the course's 'look at the data' step."""
+        lines = [f"{self.name}: {self.source}"]
+        for name in SPLITS:
+            x, y = self.split(name)
+            if len(y):
+                lines.append(
+                    f"  {name:5s} x {tuple(x.shape)} {x.dtype} in [{x.min():g}, {x.max():g}]   "
+                    f"y {tuple(y.shape)} labels {y.min()}..{y.max()}"
+                )
+        return "\n".join(lines)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        train: tuple[Any, Any],
+        val: tuple[Any, Any] | None = None,
+        test: tuple[Any, Any] | None = None,
+        *,
+        num_classes: int | None = None,
+        name: str = "arrays",
+    ) -> Dataset:
+        """A Dataset around arrays the user already has (kept as given: no scaling)."""
+        parts = [_as_pair(pair, split) for pair, split in ((train, "train"), (val, "val"), (test, "test"))]
+        (x_train, y_train), (x_val, y_val), (x_test, y_test) = [
+            pair if pair is not None else _empty_like(parts[0]) for pair in parts
+        ]
+        labels = np.concatenate([y_train, y_val, y_test])
+        classes = num_classes if num_classes is not None else int(labels.max()) + 1
+        _check_labels(labels, classes, where="the labels passed to fitbench")
+        raw_max = float(max(x.max() for x in (x_train, x_val, x_test) if len(x)))
+        return cls(name, x_train, y_train, x_val, y_val, x_test, y_test, classes,
+                   pixel_max=raw_max, normalized=raw_max <= 1.0, source="arrays passed from Python")
+
+
+def load_dataset(name: str = "mnist", **options: Any) -> Dataset:
+    """Load a data set by name and split it into train/val/test.
+
+    ``load_dataset("mnist", val_size=0.2, seed=42)`` gives exactly the course's split:
+    scikit-learn's ``train_test_split(x, y, test_size=0.2, random_state=42)`` of the 60,000
+    training images (48,000 train, 12,000 val) and the official 10,000 test images. Options
+    are the keys of the experiment file's ``dataset`` section.
+    """
+    config = validate(DatasetConfig, {"name": name, **options}, where="load_dataset()", prefix="dataset")
+    return load_from_config(config)
+
+
+def load_from_config(config: DatasetConfig) -> Dataset:
+    """The Dataset an experiment file's ``dataset`` section describes."""
+    from fitbench.data import _idx, _sources
+
+    if config.name in _sources.OFFICIAL:
+        arrays = _sources.load_official(config.name, config.data_dir)
+        train, val = _split((arrays.x_train, arrays.y_train), config.val_size, config)
+        test, source = (arrays.x_test, arrays.y_test), arrays.source
+        pixel_max, classes = 255.0, 10
+    elif config.name == "digits":
+        x, y, source = _sources.load_digits_arrays()
+        train, val, test = _three_way((x, y), config)
+        pixel_max, classes = 16.0, 10
+    else:
+        x, y = _idx.read_idx_pair(config.images, config.labels)
+        classes = _idx_classes(y, config)
+        train, val, test = _three_way((x, y), config)
+        source, pixel_max = f"{config.images} + {config.labels}", 255.0
+    train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
+    splits = [_scale(pair, pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
+    names = FASHION_NAMES if config.name == "fashion_mnist" else DIGIT_NAMES[:classes]
+    if len(names) != classes:
+        names = tuple(str(label) for label in range(classes))
+    return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=classes,
+                   pixel_max=pixel_max, normalized=config.normalize, class_names=names,
+                   source=source, config=config)
+
+
+Pair = tuple[np.ndarray, np.ndarray]
+
+
+def _split(pair: Pair, size: float | int, config: DatasetConfig) -> tuple[Pair, Pair]:
+    """``train_test_split`` of ``pair`` into (rest, held out); ``size`` is the held-out part."""
+    x, y = pair
+    if isinstance(size, int) and size >= len(y):
+        raise ConfigError(f"dataset: asked to hold out {size} images but only {len(y)} are available; use a smaller size")
+    index = np.arange(len(y))
+    # Splitting indexes gives the same permutation as splitting (x, y) themselves, since
+    # ShuffleSplit only looks at the number of samples (StratifiedShuffleSplit also at y).
+    keep, held = train_test_split(index, test_size=size, random_state=config.seed,
+                                  stratify=y if config.stratify else None)
+    return (x[keep], y[keep]), (x[held], y[held])
+
+
+def _three_way(pair: Pair, config: DatasetConfig) -> tuple[Pair, Pair, Pair]:
+    """Test first (``test_size`` of all), then validation (``val_size`` of the rest)."""
+    rest, test = _split(pair, config.test_size if config.test_size is not None else 0.2, config)
+    train, val = _split(rest, config.val_size, config)
+    if config.train_size is not None:
+        train = _take_train(train, config.train_size)
+    return train, val, test
+
+
+def _take_train(train: Pair, size: float | int) -> Pair:
+    # The split is already shuffled, so the first `count` images are a random subset.
+    count = size if isinstance(size, int) else round(size * len(train[1]))
+    if count > len(train[1]):
+        raise ConfigError(
+            f"dataset.train_size: expected at most {len(train[1])} images (what is left after the "
+            f"validation and test splits), got {count}"
+        )
+    return train[0][:count], train[1][:count]
+
+
+def _limit(pair: Pair, limit: int | None) -> Pair:
+    return pair if limit is None else (pair[0][:limit], pair[1][:limit])
+
+
+def _scale(pair: Pair, divisor: float) -> Pair:
+    return (pair[0].astype(np.float32) / np.float32(divisor)), pair[1].astype(np.int32)
+
+
+def _idx_classes(labels: np.ndarray, config: DatasetConfig) -> int:
+    classes = config.num_classes or int(labels.max()) + 1
+    _check_labels(labels, classes, where=str(config.labels), key="dataset.num_classes")
+    return classes
+
+
+def _check_labels(labels: np.ndarray, classes: int, *, where: str, key: str = "num_classes") -> None:
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if len(bad):
+        raise DataError(
+            f"{where}: labels must be integers in 0..{classes - 1}, got {len(bad)} outside that "
+            f"range (e.g. {bad[0]}); fix the labels or set {key}"
+        )
+
+
+def _as_pair(pair: tuple[Any, Any] | None, split: str) -> Pair | None:
+    if pair is None:
+        return None
+    try:
+        x, y = pair
+    except (TypeError, ValueError):
+        raise ConfigError(f"{split} data: expected a pair (x, y) of arrays, got {type(pair).__name__}") from None
+    x, y = np.asarray(x), np.asarray(y)
+    if y.ndim != 1 or len(x) != len(y) or x.ndim < 2:
+        raise DataError(
+            f"{split} data: expected x of shape (n, ...) and integer labels y of shape (n,), "
+            f"got x {x.shape} and y {y.shape}"
+        )
+    if not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.mod(y, 1) == 0):
+            raise DataError(f"{split} data: labels must be whole class numbers, got {y[:3]}...")
+    return x.astype(np.float32), y.astype(np.int32)
+
+
+def _empty_like(pair: Pair | None) -> Pair:
+    x, y = pair  # type: ignore[misc]
+    return np.zeros((0, *x.shape[1:]), np.float32), np.zeros((0,), np.int32)

@@ -1,0 +1,170 @@
+"""Read and write IDX files, the format of MNIST and Fashion-MNIST.
+
+An IDX file is a 4-byte magic ``00 00 <dtype code> <ndim>``, then ``ndim`` big-endian
+uint32 sizes, then the values in C order. Only unsigned bytes (code 0x08) are supported:
+that is what every MNIST-like set uses. Files may be gzipped; gzip is recognised by its
+magic bytes, not by the ``.gz`` extension, because renamed files are common.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+from typing import IO, Literal
+
+import numpy as np
+
+from fitbench.errors import ConfigError, DataError
+
+__all__ = ["read_idx", "read_idx_pair", "write_idx"]
+
+Kind = Literal["images", "labels"]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_UBYTE = 0x08
+_NDIM = {"images": 3, "labels": 1}
+_TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "int16", 0x0C: "int32",
+               0x0D: "float32", 0x0E: "float64"}
+
+
+def read_idx(path: str | os.PathLike[str], *, kind: Kind) -> np.ndarray:
+    """Read an IDX file of uint8 images ``(n, h, w)`` or labels ``(n,)``.
+
+    Raises:
+        DataError: the file is missing, not IDX, of the wrong kind, truncated or too long;
+            the message starts with the path and says what was expected.
+    """
+    if kind not in _NDIM:
+        raise ConfigError(f"read_idx: kind must be 'images' or 'labels', got {kind!r}")
+    raw = _read_bytes(path)
+    ndim = _check_magic(path, raw, kind)
+    dims = _read_dims(path, raw, ndim)
+    offset = 4 + 4 * ndim
+    _check_size(path, len(raw) - offset, dims, kind)
+    # copy: np.frombuffer over bytes is read-only, which would surprise in-place users
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims).copy()
+
+
+def read_idx_pair(
+    images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read matching images ``(n, h, w)`` and labels ``(n,)``; refuse differing counts."""
+    images = read_idx(images_path, kind="images")
+    labels = read_idx(labels_path, kind="labels")
+    if len(images) != len(labels):
+        raise DataError(
+            f"{images_path} holds {len(images):,} images but {labels_path} holds "
+            f"{len(labels):,} labels; expected the same count (are both from the same set?)"
+        )
+    return images, labels
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Write a uint8 array as IDX, gzipped when ``path`` ends in ``.gz``, atomically."""
+    header = _header(array)
+    target = Path(path)
+    gz_name = target.name if target.name.endswith(".gz") else None
+    # temp file in the same folder: os.replace is only atomic within one file system
+    tmp = tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with tmp:
+            _write_payload(tmp, header, array, gz_name=gz_name)
+        # NamedTemporaryFile creates 0600; exported data should be readable like any file
+        os.chmod(tmp.name, 0o644)
+        os.replace(tmp.name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp.name)
+        raise
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's content, decompressed when it starts with the gzip magic."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) != _GZIP_MAGIC:
+                f.seek(0)
+                return f.read()
+            f.seek(0)
+            with gzip.GzipFile(fileobj=f) as gz:
+                return gz.read()
+    except (gzip.BadGzipFile, zlib.error) as exc:  # BadGzipFile is an OSError: first
+        raise DataError(f"{path}: not a valid gzip file ({exc}); download it again") from exc
+    except EOFError as exc:
+        raise DataError(f"{path}: gzip stream ends early (incomplete download?); "
+                        "download it again") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the IDX file: {exc.strerror or exc}") from exc
+
+
+def _check_magic(path: str | os.PathLike[str], raw: bytes, kind: Kind) -> int:
+    """Validate the 4-byte magic; return the number of dimensions."""
+    want = _NDIM[kind]
+    if len(raw) < 4:
+        raise DataError(f"{path}: too short for an IDX header ({len(raw)} bytes, expected "
+                        f"at least {4 + 4 * want}); download it again")
+    if raw[:2] != b"\0\0":
+        raise DataError(f"{path}: not an IDX file: it starts with {raw[:4].hex(' ')}, "
+                        f"expected 00 00 08 {want:02x} (uint8 {kind})")
+    if raw[2] != _UBYTE:
+        name = _TYPE_NAMES.get(raw[2], "unknown")
+        raise DataError(f"{path}: IDX data type code 0x{raw[2]:02x} ({name}) is not "
+                        "supported; expected 0x08 (unsigned byte), as in MNIST")
+    if raw[3] != want:
+        other = "labels" if kind == "images" else "images"
+        raise DataError(f"{path}: holds a {raw[3]}-D IDX array but {kind} files are "
+                        f"{want}-D; is this the {other} file?")
+    return raw[3]
+
+
+def _read_dims(path: str | os.PathLike[str], raw: bytes, ndim: int) -> tuple[int, ...]:
+    """The ``ndim`` big-endian uint32 sizes that follow the magic."""
+    end = 4 + 4 * ndim
+    if len(raw) < end:
+        raise DataError(f"{path}: too short for an IDX header ({len(raw)} bytes, expected "
+                        f"at least {end}); download it again")
+    return struct.unpack(f">{ndim}I", raw[4:end])
+
+
+def _check_size(path: str | os.PathLike[str], have: int, dims: tuple[int, ...],
+                kind: Kind) -> None:
+    """Refuse data shorter or longer than the header's sizes promise."""
+    need = int(np.prod(dims, dtype=np.int64))
+    what = f"{dims[0]} {kind}" + (f" of {dims[1]}x{dims[2]}" if kind == "images" else "")
+    if have < need:
+        raise DataError(f"{path}: truncated: the header promises {what} ({need:,} bytes) "
+                        f"but the file holds {have:,}; download it again")
+    if have > need:
+        raise DataError(f"{path}: {have - need:,} unexpected bytes after the {what} the "
+                        f"header promises ({need:,} bytes); download it again")
+
+
+def _header(array: np.ndarray) -> bytes:
+    """The IDX magic and sizes for a uint8 array; refuse what IDX cannot hold."""
+    if array.dtype != np.uint8:
+        raise DataError(f"write_idx: array dtype is {array.dtype}, expected uint8; "
+                        "convert with array.astype(np.uint8) after checking its range")
+    if not 1 <= array.ndim <= 255 or max(array.shape) >= 2**32:
+        raise DataError(f"write_idx: array shape {array.shape} does not fit IDX "
+                        "(1 to 255 dimensions, each below 2**32)")
+    return struct.pack(f">BBBB{array.ndim}I", 0, 0, _UBYTE, array.ndim, *array.shape)
+
+
+def _write_payload(f: IO[bytes], header: bytes, array: np.ndarray, *,
+                   gz_name: str | None) -> None:
+    """Write header and C-order data to ``f``, gzipped when ``gz_name`` is given."""
+    data = np.ascontiguousarray(array).tobytes()
+    if gz_name is None:
+        f.write(header + data)
+        return
+    # filename and mtime fixed: the same array always gives the same bytes, and the
+    # temp file's name does not leak into the gzip header
+    with gzip.GzipFile(filename=gz_name, fileobj=f, mode="wb", mtime=0) as out:
+        out.write(header + data)

@@ -1,0 +1,115 @@
+"""Build a model from the user's own function, named as ``"package.module:function"``."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from fitbench._keras import keras
+from fitbench.errors import ConfigError, did_you_mean
+
+__all__ = ["resolve_factory", "build_from_factory"]
+
+_EXAMPLE = "'mypackage.models:make_model'"
+
+
+def _split(spec: str) -> tuple[str, str]:
+    module, sep, attribute = str(spec).partition(":")
+    if not sep or not module or not attribute:
+        raise ConfigError(
+            f"model factory: got {spec!r}, expected 'module:function' with a colon, "
+            f"e.g. {_EXAMPLE}; write the module's import path, a colon, then the function"
+        )
+    return module, attribute
+
+
+def _import(module_name: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as error:
+        raise ConfigError(
+            f"model factory: module {module_name!r} does not import ({error}); check the "
+            "spelling and that its folder is on PYTHONPATH or installed"
+        ) from error
+
+
+def _lookup(module: Any, attribute: str) -> Any:
+    # Allow "module:Class.method" by walking the dotted path.
+    target = module
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            names = [n for n in dir(target) if not n.startswith("_")]
+            raise ConfigError(
+                f"model factory: {getattr(target, '__name__', target)!r} has no attribute "
+                f"{part!r}{did_you_mean(part, names)}; define it or fix the name after ':'"
+            )
+        target = getattr(target, part)
+    return target
+
+
+def resolve_factory(spec: str) -> Callable[..., Any]:
+    """Import and return the callable named by ``"package.module:function"``."""
+    module_name, attribute = _split(spec)
+    target = _lookup(_import(module_name), attribute)
+    if not callable(target):
+        raise ConfigError(
+            f"model factory: {spec!r} is a {type(target).__name__}, expected a function "
+            "that returns a keras.Model; point to a function"
+        )
+    return target
+
+
+def _accepted(function: Callable[..., Any]) -> tuple[set[str], bool]:
+    """The keyword names a function accepts, and whether it takes **kwargs."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature: pass everything
+        return set(), True
+    names = {
+        p.name
+        for p in parameters
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    return names, any(p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _arguments(
+    spec: str,
+    function: Callable[..., Any],
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    names, takes_any = _accepted(function)
+    for key in kwargs:
+        if not takes_any and key not in names:
+            raise ConfigError(
+                f"model factory {spec!r} got an unknown argument {key!r}"
+                f"{did_you_mean(key, sorted(names))}; it takes: {', '.join(sorted(names))}"
+            )
+    known = {"input_shape": tuple(input_shape), "num_classes": num_classes}
+    passed = {k: v for k, v in known.items() if takes_any or k in names}
+    return {**passed, **kwargs}
+
+
+def build_from_factory(
+    spec: str,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    kwargs: dict[str, Any] | None = None,
+) -> keras.Model:
+    """Call the user's factory and check it returns a ``keras.Model``.
+
+    ``input_shape`` and ``num_classes`` are passed only if the function's signature
+    accepts them (by name, or through ``**kwargs``); ``kwargs`` are passed as given.
+    """
+    function = resolve_factory(spec)
+    model = function(**_arguments(spec, function, input_shape, num_classes, kwargs or {}))
+    if not isinstance(model, keras.Model):
+        raise ConfigError(
+            f"model factory {spec!r} returned a {type(model).__name__}, expected a "
+            "keras.Model; make the function return the model it builds"
+        )
+    return model

@@ -1,0 +1,81 @@
+"""Callbacks fitbench adds to every ``fit``: they watch and record, never change the numbers."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from fitbench import _io
+from fitbench._keras import keras
+from fitbench.runs import _folder
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Ctrl-C or SIGTERM ends training after the current batch; a second Ctrl-C stops at once.
+
+    Used as a context manager around training *and* saving, so a signal during saving
+    waits for the run folder to be complete instead of leaving it half-written.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is threading.main_thread():  # signals only work there
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name
+        print(f"\n{self.received}: stopping after this batch and saving the run "
+              "(Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        if self.model is not None:
+            self.model.stop_training = True
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        # fit() resets stop_training when it starts; a signal that came before that still counts.
+        if self.received is not None:
+            self.model.stop_training = True
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Keeps per-epoch wall times and rewrites ``history.csv`` after every epoch,
+    so a run that is killed keeps the epochs it finished."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.rows: list[dict[str, float]] = []
+        self.epoch_times: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_times.append(time.perf_counter() - self._start)
+        self.rows.append({key: float(value) for key, value in (logs or {}).items()})
+        write_history(self.path, self.rows, self.epoch_times)
+
+
+def write_history(folder: Path, rows: list[dict[str, float]], times: list[float]) -> None:
+    """``history.csv``: one row per epoch (1-based), Keras' log keys, then seconds."""
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    table = [[epoch + 1, *[row.get(key, "") for key in keys], seconds]
+             for epoch, (row, seconds) in enumerate(zip(rows, times))]
+    _io.write_csv(folder / _folder.HISTORY, ["epoch", *keys, "time_s"], table)

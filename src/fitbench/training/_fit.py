@@ -1,0 +1,251 @@
+"""``fit``: train a Keras model with the course's settings and leave a complete run folder.
+
+Training is ``keras.Model.fit`` itself; fitbench only compiles the model with the configured
+optimizer, adds callbacks that watch (history, signals) or act as configured (early
+stopping), and then scores the model and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fitbench import _io
+from fitbench._keras import keras
+from fitbench.config import TrainingConfig, validate
+from fitbench.data import Dataset
+from fitbench.errors import ConfigError
+from fitbench.evaluation import evaluate_model
+from fitbench.models import count_params, model_spec
+from fitbench.runs import Run, _folder
+from fitbench.runs._environment import collect_environment
+from fitbench.training._callbacks import HistoryWriter, StopOnSignal, write_history
+
+_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+
+
+def fit(
+    model: keras.Model,
+    data: Dataset | tuple[Any, Any],
+    *,
+    epochs: int = 25,
+    batch_size: int = 10,
+    learning_rate: float = 3e-4,
+    optimizer: str = "adam",
+    early_stopping: int | dict[str, Any] | None = None,
+    seed: int = 42,
+    shuffle: bool = True,
+    engine: str = "keras",
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float | None = None,
+    name: str | None = None,
+    runs_dir: str | Path = "runs",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: bool = True,
+) -> Run:
+    """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
+
+    Args:
+        data: a ``Dataset`` (its train split is trained on, val is validated on) or, like
+            Keras, a pair ``(x, y)`` with ``validation_data`` or ``validation_split``.
+        early_stopping: patience in epochs (monitoring val_loss and restoring the best
+            weights), or a dict of ``EarlyStoppingConfig`` keys; None: off.
+        seed: seeds shuffling, dropout and augmentation, so a rerun gives the same history.
+    """
+    training = validate(TrainingConfig, {
+        "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+        "optimizer": optimizer, "early_stopping": early_stopping, "seed": seed,
+        "shuffle": shuffle, "engine": engine,
+    }, where="fit()")
+    dataset = as_dataset(data, validation_data, validation_split)
+    spec = model_spec(model) or {"python": f"{type(model).__name__} {model.name!r}"}
+    return train(model, dataset, training, name=name or model.name, model_config=spec,
+                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose)
+
+
+def as_dataset(data: Any, validation_data: Any = None, validation_split: float | None = None) -> Dataset:
+    """A Dataset from a Dataset or from Keras-style arrays."""
+    if isinstance(data, Dataset):
+        if validation_data is not None or validation_split is not None:
+            raise ConfigError("fit(): validation_data and validation_split apply to arrays; a Dataset brings its own val split")
+        return data
+    if validation_split is not None and validation_data is not None:
+        raise ConfigError("fit(): give validation_data or validation_split, not both")
+    if validation_split is not None:
+        return _split_last(data, validation_split)
+    return Dataset.from_arrays(data, validation_data)
+
+
+def _split_last(data: Any, fraction: float) -> Dataset:
+    # Like Keras' validation_split: the last `fraction` of the samples, taken before shuffling.
+    if not 0.0 < float(fraction) < 1.0:
+        raise ConfigError(f"fit(): validation_split: expected a fraction between 0 and 1, got {fraction!r}")
+    x, y = np.asarray(data[0]), np.asarray(data[1])
+    cut = int(len(y) * (1.0 - float(fraction)))
+    return Dataset.from_arrays((x[:cut], y[:cut]), (x[cut:], y[cut:]))
+
+
+def train(
+    model: keras.Model,
+    dataset: Dataset,
+    training: TrainingConfig,
+    *,
+    name: str,
+    model_config: dict[str, Any],
+    runs_dir: str | Path = "runs",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: bool = True,
+) -> Run:
+    """Train an already-validated setup; every check that can fail runs before the folder exists."""
+    check_compatible(model, dataset)
+    _check_validation(training, dataset)
+    path = _folder.create_run_folder(runs_dir, name)
+    _io.write_yaml(path / _folder.CONFIG, {
+        "name": name, "dataset": _dataset_record(dataset), "model": model_config,
+        "training": training.model_dump(mode="json"),
+    })
+    _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+    _folder.write_status(path, "running")
+    compile_model(model, training)
+    with StopOnSignal() as stop:
+        history = HistoryWriter(path)
+        stopper = _early_stopping(training)
+        try:
+            started = time.perf_counter()
+            keras.utils.set_random_seed(training.seed)
+            model.fit(
+                dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
+                validation_data=(dataset.x_val, dataset.y_val) if len(dataset.y_val) else None,
+                shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
+                callbacks=[*([stopper] if stopper else []), history, stop, *(callbacks or [])],
+            )
+            wall = time.perf_counter() - started
+        except BaseException as error:
+            _folder.write_status(path, "failed", reason=f"{type(error).__name__}: {error}")
+            raise
+        _finish(path, model, dataset, training, history, stopper, stop, wall)
+    run = Run(path, model=model, data=dataset)
+    if verbose:
+        print(summary_line(run), flush=True)
+    return run
+
+
+def compile_model(model: keras.Model, training: TrainingConfig) -> None:
+    optimizer = getattr(keras.optimizers, _OPTIMIZERS[training.optimizer])(learning_rate=training.learning_rate)
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+
+
+def check_compatible(model: keras.Model, dataset: Dataset) -> None:
+    """Refuse, before training, data the model cannot take: wrong input shape, too few outputs."""
+    expected = _input_shape(model)
+    if expected is not None and tuple(expected) != dataset.input_shape:
+        raise ConfigError(
+            f"the model takes inputs of shape {tuple(expected)} but the {dataset.name} images are "
+            f"{dataset.input_shape}; build the model for this data (fb.build_model(name, data))"
+        )
+    outputs = _output_classes(model, dataset)
+    if dataset.num_classes > outputs:
+        raise ConfigError(
+            f"labels go up to {dataset.num_classes - 1} but the model has {outputs} outputs "
+            f"(classes 0..{outputs - 1}); end the model with Dense({dataset.num_classes}, activation='softmax')"
+        )
+
+
+def _output_classes(model: keras.Model, dataset: Dataset) -> int:
+    # One forward pass on two images: works for every kind of model, subclassed ones included.
+    try:
+        output = model(dataset.x_train[:2], training=False)
+    except Exception as error:  # Keras raises ValueError, TypeError... for incompatible inputs
+        raise ConfigError(
+            f"the model cannot take the {dataset.name} images of shape {dataset.input_shape}: "
+            f"{str(error).splitlines()[0]}"
+        ) from None
+    return int(output.shape[-1])
+
+
+def _check_validation(training: TrainingConfig, dataset: Dataset) -> None:
+    config = training.early_stopping
+    if config is not None and config.monitor.startswith("val_") and len(dataset.y_val) == 0:
+        raise ConfigError(
+            f"training.early_stopping.monitor: {config.monitor} needs validation data, and this data has "
+            f"no val split; give validation_data / validation_split, or monitor loss"
+        )
+
+
+def _input_shape(model: keras.Model) -> tuple[int | None, ...] | None:
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):  # subclassed models may not know theirs
+        return None
+    if isinstance(shape, list) or any(dim is None for dim in shape[1:]):
+        return None
+    return tuple(shape[1:])
+
+
+def _early_stopping(training: TrainingConfig) -> keras.callbacks.EarlyStopping | None:
+    config = training.early_stopping
+    if config is None:
+        return None
+    return keras.callbacks.EarlyStopping(
+        monitor=config.monitor, patience=config.patience, min_delta=config.min_delta,
+        restore_best_weights=config.restore_best_weights,
+    )
+
+
+def _keras_verbosity(verbose: bool) -> int:
+    # A live bar on a terminal; one line per epoch in logs and pipes.
+    return 0 if not verbose else (1 if sys.stdout.isatty() else 2)
+
+
+def _finish(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig,
+            history: HistoryWriter, stopper: Any, stop: StopOnSignal, wall: float) -> None:
+    """Score every split, save the model and the files, and mark the folder complete."""
+    write_history(path, history.rows, history.epoch_times)
+    splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
+              for split in ("train", "val", "test") if len(dataset.split(split)[1])}
+    epochs_run = len(history.rows)
+    monitor, best = _best_epoch(history.rows, stopper)
+    metrics = {
+        "parameters": count_params(model), "total_parameters": int(model.count_params()),
+        "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
+        "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
+        "interrupted": stop.received,
+        "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
+        "splits": splits,
+    }
+    _io.atomic_write(path / _folder.MODEL, model.save)
+    _io.write_json(path / _folder.METRICS, metrics)
+    _folder.write_status(path, "interrupted" if stop.received else "complete",
+                         reason=f"stopped by {stop.received}" if stop.received else None)
+
+
+def _best_epoch(rows: list[dict[str, float]], stopper: Any) -> tuple[str, int | None]:
+    """The monitored quantity and its best epoch (1-based)."""
+    if stopper is not None:
+        # EarlyStopping knows which epoch it kept (it honours min_delta).
+        return stopper.monitor, stopper.best_epoch + 1
+    monitor = "val_loss" if rows and "val_loss" in rows[0] else "loss"
+    values = [row[monitor] for row in rows if monitor in row]
+    return monitor, int(np.argmin(values)) + 1 if values else None
+
+
+def _dataset_record(dataset: Dataset) -> dict[str, Any]:
+    if dataset.config is not None:
+        return dataset.config.model_dump(mode="json")
+    return {"name": "arrays", "input_shape": list(dataset.input_shape),
+            "num_classes": dataset.num_classes, "sizes": dataset.sizes()}
+
+
+def summary_line(run: Run) -> str:
+    """One line: epochs, time, best epoch, and the scores of each split."""
+    m = run.metrics
+    scores = ", ".join(f"{split} accuracy {s['accuracy']:.4f} (macro F1 {s['macro_f1']:.4f})"
+                       for split, s in m["splits"].items() if split != "train")
+    flags = " (stopped early)" if m["stopped_early"] else ""
+    flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
+    return (f"{run.name}: {m['epochs_run']} epochs in {m['wall_time_s']:.1f} s "
+            f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")
