@@ -12,7 +12,13 @@ from fitbench.runs import Run
 from fitbench.training._fit import train
 
 
-def run_experiment(experiment: Experiment, *, runs_dir: str | Path = "runs", verbose: bool = True) -> Run:
+def run_experiment(
+    experiment: Experiment,
+    *,
+    runs_dir: str | Path = "runs",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: bool = True,
+) -> Run:
     """Load the data, build the model (seeded with ``training.seed``) and train it.
 
     Data loading and model building run before the run folder is created, so a bad file or
@@ -21,7 +27,8 @@ def run_experiment(experiment: Experiment, *, runs_dir: str | Path = "runs", ver
     dataset = load_from_config(experiment.dataset)
     model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
     return train(model, dataset, experiment.training, name=experiment.name,
-                 model_config=experiment.model.model_dump(mode="json"), runs_dir=runs_dir, verbose=verbose)
+                 model_config=experiment.model.model_dump(mode="json"), runs_dir=runs_dir,
+                 callbacks=callbacks, verbose=verbose)
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:
