@@ -12,11 +12,14 @@ from __future__ import annotations
 from fitbench import _keras  # noqa: F401  chooses the JAX backend before anything imports keras
 from fitbench.config import Experiment, load_experiment
 from fitbench.data import Dataset, load_dataset
+from fitbench.diagnosis import diagnose
 from fitbench.errors import ConfigError, DataError, FitbenchError
 from fitbench.evaluation import Evaluation
 from fitbench.models import build_model, count_params
+from fitbench.report import compare
 from fitbench.runs import Run, load_run
 from fitbench.training import fit, run_experiment
+from fitbench.tuning import tune
 
 __version__ = "0.1.0"
 
@@ -29,10 +32,13 @@ __all__ = [
     "FitbenchError",
     "Run",
     "build_model",
+    "compare",
     "count_params",
+    "diagnose",
     "fit",
     "load_dataset",
     "load_experiment",
     "load_run",
     "run_experiment",
+    "tune",
 ]

@@ -55,7 +55,7 @@ def test_the_issue_example_parses_with_absolute_paths_and_defaults():
     assert experiment.dataset.images.is_absolute()
     assert experiment.dataset.images.name == "t10k-images-idx3-ubyte.gz"
     assert experiment.training.early_stopping.patience == 3
-    assert experiment.training.engine == "keras"
+    assert experiment.training.engine == "compiled"
     assert experiment.dataset.stratify is False  # a default filled in
 
 

@@ -65,7 +65,7 @@ def test_evaluate_reproduces_the_recorded_scores(digits, runs_dir: Path):
 def test_same_history_as_plain_keras_fit(digits, runs_dir: Path):
     """fitbench's training is keras.Model.fit: same seed, data and settings, same numbers."""
     data = small_digits(digits)
-    run = fb.fit(fb.build_model("dropout", data, seed=7), data, seed=7, early_stopping=2,
+    run = fb.fit(fb.build_model("dropout", data, seed=7), data, seed=7, early_stopping=2, engine="keras",
                  runs_dir=runs_dir, verbose=False, **SETTINGS)
 
     model = fb.build_model("dropout", data, seed=7)
@@ -145,7 +145,8 @@ def test_bad_training_argument_names_it(digits, runs_dir: Path):
 
 
 class SignalAt(keras.callbacks.Callback):
-    """Sends a signal to this process in the middle of a chosen epoch."""
+    """Sends a signal to this process during a chosen epoch: mid-epoch where the engine runs
+    batch hooks (keras), at the epoch's end where it runs a whole epoch in one call (compiled)."""
 
     def __init__(self, signum: int, epoch: int, batch: int = 3) -> None:
         super().__init__()
@@ -158,15 +159,20 @@ class SignalAt(keras.callbacks.Callback):
         if self.current == self.epoch and batch == self.batch:
             os.kill(os.getpid(), self.signum)
 
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch and not self.model.stop_training:
+            os.kill(os.getpid(), self.signum)
 
+
+@pytest.mark.parametrize("engine", ["keras", "compiled"])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_ends_training_after_the_batch_and_keeps_a_loadable_run(digits, runs_dir: Path, signum):
+def test_a_signal_ends_training_early_and_keeps_a_loadable_run(digits, runs_dir: Path, signum, engine):
     data = small_digits(digits)
     run = fb.fit(fb.build_model("first", data), data, epochs=50, early_stopping=5, runs_dir=runs_dir,
-                 verbose=False, callbacks=[SignalAt(signum, epoch=1)])
+                 verbose=False, engine=engine, callbacks=[SignalAt(signum, epoch=1)])
     assert run.state == "interrupted" and run_state(run.path) == "interrupted"
     assert run.metrics["interrupted"] == signal.Signals(signum).name
-    assert len(run.history["loss"]) == 2  # the finished epoch and the cut-short one
+    assert len(run.history["loss"]) == 2  # keras: epoch 2 cut short after its batch; compiled: after it
     loaded = fb.load_run(run.path)
     assert loaded.model.predict(data.x_test[:3], verbose=0).shape == (3, 10)
     assert signal.getsignal(signum) is not None and signal.getsignal(signum) != run  # handlers restored

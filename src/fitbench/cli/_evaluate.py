@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 
@@ -20,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from fitbench.runs import load_run
 
     loaded = load_run(args.run)
+    for problem in loaded.problems:  # say what is damaged, then carry on with what is intact
+        print(f"fitbench: warning: {loaded.path}: {problem}", file=sys.stderr)
     evaluation = loaded.evaluate(args.split).to_dict()
     recorded = loaded.recorded(args.split)
     if args.json:

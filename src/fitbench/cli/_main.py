@@ -6,14 +6,18 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from fitbench.cli import _datasets, _evaluate, _train
+from fitbench.cli import (
+    _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _report, _runs, _serve, _train,
+    _tune,
+)
 from fitbench.cli._train import EXIT_INTERRUPTED
 from fitbench.errors import FitbenchError
 
 EXIT_USAGE = 2  # bad input of any kind: a config, a file, an argument
 
 # Commands in the order `fitbench --help` lists them.
-COMMANDS = (_train, _evaluate, _datasets)
+COMMANDS = (_curriculum, _train, _evaluate, _runs, _report, _compare, _diagnose, _cv, _tune, _experiments, _datasets,
+            _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

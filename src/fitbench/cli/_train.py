@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from fitbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fitbench.runs import Run
 
 EXIT_INTERRUPTED = 130  # like a shell: 128 + SIGINT
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("train", help="train one experiment file; prints the run folder last")
-    parser.add_argument("experiment", help="a YAML experiment file, or a bundled experiment's name")
+    parser.add_argument("experiment", nargs="?", help="a YAML experiment file, or a bundled experiment's name")
+    parser.add_argument("--resume", metavar="RUN", help="continue a killed or interrupted run from its last "
+                        "checkpoint (only --set training.epochs=N may change)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a value, e.g. --set training.epochs=5 (repeatable)")
     parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
@@ -21,12 +29,35 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.config import load_experiment
-    from fitbench.training import run_experiment, summary_line
+    from fitbench.training import summary_line
 
-    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
-    result = run_experiment(experiment, runs_dir=args.runs_dir, verbose=not args.quiet)
+    result = resume(args) if args.resume else train(args)
     if args.quiet:
         print(summary_line(result))
     print(result.path)
     return EXIT_INTERRUPTED if result.metrics.get("interrupted") else 0
+
+
+def train(args: argparse.Namespace) -> Run:
+    from fitbench.config import load_experiment
+    from fitbench.training import run_experiment
+
+    if args.experiment is None:
+        raise ConfigError("fitbench train: give an experiment file (or a bundled name), or --resume RUN")
+    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    return run_experiment(experiment, runs_dir=args.runs_dir, verbose=not args.quiet)
+
+
+def resume(args: argparse.Namespace) -> Run:
+    from fitbench.config import apply_overrides
+    from fitbench.training import resume_run
+
+    if args.experiment or args.dataset or args.data_dir:
+        raise ConfigError("fitbench train --resume RUN: a resumed run keeps its experiment and data; "
+                          "give no experiment file, --dataset or --data-dir")
+    overrides = apply_overrides({}, args.overrides)
+    training = overrides.pop("training", {})
+    epochs = training.pop("epochs", None)
+    if overrides or training:
+        raise ConfigError("fitbench train --resume RUN: only --set training.epochs=N may change a resumed run")
+    return resume_run(args.resume, epochs=epochs, verbose=not args.quiet)

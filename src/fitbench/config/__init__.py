@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fitbench.config._errors import validate
-from fitbench.config._load import apply_overrides, bundled_experiments, find_experiment, load_experiment
+from fitbench.config._load import apply_overrides, bundled_experiments, find_experiment, load_experiment, read_yaml
 from fitbench.config._schema import (
     DatasetConfig,
     EarlyStoppingConfig,
@@ -22,5 +22,6 @@ __all__ = [
     "bundled_experiments",
     "find_experiment",
     "load_experiment",
+    "read_yaml",
     "validate",
 ]

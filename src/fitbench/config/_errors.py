@@ -34,8 +34,7 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
 
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
     loc = [part for part in detail["loc"] if not _is_union_tag(model, part)]
-    key = ".".join([prefix] * bool(prefix) + [str(part) if isinstance(part, str) else f"[{part}]" for part in loc])
-    key = key.replace(".[", "[") or "(top level)"
+    key = _key([prefix] * bool(prefix) + loc)
     kind = detail["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, detail["loc"][:-1])
@@ -58,6 +57,19 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
         return f"{where}: {key}: expected {expected}, got {got!r}{hint}"
     expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
     return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
+
+
+def _key(parts: list[Any]) -> str:
+    """``training.epochs``, ``model.layers[1].units``; odd names quoted: ``dataset['']``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).isidentifier():
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{str(part)!r}]"
+    return text or "(top level)"
 
 
 def _fix(model: type[BaseModel], loc: tuple[Any, ...]) -> str:

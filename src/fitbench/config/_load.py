@@ -18,9 +18,11 @@ _DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size
 
 
 def bundled_experiments() -> dict[str, Path]:
-    """The experiment files shipped inside the package, by name."""
-    folder = resources.files("fitbench") / "experiments"
-    return {Path(item.name).stem: Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml")}
+    """The experiment files shipped inside the package, by name: the examples and the
+    course's experiments (``fitbench curriculum`` runs those in order)."""
+    root = resources.files("fitbench") / "experiments"
+    return {Path(item.name).stem: Path(str(item)) for folder in (root, root / "curriculum")
+            for item in folder.iterdir() if item.name.endswith(".yaml")}
 
 
 def find_experiment(source: str | Path) -> Path:

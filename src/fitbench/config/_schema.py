@@ -86,6 +86,10 @@ class DatasetConfig(_Strict):
                             examples=[True])
     num_classes: PositiveInt | None = Field(None, description="number of classes (idx; default: max label + 1)",
                                             examples=[10])
+    folds: int | None = Field(None, ge=2, description="k-fold cross-validation: train+val split into this many "
+                              "stratified folds", examples=[5])
+    fold: NonNegativeInt | None = Field(None, description="which fold (0-based) is the validation split",
+                                        examples=[0])
 
     @field_validator("data_dir", "images", "labels")
     @classmethod
@@ -107,6 +111,11 @@ class DatasetConfig(_Strict):
                     f"dataset.{key} applies to name: {' or '.join(names)}, not to name: {self.name}; "
                     f"remove dataset.{key} or change dataset.name"
                 )
+        if (self.folds is None) != (self.fold is None) or (self.folds is not None and self.fold >= self.folds):
+            raise ValueError(
+                f"dataset.folds and dataset.fold go together, with 0 <= fold < folds; got folds={self.folds}, "
+                f"fold={self.fold}"
+            )
         if self.name == "idx" and (self.images is None or self.labels is None):
             raise ValueError(
                 "dataset name: idx needs both dataset.images and dataset.labels "
@@ -287,7 +296,9 @@ class TrainingConfig(_Strict):
     )
     shuffle: bool = Field(True, description="reshuffle the training data every epoch")
     seed: int = Field(42, description="seeds weights, shuffling, dropout and augmentation", examples=[42])
-    engine: Literal["keras"] = Field("keras", description="keras: plain keras.Model.fit")
+    engine: Literal["compiled", "keras"] = Field(
+        "compiled", description="compiled: one XLA call per epoch (falls back to keras when it cannot); "
+        "keras: plain keras.Model.fit", examples=["compiled"])
 
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from fitbench.config import DatasetConfig, validate
 from fitbench.errors import ConfigError, DataError
@@ -119,6 +119,8 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         classes = _idx_classes(y, config)
         train, val, test = _three_way((x, y), config)
         source, pixel_max = f"{config.images} + {config.labels}", 255.0
+    if config.folds is not None:
+        train, val = _fold(train, val, config)
     train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
     splits = [_scale(pair, pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
     names = FASHION_NAMES if config.name == "fashion_mnist" else DIGIT_NAMES[:classes]
@@ -152,6 +154,15 @@ def _three_way(pair: Pair, config: DatasetConfig) -> tuple[Pair, Pair, Pair]:
     if config.train_size is not None:
         train = _take_train(train, config.train_size)
     return train, val, test
+
+
+def _fold(train: Pair, val: Pair, config: DatasetConfig) -> tuple[Pair, Pair]:
+    """k-fold cross-validation: the training images (train + val) in stratified folds;
+    fold ``config.fold`` validates, the others train. The test split is untouched."""
+    x, y = np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]])
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    keep, held = list(folds.split(x, y))[config.fold]
+    return (x[keep], y[keep]), (x[held], y[held])
 
 
 def _take_train(train: Pair, size: float | int) -> Pair:

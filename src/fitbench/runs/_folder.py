@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -26,13 +27,23 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def create_run_folder(runs_dir: str | Path, name: str) -> Path:
-    """A new, empty ``runs_dir/<timestamp>-<name>`` (``-2``, ``-3``... if taken)."""
+def create_run_folder(runs_dir: str | Path, name: str, need_bytes: int = 0) -> Path:
+    """A new, empty ``runs_dir/<timestamp>-<name>`` (``-2``, ``-3``... if taken).
+
+    Refuses, before anything is trained, a runs directory that cannot be written or that
+    has less than ``need_bytes`` free.
+    """
     runs_dir = Path(runs_dir)
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FitbenchError(f"{runs_dir}: cannot create the runs directory: {error.strerror}; choose another with --runs-dir") from None
+    free = shutil.disk_usage(runs_dir).free
+    if free < need_bytes:
+        raise FitbenchError(
+            f"{runs_dir}: only {free / 1e6:.1f} MB free, and this run needs about {need_bytes / 1e6:.1f} MB "
+            "(model and checkpoint); free some space or choose another --runs-dir"
+        )
     stem = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{name}"
     for attempt in range(1, 1000):
         path = runs_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
@@ -46,6 +57,13 @@ def create_run_folder(runs_dir: str | Path, name: str) -> Path:
     raise FitbenchError(f"{runs_dir}: too many runs named {stem}")
 
 
+def unwritable(path: Path, error: OSError) -> FitbenchError:
+    """Remove a run folder that could not be written, and say why in one line."""
+    shutil.rmtree(path, ignore_errors=True)
+    return FitbenchError(f"{path.parent}: cannot write a run folder there: {error.strerror or error}; "
+                         "free some space or choose another --runs-dir")
+
+
 def write_status(path: Path, state: str, **details: Any) -> dict[str, Any]:
     previous = read_json(path / STATUS) or {}
     status = {**previous, "state": state, **details, "updated": now()}
@@ -56,11 +74,20 @@ def write_status(path: Path, state: str, **details: Any) -> dict[str, Any]:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
+    return read_json_checked(path)[0]
+
+
+def read_json_checked(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object in ``path``, or None and a one-line reason (missing, damaged)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    except FileNotFoundError:
+        return None, f"{path.name} is missing"
+    except (OSError, ValueError) as error:
+        return None, f"{path.name} is damaged ({error})"
+    if not isinstance(data, dict):
+        return None, f"{path.name} is damaged (expected a JSON object)"
+    return data, None
 
 
 def run_state(path: Path) -> str:
@@ -71,6 +98,19 @@ def run_state(path: Path) -> str:
     if status["state"] == "running" and not _still_running(status):
         return "incomplete"
     return status["state"]
+
+
+def resumable(path: Path) -> Path:
+    """``path`` if it is a run folder that can be resumed, else a FitbenchError saying why."""
+    if not (path / CONFIG).is_file():
+        raise FitbenchError(f"{path}: not a run folder (no {CONFIG}); nothing to resume")
+    state = run_state(path)
+    if state == "complete":
+        raise FitbenchError(f"{path}: this run is complete; there is nothing to resume")
+    if state == "running":
+        status = read_json(path / STATUS) or {}
+        raise FitbenchError(f"{path}: this run is still running (process {status.get('pid')}); stop it first")
+    return path
 
 
 def _still_running(status: dict[str, Any]) -> bool:

@@ -21,17 +21,28 @@ class Run:
 
     ``history`` is Keras' ``History.history`` (per-epoch lists of loss, accuracy, val_loss,
     val_accuracy); ``metrics`` is ``metrics.json``; ``model`` and ``data`` load on first use.
+    ``problems`` lists what is damaged or missing in the folder (one line each); whatever
+    is intact is still read, so reports and listings carry on.
     """
 
     def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None) -> None:
         self.path = Path(path)
+        self.problems: list[str] = []
         self.config: dict[str, Any] = _read_yaml(self.path / _folder.CONFIG)
-        self.history, self.epoch_times = read_history(self.path / _folder.HISTORY)
-        self.metrics: dict[str, Any] = _folder.read_json(self.path / _folder.METRICS) or {}
-        self.environment: dict[str, Any] = _folder.read_json(self.path / _folder.ENVIRONMENT) or {}
-        self.status: dict[str, Any] = _folder.read_json(self.path / _folder.STATUS) or {}
+        self.history, self.epoch_times = read_history(self.path / _folder.HISTORY, self.problems)
+        self.metrics: dict[str, Any] = self._read_json(_folder.METRICS)
+        self.environment: dict[str, Any] = self._read_json(_folder.ENVIRONMENT)
+        self.status: dict[str, Any] = self._read_json(_folder.STATUS)
+        if self.state in ("complete", "interrupted") and not (self.path / _folder.MODEL).is_file():
+            self.problems.append(f"{_folder.MODEL} is missing: the trained model is lost")
         self._model = model
         self._data = data
+
+    def _read_json(self, name: str) -> dict[str, Any]:
+        data, problem = _folder.read_json_checked(self.path / name)
+        if problem and (name != _folder.METRICS or self.state in ("complete", "interrupted")):
+            self.problems.append(problem)
+        return data or {}
 
     @property
     def name(self) -> str:
@@ -69,6 +80,31 @@ class Run:
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, state={self.state!r})"
 
+    def plot_history(self, ax: Any = None) -> Any:
+        """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""
+        from fitbench.plots import history_curves, plot_history
+
+        return plot_history(history_curves(self.history, self.metrics, self.config), ax)
+
+    def plot_confusion_matrix(self, split: str = "test", ax: Any = None) -> Any:
+        """Heatmap of the confusion matrix recorded for ``split`` when the run finished (an Axes)."""
+        from fitbench.plots import plot_confusion_matrix
+        from fitbench.report import recorded_confusion
+
+        return plot_confusion_matrix(recorded_confusion(self, split), ax)
+
+    def report(self, path: str | Path | None = None) -> Path:
+        """Write the one-file HTML report (default ``<run>/report.html``) and return its path."""
+        from fitbench.report import write_report
+
+        return write_report(self, path)
+
+    def diagnose(self) -> list[Any]:
+        """The diagnosis: a list of ``fitbench.diagnosis.Finding``, most serious first."""
+        from fitbench.diagnosis import diagnose
+
+        return diagnose(self)
+
 
 def load_run(path: str | Path) -> Run:
     """A Run from its folder alone."""
@@ -78,16 +114,39 @@ def load_run(path: str | Path) -> Run:
     return Run(path)
 
 
-def read_history(path: Path) -> tuple[dict[str, list[float]], list[float]]:
-    """``history.csv`` back as Keras-style ``{key: [per-epoch values]}`` and epoch seconds."""
+def read_history(path: Path, problems: list[str] | None = None) -> tuple[dict[str, list[float]], list[float]]:
+    """``history.csv`` back as Keras-style ``{key: [per-epoch values]}`` and epoch seconds.
+
+    Rows after the first incomplete one (a truncated file) are dropped and noted in ``problems``.
+    """
     if not path.is_file():
         return {}, []
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        _note(problems, f"{path.name} cannot be read ({error}); no history")
+        return {}, []
+    good = _complete_rows(rows)
+    if len(good) < len(rows):
+        _note(problems, f"{path.name} is damaged at epoch row {len(good) + 1} (truncated?); kept {len(good)} epochs")
     keys = [key for key in (rows[0] if rows else {}) if key not in ("epoch", "time_s")]
-    history = {key: [float(row[key]) for row in rows if row.get(key)] for key in keys}
-    times = [float(row["time_s"]) for row in rows if row.get("time_s")]
-    return history, times
+    return {key: [row[key] for row in good] for key in keys}, [row["time_s"] for row in good]
+
+
+def _complete_rows(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+    good = []
+    for row in rows:
+        try:
+            good.append({key: float(value) for key, value in row.items()})
+        except (TypeError, ValueError):  # a missing cell (None) or a cut-off number
+            break
+    return good
+
+
+def _note(problems: list[str] | None, problem: str) -> None:
+    if problems is not None:
+        problems.append(problem)
 
 
 def load_model(path: Path, config: dict[str, Any]) -> Any:

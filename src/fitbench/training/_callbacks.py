@@ -52,17 +52,25 @@ class StopOnSignal(keras.callbacks.Callback):
         if self.received is not None:
             self.model.stop_training = True
 
+    on_epoch_end = on_train_batch_end  # the compiled engine calls no batch hooks
+
 
 class HistoryWriter(keras.callbacks.Callback):
     """Keeps per-epoch wall times and rewrites ``history.csv`` after every epoch,
-    so a run that is killed keeps the epochs it finished."""
+    so a run that is killed keeps the epochs it finished. A resumed run starts from the
+    rows, times and wall time its checkpoint saved."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, rows: list[dict[str, float]] | None = None,
+                 times: list[float] | None = None, wall_before: float = 0.0) -> None:
         super().__init__()
         self.path = path
-        self.rows: list[dict[str, float]] = []
-        self.epoch_times: list[float] = []
-        self._start = 0.0
+        self.rows: list[dict[str, float]] = list(rows or [])
+        self.epoch_times: list[float] = list(times or [])
+        self.wall_before = wall_before
+        self._train_start = self._start = time.perf_counter()
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._train_start = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = time.perf_counter()
@@ -71,6 +79,26 @@ class HistoryWriter(keras.callbacks.Callback):
         self.epoch_times.append(time.perf_counter() - self._start)
         self.rows.append({key: float(value) for key, value in (logs or {}).items()})
         write_history(self.path, self.rows, self.epoch_times)
+
+    def wall_time_s(self) -> float:
+        """Seconds of training so far, earlier sessions of a resumed run included."""
+        return self.wall_before + time.perf_counter() - self._train_start
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One line per epoch, like Keras' ``verbose=2``: the compiled engine has no batches to show."""
+
+    def __init__(self, epochs: int) -> None:
+        super().__init__()
+        self.epochs = epochs
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        scores = " - ".join(f"{key}: {value:.4f}" for key, value in (logs or {}).items())
+        print(f"Epoch {epoch + 1}/{self.epochs} - {time.perf_counter() - self._start:.2f}s - {scores}", flush=True)
 
 
 def write_history(folder: Path, rows: list[dict[str, float]], times: list[float]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from fitbench._keras import keras
 from fitbench.config import Experiment, ModelConfig
 from fitbench.data import Dataset, load_from_config
+from fitbench.errors import FitbenchError
 from fitbench.models import build_from_factory, build_from_layers, build_model
 from fitbench.runs import Run
 from fitbench.training._fit import train
@@ -29,6 +31,68 @@ def run_experiment(
     return train(model, dataset, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), runs_dir=runs_dir,
                  callbacks=callbacks, verbose=verbose)
+
+
+def run_or_reuse(
+    experiment: Experiment,
+    *,
+    runs_dir: str | Path,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: bool = True,
+) -> tuple[Run, str]:
+    """The run of ``experiment`` in ``runs_dir``: reused when a complete one is there, resumed
+    from its checkpoint when one was cut short, trained afresh otherwise.
+
+    Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
+    """
+    from fitbench.runs import load_run, run_state
+    from fitbench.runs._run import _read_yaml
+    from fitbench.training._checkpoint import CHECKPOINT
+
+    wanted = experiment.model_dump(mode="json", exclude={"description"})
+    for config in sorted(Path(runs_dir).glob("*/config.yaml")):
+        folder = config.parent
+        try:
+            if _read_yaml(config) != wanted:
+                continue
+        except FitbenchError:
+            continue
+        state = run_state(folder)
+        if state == "complete":
+            return load_run(folder), "reused"
+        if state != "running" and (folder / CHECKPOINT).is_file():
+            return resume_run(folder, callbacks=callbacks, verbose=verbose), "resumed"
+        if state != "running":
+            shutil.rmtree(folder)  # cut short before its first checkpoint: start it again
+    return run_experiment(experiment, runs_dir=runs_dir, callbacks=callbacks, verbose=verbose), "trained"
+
+
+def resume_run(
+    folder: str | Path,
+    *,
+    epochs: int | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: bool = True,
+) -> Run:
+    """Continue a killed or interrupted run from its folder's config and last checkpoint."""
+    from fitbench.config import validate
+    from fitbench.runs import load_run
+    from fitbench.runs._folder import resumable
+
+    config = load_run(resumable(Path(folder))).config
+    if (config.get("model") or {}).get("python") or (config.get("dataset") or {}).get("name") == "arrays":
+        raise FitbenchError(
+            f"{folder}: this run was trained from Python objects the folder does not keep; "
+            "resume it in Python with fb.fit(model, data, ..., resume=path)"
+        )
+    if epochs is not None:
+        config["training"]["epochs"] = epochs
+    experiment = validate(Experiment, config, where=str(Path(folder) / "config.yaml"))
+    dataset = load_from_config(experiment.dataset)
+    model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
+    return train(model, dataset, experiment.training, name=experiment.name,
+                 model_config=experiment.model.model_dump(mode="json"), callbacks=callbacks,
+                 verbose=verbose, resume=folder)
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:

@@ -8,7 +8,6 @@ stopping), and then scores the model and writes the run folder.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,16 @@ from fitbench import _io
 from fitbench._keras import keras
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
+from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError
 from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
 from fitbench.runs import Run, _folder
 from fitbench.runs._environment import collect_environment
-from fitbench.training._callbacks import HistoryWriter, StopOnSignal, write_history
+from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
+from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
+from fitbench.training._checkpoint import load as load_checkpoint
+from fitbench.training._compiled import CompiledFit, unsupported_reason
 
 _OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
@@ -39,13 +42,14 @@ def fit(
     early_stopping: int | dict[str, Any] | None = None,
     seed: int = 42,
     shuffle: bool = True,
-    engine: str = "keras",
+    engine: str = "compiled",
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float | None = None,
     name: str | None = None,
     runs_dir: str | Path = "runs",
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
+    resume: str | Path | None = None,
 ) -> Run:
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
@@ -55,6 +59,8 @@ def fit(
         early_stopping: patience in epochs (monitoring val_loss and restoring the best
             weights), or a dict of ``EarlyStoppingConfig`` keys; None: off.
         seed: seeds shuffling, dropout and augmentation, so a rerun gives the same history.
+        resume: a run folder to continue from its last checkpoint, with the same model,
+            data and settings (``epochs`` may grow).
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -63,8 +69,27 @@ def fit(
     }, where="fit()")
     dataset = as_dataset(data, validation_data, validation_split)
     spec = model_spec(model) or {"python": f"{type(model).__name__} {model.name!r}"}
+    if resume is not None:
+        name = check_same_training(resume, training)
     return train(model, dataset, training, name=name or model.name, model_config=spec,
-                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose)
+                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
+
+
+def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
+    """The run's name, after checking that ``training`` continues it (only epochs may change)."""
+    from fitbench.runs import load_run
+
+    stored = load_run(folder).config
+    before = {key: value for key, value in (stored.get("training") or {}).items() if key != "epochs"}
+    now = {key: value for key, value in training.model_dump(mode="json").items() if key != "epochs"}
+    changed = [key for key in now if before.get(key) != now[key]]
+    if changed:
+        key = changed[0]
+        raise ConfigError(
+            f"{folder}: cannot resume with training.{key}={now[key]!r}: the run used {before.get(key)!r}; "
+            "a resumed run keeps its settings (only epochs may grow)"
+        )
+    return str(stored.get("name", Path(folder).name))
 
 
 def as_dataset(data: Any, validation_data: Any = None, validation_split: float | None = None) -> Dataset:
@@ -99,39 +124,103 @@ def train(
     runs_dir: str | Path = "runs",
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
+    resume: str | Path | None = None,
 ) -> Run:
-    """Train an already-validated setup; every check that can fail runs before the folder exists."""
+    """Train an already-validated setup; every check that can fail runs before the folder exists.
+
+    With ``resume``, training continues in that run folder from its last checkpoint.
+    """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    path = _folder.create_run_folder(runs_dir, name)
-    _io.write_yaml(path / _folder.CONFIG, {
-        "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-        "training": training.model_dump(mode="json"),
-    })
-    _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
-    _folder.write_status(path, "running")
+    check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
+    engine = choose_engine(model, training.engine)
+    if resume is None:
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training)
+    else:
+        path = _folder.resumable(Path(resume))
     compile_model(model, training)
+    resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
+    if resume is not None:
+        _folder.write_status(path, "running")
     with StopOnSignal() as stop:
-        history = HistoryWriter(path)
+        history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
         stopper = _early_stopping(training)
+        checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
+        watchers = [*([stopper] if stopper else []), history, stop, checkpoint, *(callbacks or [])]
         try:
-            started = time.perf_counter()
-            keras.utils.set_random_seed(training.seed)
-            model.fit(
-                dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
-                validation_data=(dataset.x_val, dataset.y_val) if len(dataset.y_val) else None,
-                shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
-                callbacks=[*([stopper] if stopper else []), history, stop, *(callbacks or [])],
-            )
-            wall = time.perf_counter() - started
+            _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
         except BaseException as error:
             _folder.write_status(path, "failed", reason=f"{type(error).__name__}: {error}")
             raise
-        _finish(path, model, dataset, training, history, stopper, stop, wall)
+        _finish(path, model, dataset, history, stopper, stop, engine)
     run = Run(path, model=model, data=dataset)
     if verbose:
         print(summary_line(run), flush=True)
     return run
+
+
+def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
+                model_config: dict[str, Any], training: TrainingConfig) -> Path:
+    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
+    try:
+        _io.write_yaml(path / _folder.CONFIG, {
+            "name": name, "dataset": _dataset_record(dataset), "model": model_config,
+            "training": training.model_dump(mode="json"),
+        })
+        _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+        _folder.write_status(path, "running")
+    except OSError as error:  # read-only or full: say so before any training, leave nothing
+        raise _folder.unwritable(path, error) from None
+    return path
+
+
+def _bytes_needed(model: keras.Model) -> int:
+    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments.
+    return 5 * 4 * int(model.count_params()) + 1_000_000
+
+
+def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved | None:
+    """The checkpoint's state, loaded into ``model``; None when the run died before one."""
+    if not (path / CHECKPOINT).is_file():
+        return None
+    # The optimizer's variables exist only once it is built, as fit() would do.
+    model._symbolic_build(data_batch=(dataset.x_train[:1], dataset.y_train[:1]))
+    return load_checkpoint(path, model)
+
+
+def _first_epoch(resumed: Saved | None, training: TrainingConfig) -> int:
+    if resumed is None:
+        return 0
+    if resumed.early_stopping and resumed.early_stopping["stopped_epoch"] > 0:
+        return training.epochs  # early stopping had already ended it: only the finishing is left
+    return resumed.epoch + 1
+
+
+def choose_engine(model: keras.Model, requested: str) -> str:
+    """The engine that will train ``model``: the requested one, or keras with a one-line notice."""
+    if requested != "compiled":
+        return requested
+    reason = unsupported_reason(model)
+    if reason is None:
+        return "compiled"
+    print(f"fitbench: the compiled engine cannot train {model.name!r}: {reason}; using engine: keras",
+          file=sys.stderr, flush=True)
+    return "keras"
+
+
+def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: TrainingConfig,
+              callbacks: list[keras.callbacks.Callback], verbose: bool, initial_epoch: int) -> None:
+    validation = (dataset.x_val, dataset.y_val) if len(dataset.y_val) else None
+    keras.utils.set_random_seed(training.seed)
+    if engine == "compiled":
+        progress = [EpochProgress(training.epochs)] if verbose else []
+        CompiledFit(model, batch_size=training.batch_size, shuffle=training.shuffle, seed=training.seed).fit(
+            dataset.x_train, dataset.y_train, epochs=training.epochs, validation_data=validation,
+            callbacks=[*callbacks, *progress], initial_epoch=initial_epoch)
+        return
+    model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
+              validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
+              callbacks=callbacks, initial_epoch=initial_epoch)
 
 
 def compile_model(model: keras.Model, training: TrainingConfig) -> None:
@@ -186,11 +275,11 @@ def _input_shape(model: keras.Model) -> tuple[int | None, ...] | None:
     return tuple(shape[1:])
 
 
-def _early_stopping(training: TrainingConfig) -> keras.callbacks.EarlyStopping | None:
+def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
     config = training.early_stopping
     if config is None:
         return None
-    return keras.callbacks.EarlyStopping(
+    return ResumableEarlyStopping(
         monitor=config.monitor, patience=config.patience, min_delta=config.min_delta,
         restore_best_weights=config.restore_best_weights,
     )
@@ -201,9 +290,10 @@ def _keras_verbosity(verbose: bool) -> int:
     return 0 if not verbose else (1 if sys.stdout.isatty() else 2)
 
 
-def _finish(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig,
-            history: HistoryWriter, stopper: Any, stop: StopOnSignal, wall: float) -> None:
+def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
+            stop: StopOnSignal, engine: str) -> None:
     """Score every split, save the model and the files, and mark the folder complete."""
+    wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
     splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
               for split in ("train", "val", "test") if len(dataset.split(split)[1])}
@@ -211,7 +301,7 @@ def _finish(path: Path, model: keras.Model, dataset: Dataset, training: Training
     monitor, best = _best_epoch(history.rows, stopper)
     metrics = {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
-        "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
+        "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
         "interrupted": stop.received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
@@ -221,6 +311,8 @@ def _finish(path: Path, model: keras.Model, dataset: Dataset, training: Training
     _io.write_json(path / _folder.METRICS, metrics)
     _folder.write_status(path, "interrupted" if stop.received else "complete",
                          reason=f"stopped by {stop.received}" if stop.received else None)
+    if not stop.received:
+        (path / CHECKPOINT).unlink(missing_ok=True)  # complete: nothing left to resume
 
 
 def _best_epoch(rows: list[dict[str, float]], stopper: Any) -> tuple[str, int | None]:

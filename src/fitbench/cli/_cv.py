@@ -1,0 +1,36 @@
+"""``fitbench cv EXPERIMENT --folds K``: k-fold cross-validation and the vote of the k models."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("cv", help="k-fold cross-validation of an experiment, and the k models' vote")
+    parser.add_argument("experiment", help="a YAML experiment file, or a bundled experiment's name")
+    parser.add_argument("--folds", type=int, default=5, help="number of stratified folds (default: 5)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value, e.g. --set training.epochs=5 (repeatable)")
+    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"), help="use another data set")
+    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    parser.add_argument("--runs-dir", default="runs", help="the folds go to RUNS_DIR/cv-<name> (default: runs)")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.set_defaults(command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fitbench.config import load_experiment
+    from fitbench.crossval import cross_validate
+    from fitbench.errors import ConfigError
+
+    if args.folds < 2:
+        raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")
+    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    out = Path(args.runs_dir) / f"cv-{experiment.name}"
+    result = cross_validate(experiment, args.folds, runs_dir=out, verbose=not args.quiet)
+    for fold, accuracy in enumerate(result.fold_accuracy, start=1):
+        print(f"fold {fold}: validation accuracy {accuracy:.4f}")
+    print(result.summary())
+    print(out)
+    return 0

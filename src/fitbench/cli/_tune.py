@@ -1,0 +1,60 @@
+"""``fitbench tune FILE`` runs or continues a study; ``fitbench tune-report NAME`` writes its report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    tune = commands.add_parser("tune", help="search hyperparameters with Optuna; prints the best trial last")
+    tune.add_argument("tuning", help="a tuning file (an experiment plus a search section), or a bundled "
+                                     "one's name: tune (the course's search), tune-wide")
+    tune.add_argument("--trials", type=int, help="trials in total, finished ones included (default: search.trials)")
+    tune.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
+    tune.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default: 1)")
+    tune.add_argument("--storage", metavar="URL", help="SQLAlchemy URL shared by all workers and machines "
+                                                       "(default: sqlite:///RUNS_DIR/studies.db)")
+    tune.add_argument("--study", metavar="NAME", help="the study's name (default: the experiment's name)")
+    tune.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
+    tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a value, e.g. --set training.epochs=2 or --set search.pruner=none")
+    tune.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
+                      help="tune on another data set (digits needs no download)")
+    tune.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    tune.add_argument("--quiet", action="store_true", help="no line per trial, only the summary")
+    tune.set_defaults(command=run_tune)
+
+    report = commands.add_parser("tune-report", help="write a study's report as one HTML file")
+    report.add_argument("study", help="the study's name, as given to (or printed by) fitbench tune")
+    report.add_argument("--storage", metavar="URL", help="where the study is (default: sqlite:///RUNS_DIR/studies.db)")
+    report.add_argument("--runs-dir", default="runs", help="the runs directory of the default storage")
+    report.add_argument("-o", "--output", help="the HTML file (default: RUNS_DIR/NAME/study.html)")
+    report.set_defaults(command=run_report)
+
+
+def run_tune(args: argparse.Namespace) -> int:
+    from fitbench.config import apply_overrides
+    from fitbench.config._load import read_yaml, switch_dataset
+    from fitbench.tuning import find_tuning, load_tuning, tune
+
+    path = find_tuning(args.tuning)
+    document = read_yaml(path)
+    if args.dataset is not None:
+        document = switch_dataset(document, args.dataset)
+    if args.data_dir is not None:
+        document = apply_overrides(document, [f"dataset.data_dir={Path(args.data_dir).expanduser().resolve()}"])
+    tuning = load_tuning(apply_overrides(document, args.overrides), where=str(path))
+    tune(tuning, trials=args.trials, timeout=args.timeout, workers=args.workers, storage=args.storage,
+         study=args.study, runs_dir=args.runs_dir, progress=not args.quiet)
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from fitbench.tuning import default_storage, load_study, write_study_report
+
+    storage = args.storage or default_storage(args.runs_dir)
+    study = load_study(args.study, storage)
+    output = Path(args.output) if args.output else Path(args.runs_dir) / args.study / "study.html"
+    print(write_study_report(study, output, storage=storage))
+    return 0

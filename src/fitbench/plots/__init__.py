@@ -1,0 +1,79 @@
+"""Pictures of data, training and models. Each picture is a pure function that computes its
+numbers (small named tuples, tested) and a thin ``plot_*(..., ax=None)`` that draws them with
+matplotlib, imported only when drawing; figures render with Agg and never touch pyplot.
+
+>>> from fitbench import plots
+>>> curves = plots.history_curves(run.history, run.metrics, run.config)
+>>> plots.plot_history(curves).savefig("history.png")
+"""
+
+from __future__ import annotations
+
+from fitbench.plots._architecture import (
+    Architecture,
+    EdgeRoute,
+    LayerNode,
+    architecture,
+    layout,
+    model_summary,
+    plot_architecture,
+)
+from fitbench.plots._confusion import (
+    ClassScore,
+    ConfusedPair,
+    ConfusionMatrix,
+    confused_pairs,
+    confusion_matrix,
+    per_class_scores,
+    plot_confused_pairs,
+    plot_confusion_matrix,
+    plot_per_class_table,
+)
+from fitbench.plots._figure import png_bytes, save_png
+from fitbench.plots._history import HistoryCurves, history_curves, plot_history
+from fitbench.plots._images import (
+    ImageGrid,
+    TopLoss,
+    as_images,
+    mistake_grid,
+    plot_image_grid,
+    sample_grid,
+    top_loss_grid,
+    top_losses,
+)
+from fitbench.plots._learning_curve import SizePoint, plot_score_by_train_size, score_by_train_size
+
+__all__ = [
+    "Architecture",
+    "ClassScore",
+    "ConfusedPair",
+    "ConfusionMatrix",
+    "EdgeRoute",
+    "HistoryCurves",
+    "ImageGrid",
+    "LayerNode",
+    "SizePoint",
+    "TopLoss",
+    "architecture",
+    "as_images",
+    "confused_pairs",
+    "confusion_matrix",
+    "history_curves",
+    "layout",
+    "mistake_grid",
+    "model_summary",
+    "per_class_scores",
+    "plot_architecture",
+    "plot_confused_pairs",
+    "plot_confusion_matrix",
+    "plot_history",
+    "plot_image_grid",
+    "plot_per_class_table",
+    "plot_score_by_train_size",
+    "png_bytes",
+    "sample_grid",
+    "save_png",
+    "score_by_train_size",
+    "top_loss_grid",
+    "top_losses",
+]

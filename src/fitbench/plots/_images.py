@@ -1,0 +1,130 @@
+"""Grids of images: the first N of a split, the mistakes, and the most confident mistakes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from fitbench.errors import DataError
+from fitbench.plots._figure import new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+class ImageGrid(NamedTuple):
+    """Images to show in a grid, each with a title; ``wrong`` titles are drawn in red."""
+
+    images: np.ndarray  # (n, height, width) or (n, height, width, 3)
+    titles: list[str]
+    indices: list[int]  # positions in the split, so a user can look an image up
+    wrong: list[bool]
+    columns: int
+
+
+class TopLoss(NamedTuple):
+    """One confidently wrong prediction: ``loss`` is -log p(true class)."""
+
+    index: int
+    true: int
+    predicted: int
+    probability: float  # of the predicted class
+    loss: float
+
+
+def as_images(x: np.ndarray) -> np.ndarray:
+    """``x`` as displayable images: (n, h, w), (n, h, w, 3); flat square rows are reshaped."""
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        return x[..., 0]
+    if x.ndim == 3 or (x.ndim == 4 and x.shape[-1] == 3):
+        return x
+    side = math.isqrt(x.shape[-1]) if x.ndim == 2 else 0
+    if x.ndim == 2 and side * side == x.shape[-1]:
+        return x.reshape(len(x), side, side)  # (n, 784) -> (n, 28, 28)
+    raise DataError(f"cannot show inputs of shape {x.shape[1:]} as images; expected (height, width[, channels])")
+
+
+def _name(label: int, class_names: Sequence[str] | None) -> str:
+    return class_names[label] if class_names is not None and 0 <= label < len(class_names) else str(label)
+
+
+def sample_grid(x: np.ndarray, y: np.ndarray, *, n: int = 25, columns: int = 5,
+                class_names: Sequence[str] | None = None) -> ImageGrid:
+    """The first ``n`` images titled with their labels (the course's 5x5 look at the data)."""
+    count = min(n, len(y))
+    titles = [_name(int(label), class_names) for label in y[:count]]
+    return ImageGrid(as_images(x[:count]), titles, list(range(count)), [False] * count, columns)
+
+
+def mistake_grid(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, *, n: int = 25, columns: int = 5,
+                 class_names: Sequence[str] | None = None) -> ImageGrid:
+    """The first ``n`` misclassified images, titled ``pred 9 / true 4``."""
+    wrong = np.flatnonzero(np.asarray(y_pred) != np.asarray(y_true))[:n]
+    titles = [f"pred {_name(int(y_pred[i]), class_names)} / true {_name(int(y_true[i]), class_names)}"
+              for i in wrong]
+    return ImageGrid(as_images(x[wrong]), titles, wrong.tolist(), [True] * len(wrong), columns)
+
+
+def top_losses(y_true: np.ndarray, probabilities: np.ndarray, *, n: int = 9) -> list[TopLoss]:
+    """The ``n`` wrong predictions with the highest loss: the model was surest and wrong."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)  # (n, classes)
+    y_true = np.asarray(y_true)
+    predicted = probabilities.argmax(axis=1)
+    p_true = probabilities[np.arange(len(y_true)), y_true]
+    losses = -np.log(np.clip(p_true, 1e-12, 1.0))
+    wrong = np.flatnonzero(predicted != y_true)
+    order = wrong[np.argsort(-losses[wrong], kind="stable")][:n]
+    return [TopLoss(int(i), int(y_true[i]), int(predicted[i]), float(probabilities[i, predicted[i]]),
+                    float(losses[i])) for i in order]
+
+
+def top_loss_grid(x: np.ndarray, losses: Sequence[TopLoss], *, columns: int = 5,
+                  class_names: Sequence[str] | None = None) -> ImageGrid:
+    """Images of ``top_losses``, titled ``9 (p 0.98)`` over ``true 4, loss 4.1``."""
+    titles = [f"{_name(t.predicted, class_names)} (p {t.probability:.2f})\n"
+              f"true {_name(t.true, class_names)}, loss {t.loss:.1f}" for t in losses]
+    indices = [t.index for t in losses]
+    return ImageGrid(as_images(np.asarray(x)[indices]), titles, indices, [True] * len(indices), columns)
+
+
+def mosaic(images: np.ndarray, columns: int, *, pad: int, gap: int) -> np.ndarray:
+    """One array holding every image, ``gap`` pixels above each row for titles (NaN = background)."""
+    count, height, width = images.shape[:3]
+    rows = max(1, math.ceil(count / columns))
+    cell_h, cell_w = height + gap, width + pad
+    canvas = np.full((rows * cell_h, columns * cell_w, *images.shape[3:]), np.nan, dtype=np.float64)
+    for k, image in enumerate(images):
+        top, left = (k // columns) * cell_h + gap, (k % columns) * cell_w
+        canvas[top:top + height, left:left + width] = image
+    return canvas
+
+
+def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
+    """Draw the grid on one Axes: the images as one mosaic, titles above each image."""
+    if not grid.titles:
+        ax = new_axes(ax, (4.0, 1.0))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no images to show", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    columns = max(1, min(grid.columns, len(grid.titles)))
+    height, width = grid.images.shape[1:3]
+    lines = 1 + max(title.count("\n") for title in grid.titles)
+    pad, gap = max(1, width // 8), max(4, height // 2) + (lines - 1) * max(3, height // 3)
+    canvas = mosaic(grid.images, columns, pad=pad, gap=gap)
+    # Size a new figure to the mosaic's aspect so the images fill it.
+    ax = new_axes(ax, (1.45 * columns, 1.45 * columns * canvas.shape[0] / canvas.shape[1] + 0.2))
+    ax.set_axis_off()
+    finite = grid.images[np.isfinite(grid.images)]
+    # gray_r: ink dark on white paper, as digits are usually shown; NaN background stays white.
+    ax.imshow(canvas, cmap="gray_r", vmin=float(finite.min()), vmax=float(finite.max()), interpolation="nearest")
+    size = 8 if max(len(line) for title in grid.titles for line in title.split("\n")) <= 18 else 7
+    for k, title in enumerate(grid.titles):
+        x = (k % columns) * (width + pad) + width / 2
+        y = (k // columns) * (height + gap) + gap - 1
+        ax.text(x, y, title, ha="center", va="bottom", fontsize=size,
+                color="#c0392b" if grid.wrong[k] else "black")
+    return ax

@@ -1,0 +1,232 @@
+"""``compare(runs)``: several runs side by side, best validation score first, with what differs
+between their configs ("change one thing at a time") and their curves overlaid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from fitbench import plots
+from fitbench.diagnosis import interval_half_width
+from fitbench.errors import FitbenchError
+from fitbench.plots._figure import new_figure
+from fitbench.report._facts import model_label
+from fitbench.report._html import data_uri, render, write_html
+from fitbench.report._report import Picture, Section, Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from fitbench.runs import Run
+
+COLUMNS = ("run", "model", "parameters", "epochs_run", "best_epoch", "train_accuracy", "val_accuracy",
+           "test_accuracy", "train_macro_f1", "val_macro_f1", "test_macro_f1", "time_per_epoch_s", "wall_time_s")
+_HEADINGS = ("run", "model", "params", "epochs", "best", "train acc", "val acc", "test acc",
+             "train F1", "val F1", "test F1", "s/epoch", "total s")
+
+
+class Row(NamedTuple):
+    """One run's line of the table; scores are None where a split was not recorded."""
+
+    run: str
+    model: str
+    parameters: int | None
+    epochs_run: int | None
+    best_epoch: int | None
+    train_accuracy: float | None
+    val_accuracy: float | None
+    test_accuracy: float | None
+    train_macro_f1: float | None
+    val_macro_f1: float | None
+    test_macro_f1: float | None
+    time_per_epoch_s: float | None
+    wall_time_s: float | None
+    val_half_width: float | None  # 95% interval of val_accuracy
+    path: str
+
+
+class Comparison:
+    """Runs sorted by validation score (accuracy, then macro F1; fewer parameters first on ties)."""
+
+    def __init__(self, runs: Sequence[Run]) -> None:
+        labelled = list(zip(_labels(runs), runs))
+        rows = [_row(label, run) for label, run in labelled]
+        order = sorted(range(len(rows)), key=lambda k: _sort_key(rows[k]))
+        self.rows: list[Row] = [rows[k] for k in order]
+        self.runs: list[Run] = [labelled[k][1] for k in order]
+
+    def table(self) -> list[dict[str, Any]]:
+        """Plain rows (one dict per run, keys as in ``COLUMNS``), best first."""
+        return [{key: getattr(row, key) for key in (*COLUMNS, "val_half_width", "path")} for row in self.rows]
+
+    def differences(self) -> dict[str, list[Any]]:
+        """Config keys (dotted) whose values differ between the runs, with each run's value."""
+        flat = [_flatten({k: v for k, v in run.config.items() if k != "name"}) for run in self.runs]
+        keys = list(dict.fromkeys(key for config in flat for key in config))
+        # An empty value ({} or []) and a missing one mean the same: a default left out.
+        values = {key: [config.get(key) if config.get(key) not in ({}, []) else None for config in flat]
+                  for key in keys}
+        return {key: found for key, found in values.items() if len({repr(value) for value in found}) > 1}
+
+    def close_to_best(self) -> list[Row]:
+        """Rows whose validation accuracy lies inside the best run's 95% interval: ties, really."""
+        best = self.rows[0] if self.rows else None
+        if best is None or best.val_accuracy is None or best.val_half_width is None:
+            return []
+        return [row for row in self.rows if row.val_accuracy is not None
+                and row.val_accuracy >= best.val_accuracy - best.val_half_width]
+
+    def verdicts(self) -> list[str]:
+        """The course's lessons, with this comparison's numbers."""
+        close = self.close_to_best()
+        if len(close) < 2:
+            return []
+        smallest = min(close, key=lambda row: row.parameters if row.parameters is not None else float("inf"))
+        names = ", ".join(row.run for row in close)
+        size = f" ({smallest.parameters:,} parameters)" if smallest.parameters is not None else ""
+        return [f"{names}: validation accuracies within {100 * (close[0].val_half_width or 0):.1f} points of the "
+                f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.run}{size}"]
+
+    def text(self) -> str:
+        """The table as aligned text, for a terminal."""
+        cells = [list(_HEADINGS)] + [[_cell(value) for value in _display_cells(row)] for row in self.rows]
+        widths = [max(len(line[k]) for line in cells) for k in range(len(COLUMNS))]
+        lines = ["  ".join(c.ljust(w) if k < 2 else c.rjust(w) for k, (c, w) in enumerate(zip(line, widths)))
+                 for line in cells]
+        return "\n".join([*lines, *self.verdicts()])
+
+    def plot_curves(self) -> Figure:
+        """Validation loss and accuracy of every run on shared axes (training dashed)."""
+        figure = new_figure((11, 4))
+        axes = figure.subplots(1, 2)
+        for row, run in zip(self.rows, self.runs):
+            for ax, name in zip(axes, ("loss", "accuracy")):
+                _overlay(ax, row.run, run.history, name)
+        for ax, name in zip(axes, ("loss", "accuracy")):
+            ax.set_xlabel("epoch")
+            ax.set_title(f"{name}: validation solid, training dashed")
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend(fontsize=7)
+        return figure
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write the comparison as one self-contained HTML file."""
+        close = self.close_to_best()
+        html = render("compare.html.j2", title="fitbench comparison", runs=self.rows, columns=_HEADINGS,
+                      rows=[{"cells": _display_cells(row), "close": row in close} for row in self.rows],
+                      verdicts=self.verdicts(), differences=self._difference_table(), sections=self._sections(),
+                      generated=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        return write_html(Path(path), html)
+
+    def _difference_table(self) -> Table | None:
+        found = self.differences()
+        if not found:
+            return None
+        return Table(["config key", *[row.run for row in self.rows]],
+                     [[key, *[_short(value) for value in values]] for key, values in found.items()])
+
+    def _sections(self) -> list[Section]:
+        sections = [Section("curves", "Curves", pictures=[Picture("all runs overlaid", data_uri(
+            plots.png_bytes(self.plot_curves())))])]
+        model, points = self._size_series()
+        if model is not None:
+            ax = plots.plot_score_by_train_size(points)
+            sections.append(Section("sizes", "Score against training-set size", pictures=[Picture(
+                f"runs of {model} on training sets of different sizes", data_uri(plots.png_bytes(ax.figure)))]))
+        return sections
+
+    def _size_series(self) -> tuple[str | None, list[plots.SizePoint]]:
+        """The model trained on the most different training-set sizes, and its points."""
+        best: tuple[str | None, list[plots.SizePoint]] = (None, [])
+        for model in dict.fromkeys(row.model for row in self.rows):
+            points = plots.score_by_train_size([(row.run, run.metrics) for row, run in zip(self.rows, self.runs)
+                                                if row.model == model])
+            if len({p.train_size for p in points}) > max(1, len({p.train_size for p in best[1]})):
+                best = (model, points)
+        return best
+
+
+def compare(runs: Iterable[Run | str | Path]) -> Comparison:
+    """Compare runs (Run objects or run folders)."""
+    from fitbench.runs import Run, load_run
+
+    loaded = [run if isinstance(run, Run) else load_run(run) for run in runs]
+    if not loaded:
+        raise FitbenchError("compare: got no runs; give one or more run folders")
+    return Comparison(loaded)
+
+
+def _labels(runs: Sequence[Run]) -> list[str]:
+    # Run names repeat when one experiment is run twice: number the repeats.
+    seen: dict[str, int] = {}
+    labels = []
+    for run in runs:
+        seen[run.name] = seen.get(run.name, 0) + 1
+        labels.append(run.name if seen[run.name] == 1 else f"{run.name} #{seen[run.name]}")
+    return labels
+
+
+def _row(label: str, run: Run) -> Row:
+    m, splits = run.metrics, run.metrics.get("splits") or {}
+
+    def score(split: str, key: str) -> float | None:
+        return (splits.get(split) or {}).get(key)
+
+    val = splits.get("val")
+    half = interval_half_width(val["accuracy"], val["n"]) if val else None
+    return Row(label, model_label(run.config), m.get("parameters"), m.get("epochs_run"), m.get("best_epoch"),
+               score("train", "accuracy"), score("val", "accuracy"), score("test", "accuracy"),
+               score("train", "macro_f1"), score("val", "macro_f1"), score("test", "macro_f1"),
+               m.get("time_per_epoch_s"), m.get("wall_time_s"), half, str(run.path))
+
+
+def _sort_key(row: Row) -> tuple[Any, ...]:
+    missing = row.val_accuracy is None
+    return (missing, -(row.val_accuracy or 0.0), -(row.val_macro_f1 or 0.0),
+            row.parameters if row.parameters is not None else float("inf"))
+
+
+def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _overlay(ax: Any, label: str, history: Mapping[str, Sequence[float]], name: str) -> None:
+    val, train = history.get(f"val_{name}"), history.get(name)
+    line = None
+    if val:
+        (line,) = ax.plot(range(1, len(val) + 1), val, "-", marker="o", markersize=2, label=label)
+    if train:
+        ax.plot(range(1, len(train) + 1), train, "--", linewidth=1,
+                color=line.get_color() if line else None, label=None if line else label)
+
+
+def _display_cells(row: Row) -> list[Any]:
+    # Seconds read better rounded; scores keep four decimals.
+    seconds = {"time_per_epoch_s": "{:.2f}", "wall_time_s": "{:.1f}"}
+    return [seconds[key].format(getattr(row, key)) if key in seconds and getattr(row, key) is not None
+            else getattr(row, key) for key in COLUMNS]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,218 @@
+"""``write_report``: one self-contained HTML file about a run, from its folder alone.
+
+Sections that need the saved model or the data (summary, diagram, samples, mistakes, top
+losses) say why they are missing when those do not load, e.g. a run trained on arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+import yaml
+
+from fitbench import _io, plots
+from fitbench.diagnosis import diagnose, interval_half_width
+from fitbench.errors import FitbenchError
+from fitbench.report._facts import Predictions, model_label, predictions, recorded_confusion, split_for_analysis
+from fitbench.report._html import data_uri, render, write_html
+
+if TYPE_CHECKING:
+    from fitbench.runs import Run
+
+T = TypeVar("T")
+FIGURES = "figures"
+_SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
+
+
+class Picture(NamedTuple):
+    caption: str
+    uri: str  # data:image/png;base64,...
+
+
+class Table(NamedTuple):
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class Section(NamedTuple):
+    id: str
+    title: str
+    pictures: list[Picture] = []
+    table: Table | None = None
+    items: list[str] = []
+    pre: str | None = None
+    note: str | None = None  # why something is missing
+    text: str | None = None  # a line of introduction
+
+
+class FigureStore:
+    """Turns figures into embedded pictures and saves each as ``<run>/figures/<name>.png``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.saved: list[Path] = []
+        self.problem: str | None = None
+
+    def picture(self, name: str, caption: str, draw: Callable[[], Any]) -> Picture:
+        artist = draw()
+        figure = artist if hasattr(artist, "savefig") else artist.figure
+        png = plots.png_bytes(figure)
+        self._save(name, png)
+        return Picture(caption, data_uri(png))
+
+    def _save(self, name: str, png: bytes) -> None:
+        if self.problem:
+            return
+        try:
+            self.folder.mkdir(exist_ok=True)
+            path = self.folder / f"{name}.png"
+            _io.atomic_write(path, lambda tmp: tmp.write_bytes(png))
+            self.saved.append(path)
+        except OSError as error:  # a read-only run folder still gets its report elsewhere
+            self.problem = f"figures not saved in {self.folder}: {error.strerror}"
+
+
+def attempt(load: Callable[[], T]) -> tuple[T | None, str | None]:
+    """``(value, None)``, or ``(None, why)`` when the model or data cannot be loaded."""
+    try:
+        return load(), None
+    except FitbenchError as error:
+        return None, str(error)
+
+
+def write_report(run: Run | str | Path, path: str | Path | None = None, *, split: str | None = None) -> Path:
+    """Write the report (default ``<run>/report.html``) and return its path.
+
+    Args:
+        split: where to study mistakes; default validation (the test split is for the final score).
+    """
+    run = _as_run(run)
+    target = Path(path) if path is not None else run.path / "report.html"
+    if not target.parent.is_dir():  # say so before spending seconds on pictures
+        raise FitbenchError(f"{target}: cannot write the report: folder {target.parent} does not exist")
+    split = split_for_analysis(run, split)
+    store = FigureStore(run.path / FIGURES)
+    sections = [_scores_section(run), _history_section(run, store), _model_section(run, store),
+                _confusion_section(run, split, store), *_image_sections(run, split, store), _config_section(run)]
+    html = render("report.html.j2", title=f"fitbench report: {run.name}", run=_header(run),
+                  findings=[finding.to_dict() for finding in diagnose(run)],
+                  sections=sections, problem=store.problem)
+    return write_html(target, html)
+
+
+def _as_run(run: Run | str | Path) -> Run:
+    if isinstance(run, (str, Path)):
+        from fitbench.runs import load_run
+
+        return load_run(run)
+    return run
+
+
+def _header(run: Run) -> dict[str, Any]:
+    return {"name": run.name, "path": str(run.path), "state": run.state, "model": model_label(run.config),
+            "dataset": (run.config.get("dataset") or {}).get("name", "?"),
+            "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def _scores_section(run: Run) -> Section:
+    rows = [[_SPLIT_NAMES.get(name, name), s["n"], s["loss"], s["accuracy"],
+             f"± {100 * interval_half_width(s['accuracy'], s['n']):.1f} points", s["macro_f1"]]
+            for name, s in (run.metrics.get("splits") or {}).items()]
+    if not rows:
+        return Section("scores", "Scores", note=f"no scores recorded (the run is {run.state})")
+    columns = ["split", "images", "loss", "accuracy", "accuracy 95% interval", "macro F1"]
+    return Section("scores", "Scores", table=Table(columns, rows), items=_facts_of(run.metrics))
+
+
+def _facts_of(m: dict[str, Any]) -> list[str]:
+    facts = [f"epochs run: {m.get('epochs_run')}, best epoch: {m.get('best_epoch')} (by {m.get('monitor')})",
+             f"stopped early: {'yes' if m.get('stopped_early') else 'no'}"
+             + (f"; interrupted by {m['interrupted']}" if m.get("interrupted") else "")]
+    if m.get("parameters") is not None:
+        facts.insert(0, f"parameters: {m['parameters']:,} trainable")
+    if m.get("wall_time_s") is not None:
+        facts.append(f"wall time {m['wall_time_s']:.1f} s, {m.get('time_per_epoch_s') or 0:.2f} s per epoch")
+    return facts
+
+
+def _history_section(run: Run, store: FigureStore) -> Section:
+    if not run.history:
+        return Section("curves", "Training curves", note="no epochs recorded (history.csv is empty or missing)")
+    curves = plots.history_curves(run.history, run.metrics, run.config)
+    picture = store.picture("history", "loss and accuracy per epoch", lambda: plots.plot_history(curves))
+    return Section("curves", "Training curves", pictures=[picture])
+
+
+def _model_section(run: Run, store: FigureStore) -> Section:
+    model, why = attempt(lambda: run.model)
+    if model is None:
+        return Section("model", "Model", items=[model_label(run.config)],
+                       note=f"summary and diagram omitted: {why}")
+    arch = plots.architecture(model)
+    picture = store.picture("architecture", f"{arch.name}: output shapes and parameters of every layer",
+                            lambda: plots.plot_architecture(arch))
+    return Section("model", "Model", pictures=[picture], pre=plots.model_summary(model),
+                   items=[model_label(run.config)])
+
+
+def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
+    title = f"Confusion on the {_SPLIT_NAMES.get(split, split)} split"
+    matrix, why = attempt(lambda: recorded_confusion(run, split))
+    if matrix is None:
+        return Section("confusion", title, note=why)
+    scores = plots.per_class_scores(matrix)
+    pairs = plots.confused_pairs(matrix, top=8)
+    pictures = [store.picture(f"confusion_{split}", "rows: true class, columns: predicted; colour: share of the row",
+                              lambda: plots.plot_confusion_matrix(matrix)),
+                store.picture(f"confused_pairs_{split}", "the most confused pairs",
+                              lambda: plots.plot_confused_pairs(pairs))]
+    store.picture(f"per_class_{split}", "", lambda: plots.plot_per_class_table(scores))  # PNG for slides only
+    table = Table(["class", "precision", "recall", "F1", "images"],
+                  [[s.label, s.precision, s.recall, s.f1, s.support] for s in scores])
+    return Section("confusion", title, pictures=pictures, table=table, items=[str(pair) for pair in pairs])
+
+
+def _image_sections(run: Run, split: str, store: FigureStore) -> list[Section]:
+    data, why = attempt(lambda: run.data)
+    if data is None:
+        return [Section("images", "Images, mistakes and top losses", note=f"omitted: {why}")]
+    x, y = data.split("train")
+    samples, why = attempt(lambda: plots.sample_grid(x, y, n=25, class_names=data.class_names))
+    if samples is None:  # inputs that are not images (e.g. flat feature vectors)
+        return [Section("images", "Images, mistakes and top losses", note=f"omitted: {why}")]
+    sections = [Section("samples", "The first 25 training images", pictures=[
+        store.picture("samples_train", "titled with their labels", lambda: plots.plot_image_grid(samples))])]
+    predicted, why = attempt(lambda: predictions(run, split))
+    if predicted is None:
+        return [*sections, Section("mistakes", "Mistakes and top losses", note=f"omitted: {why}")]
+    return [*sections, *_mistake_sections(predicted, split, store)]
+
+
+def _mistake_sections(p: Predictions, split: str, store: FigureStore) -> list[Section]:
+    name = _SPLIT_NAMES.get(split, split)
+    guesses = p.probabilities.argmax(axis=1)
+    mistakes = plots.mistake_grid(p.x, p.y, guesses, n=25, class_names=p.class_names)
+    worst = plots.top_losses(p.y, p.probabilities, n=10)
+    grid = plots.top_loss_grid(p.x, worst, columns=5, class_names=p.class_names)
+    wrong = int((guesses != p.y).sum())
+    count = f"{wrong} of {len(p.y)} images are wrong" + (f"; the first {len(mistakes.titles)}:" if wrong else "")
+    return [
+        Section("mistakes", f"Mistakes on the {name} split", text=count, pictures=[
+            store.picture(f"mistakes_{split}", "predicted / true", lambda: plots.plot_image_grid(mistakes))]),
+        Section("top-losses", f"Top losses on the {name} split", text="the images the model got most confidently wrong",
+                pictures=[store.picture(f"top_losses_{split}", "predicted (its probability) / true, loss",
+                                        lambda: plots.plot_image_grid(grid))]),
+    ]
+
+
+def _config_section(run: Run) -> Section:
+    environment = run.environment
+    packages = environment.get("packages") or {}
+    items = [f"{name} {version}" for name, version in packages.items() if version]
+    if environment.get("backend"):
+        items.append(f"backend {environment['backend']} on {', '.join(environment.get('devices') or []) or '?'}")
+    return Section("config", "Configuration (config.yaml)", pre=yaml.safe_dump(run.config, sort_keys=False),
+                   items=items)

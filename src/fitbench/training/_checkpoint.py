@@ -1,0 +1,140 @@
+"""Per-epoch checkpoints, so a killed run continues exactly where it stopped.
+
+``checkpoint.npz`` (one file, replaced atomically after every finished epoch) holds every
+model variable (weights, BatchNormalization statistics, the seed state of Dropout and
+random augmentation), every optimizer variable (moments, step count), and a JSON record:
+the epoch, the history so far, the early-stopping state with its best weights, and the
+NumPy/Python random state from which Keras draws the next epoch's shuffle. The compiled
+engine derives its shuffle from (seed, epoch), so nothing more is needed for it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fitbench import _io
+from fitbench._keras import keras
+from fitbench.errors import FitbenchError
+
+CHECKPOINT = "checkpoint.npz"
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' EarlyStopping whose counters and best weights can be saved and restored."""
+
+    def state(self) -> dict[str, Any]:
+        return {"wait": self.wait, "best": None if self.best is None else float(self.best),
+                "best_epoch": self.best_epoch, "stopped_epoch": self.stopped_epoch}
+
+    def restore(self, state: dict[str, Any], best_weights: list[np.ndarray] | None) -> None:
+        self.wait, self.best_epoch, self.stopped_epoch = state["wait"], state["best_epoch"], state["stopped_epoch"]
+        self.best = state["best"]
+        self.best_weights = best_weights
+
+
+@dataclass
+class Saved:
+    """What a checkpoint holds besides the variables."""
+
+    epoch: int  # the last finished epoch, 0-based
+    rows: list[dict[str, float]]
+    times: list[float]
+    wall_time_s: float
+    early_stopping: dict[str, Any] | None
+    best_weights: list[np.ndarray] | None
+    numpy_state: Any
+    python_state: Any
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Writes the checkpoint after each finished epoch; on resume, restores the random and
+    early-stopping state when training starts (after Keras and EarlyStopping reset theirs)."""
+
+    def __init__(self, folder: Path, history: Any, stopper: ResumableEarlyStopping | None,
+                 stop: Any, *, engine: str, resumed: Saved | None = None) -> None:
+        super().__init__()
+        self.folder, self.history, self.stopper, self.stop = folder, history, stopper, stop
+        self.engine, self.resumed = engine, resumed
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.resumed is None:
+            return
+        np.random.set_state(self.resumed.numpy_state)
+        random.setstate(self.resumed.python_state)
+        if self.stopper is not None and self.resumed.early_stopping is not None:
+            self.stopper.restore(self.resumed.early_stopping, self.resumed.best_weights)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.stop.received is not None and self.engine == "keras":
+            return  # Keras stopped mid-epoch: that epoch is not finished, keep the last checkpoint
+        save(self.folder, self.model, epoch=epoch, rows=self.history.rows, times=self.history.epoch_times,
+             wall_time_s=self.history.wall_time_s(), stopper=self.stopper)
+
+
+def save(folder: Path, model: keras.Model, *, epoch: int, rows: list[dict[str, float]], times: list[float],
+         wall_time_s: float, stopper: ResumableEarlyStopping | None) -> None:
+    arrays = {f"model_{i}": np.asarray(v.value) for i, v in enumerate(model.variables)}
+    arrays |= {f"optimizer_{i}": np.asarray(v.value) for i, v in enumerate(model.optimizer.variables)}
+    best = stopper.best_weights if stopper is not None and stopper.best_weights is not None else []
+    arrays |= {f"best_{i}": np.asarray(w) for i, w in enumerate(best)}
+    numpy_state = np.random.get_state()
+    arrays["numpy_keys"] = numpy_state[1]
+    record = {
+        "epoch": epoch, "rows": rows, "times": times, "wall_time_s": wall_time_s,
+        "early_stopping": stopper.state() if stopper is not None else None, "has_best_weights": bool(best),
+        "numpy_state": [numpy_state[0], *[_plain(part) for part in numpy_state[2:]]],
+        "python_state": _plain(random.getstate()),
+    }
+    arrays["record"] = np.array(json.dumps(record))
+    _io.atomic_write(folder / CHECKPOINT, lambda tmp: np.savez(tmp, **arrays))
+
+
+def load(folder: Path, model: keras.Model) -> Saved:
+    """Put the checkpoint's variables into ``model`` (compiled, optimizer built) and return the rest."""
+    path = folder / CHECKPOINT
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+        record = json.loads(str(arrays["record"]))
+    except (OSError, ValueError, KeyError) as error:
+        raise FitbenchError(f"{path}: cannot read the checkpoint ({error}); the run cannot be resumed") from None
+    _assign(model.variables, arrays, "model", path)
+    _assign(model.optimizer.variables, arrays, "optimizer", path)
+    count = sum(1 for key in arrays if key.startswith("best_"))
+    best = [arrays[f"best_{i}"] for i in range(count)] if record["has_best_weights"] else None
+    kind, *rest = record["numpy_state"]
+    return Saved(epoch=record["epoch"], rows=record["rows"], times=record["times"],
+                 wall_time_s=record["wall_time_s"], early_stopping=record["early_stopping"], best_weights=best,
+                 numpy_state=(kind, arrays["numpy_keys"], *rest), python_state=_tuples(record["python_state"]))
+
+
+def _assign(variables: list[Any], arrays: dict[str, np.ndarray], prefix: str, path: Path) -> None:
+    stored = sum(1 for key in arrays if key.startswith(f"{prefix}_"))
+    if stored != len(variables):
+        raise FitbenchError(
+            f"{path}: the checkpoint holds {stored} {prefix} variables but the model has {len(variables)}; "
+            "it belongs to another model, so the run cannot be resumed with this one"
+        )
+    for i, variable in enumerate(variables):
+        value = arrays[f"{prefix}_{i}"]
+        if tuple(value.shape) != tuple(variable.shape):
+            raise FitbenchError(f"{path}: {prefix} variable {variable.path} has shape {tuple(variable.shape)} "
+                                f"but the checkpoint holds {value.shape}; it belongs to another model")
+        variable.assign(value)
+
+
+def _plain(value: Any) -> Any:
+    # JSON for random states: tuples become lists, numpy scalars Python numbers.
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value

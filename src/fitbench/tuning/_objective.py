@@ -1,0 +1,108 @@
+"""One trial: sample values, train the experiment they describe, return its validation score.
+
+Each trial is a normal ``run_experiment`` call, so it leaves a normal run folder; its path is
+the trial's ``run`` user attribute. Keras' global state is cleared after every trial, so a
+worker's memory stays flat over many trials.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+from fitbench._keras import keras
+from fitbench.config import DatasetConfig
+from fitbench.errors import FitbenchError
+from fitbench.runs import Run
+from fitbench.training import run_experiment
+from fitbench.tuning._pruning import PruningCallback
+from fitbench.tuning._space import suggest
+from fitbench.tuning._tuning import Tuning
+
+# Trials that count towards the total, or will once they finish.
+COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+ACTIVE = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+
+
+class SurplusTrial(Exception):
+    """Two workers started the last trial at once; the later one steps back (marked FAIL, not counted)."""
+
+
+class Objective:
+    """``objective(trial)`` for ``study.optimize``: a score, or (score, parameters) when multi-objective."""
+
+    def __init__(self, tuning: Tuning, *, study_name: str, runs_dir: Path, trials: int) -> None:
+        self.tuning, self.study_name, self.runs_dir, self.trials = tuning, study_name, runs_dir, trials
+        self._validation: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
+
+    def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
+        check_not_surplus(trial, self.trials)
+        trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid()})
+        values = suggest(trial, self.tuning.space)
+        trial.set_user_attr("values", values)  # the configuration as the experiment file spells it
+        experiment = self.tuning.trial_experiment(values, name=f"{self.study_name}-t{trial.number:04d}")
+        callback = self._pruning_callback(trial, experiment.dataset)
+        try:
+            run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False,
+                                 callbacks=[callback] if callback else None)
+            score, parameters = self._record(trial, run)
+            del run
+        finally:
+            clean_keras_state()
+        if callback is not None:
+            callback.raise_if_pruned()
+        return (score, float(parameters)) if self.tuning.search.multi_objective else score
+
+    def _record(self, trial: optuna.Trial, run: Run) -> tuple[float, int]:
+        metrics = run.metrics
+        trial.set_user_attr("run", str(run.path.resolve()))
+        for key in ("parameters", "epochs_run", "best_epoch", "wall_time_s", "engine"):
+            if key in metrics:
+                trial.set_user_attr(key, metrics[key])
+        val = metrics["splits"].get("val", {})
+        # Validation only: the test score stays in the run folder until the best trial is chosen.
+        trial.set_user_attr("val", {key: val[key] for key in ("accuracy", "macro_f1", "loss", "n") if key in val})
+        if metrics.get("interrupted"):
+            raise KeyboardInterrupt  # Ctrl-C during training: the trial is FAIL, the study stays resumable
+        search = self.tuning.search
+        split = metrics["splits"].get(search.split)
+        if split is None:
+            raise FitbenchError(f"{run.path}: this run has no {search.split} split to score {search.objective} on")
+        return float(split[search.metric]), int(metrics["parameters"])
+
+    def _pruning_callback(self, trial: optuna.Trial, dataset: DatasetConfig) -> PruningCallback | None:
+        search = self.tuning.search
+        if search.multi_objective:
+            return None  # Optuna cannot report intermediate values of a multi-objective trial
+        monitor = search.objective if search.split == "val" else "val_" + search.metric
+        data = self._validation_data(dataset) if monitor == "val_macro_f1" else None
+        return PruningCallback(trial, monitor, validation_data=data)
+
+    def _validation_data(self, config: DatasetConfig) -> tuple[np.ndarray, np.ndarray]:
+        # The callback scores macro F1 on the val split each epoch; keep one copy per data set.
+        key = config.model_dump_json()
+        if self._validation is None or self._validation[0] != key:
+            from fitbench.data import load_from_config
+
+            dataset = load_from_config(config)
+            self._validation = (key, (dataset.x_val, dataset.y_val))
+        return self._validation[1]
+
+
+def check_not_surplus(trial: optuna.Trial, total: int) -> None:
+    """Raise ``SurplusTrial`` when ``total`` trials are already finished or under way ahead of this one."""
+    ahead = [other for other in trial.study.get_trials(deepcopy=False, states=COUNTED + ACTIVE)
+             if other.number < trial.number]
+    if len(ahead) >= total:
+        trial.set_user_attr("surplus", True)  # reports leave it out
+        raise SurplusTrial(f"trial {trial.number} is not needed: {total} trials are finished or running")
+
+
+def clean_keras_state() -> None:
+    """Drop everything Keras keeps between models (names, graphs); ``free_memory`` runs ``gc.collect()``."""
+    keras.backend.clear_session(free_memory=True)

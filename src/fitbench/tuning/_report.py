@@ -1,0 +1,190 @@
+"""The study report: one self-contained HTML file (plotly's JavaScript inlined once).
+
+Numbers first (``trial_rows``, ``diagnose``), then Optuna's own plotly figures, then the
+jinja2 template ``templates/study.html.j2`` puts them on one page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from fitbench import _io
+from fitbench.errors import ConfigError
+from fitbench.tuning._diagnosis import Finding, diagnose, importances
+from fitbench.tuning._schema import parse_param
+from fitbench.tuning._space import space_summary
+from fitbench.tuning._storage import ATTR
+from fitbench.tuning._tune import TEST_ATTR, best_trial, format_params
+from fitbench.tuning._worker import quiet_optuna
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    html: str | None  # a plotly <div>, or None with ``note`` saying why it is missing
+    note: str = ""
+
+
+def best_run_report_html(run_path: Path) -> str | None:
+    """HOOK: the best trial's full run report, as an HTML fragment to embed in the study report.
+
+    fitbench's run report is being written in another package; once it exists, return its
+    HTML for ``run_path`` here. Until then the study report links to the run folder.
+    """
+    return None
+
+
+def write_study_report(study: optuna.Study, path: str | Path = "study.html", *, storage: str | None = None) -> Path:
+    """Write the report of ``study`` to ``path`` and return the path."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"-o {path}: cannot create its folder: {error.strerror}") from None
+    _io.write_text(path, study_report(study, storage=storage, base=path.parent))
+    return path
+
+
+def study_report(study: optuna.Study, *, storage: str | None = None, base: Path | None = None) -> str:
+    """The report as one HTML string; links to run folders are relative to ``base``."""
+    import jinja2
+    import plotly.offline
+
+    record = study.user_attrs.get(ATTR, {})
+    objective = record.get("objective", "value")
+    best = best_trial(study)
+    run_path = Path(best.user_attrs["run"]) if best is not None and "run" in best.user_attrs else None
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("fitbench.tuning", "templates"),
+                                     autoescape=jinja2.select_autoescape(["html", "j2"]))
+    return environment.get_template("study.html.j2").render(
+        study=study.study_name, storage=storage, objective=objective, record=record,
+        counts=state_counts(study), space=_space_lines(record), findings=diagnose(study, record),
+        best=best, best_params=format_params(best) if best is not None else "",
+        best_run=_link(run_path, base), best_run_html=best_run_report_html(run_path) if run_path else None,
+        test=study.user_attrs.get(TEST_ATTR), rows=trial_rows(study, base), figures=figures(study, objective),
+        plotly_js=plotly.offline.get_plotlyjs(), multi=len(study.directions) > 1,
+    )
+
+
+def state_counts(study: optuna.Study) -> dict[str, int]:
+    states = [trial.state.name.lower() for trial in _trials(study)]
+    return {state: states.count(state) for state in dict.fromkeys(states)}
+
+
+def _trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    # A surplus trial (two workers raced for the last one) never trained: leave it out.
+    return [trial for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
+
+
+def trial_rows(study: optuna.Study, base: Path | None = None) -> list[dict[str, Any]]:
+    """One row per trial: the numbers of the report's table."""
+    rows = []
+    for trial in _trials(study):
+        attrs = trial.user_attrs
+        run = Path(attrs["run"]) if "run" in attrs else None
+        rows.append({
+            "number": trial.number, "state": trial.state.name.lower(),
+            "values": [f"{value:.4f}" if index == 0 else f"{int(value):,}"
+                       for index, value in enumerate(trial.values or [])],
+            "params": format_params(trial), "epochs": attrs.get("epochs_run", ""),
+            "parameters": f"{attrs['parameters']:,}" if "parameters" in attrs else "",
+            "seconds": f"{trial.duration.total_seconds():.1f}" if trial.duration else "",
+            "run": _link(run, base), "notes": _notes(trial),
+        })
+    return rows
+
+
+def _notes(trial: optuna.trial.FrozenTrial) -> str:
+    notes = []
+    if trial.state == optuna.trial.TrialState.PRUNED and trial.intermediate_values:
+        notes.append(f"pruned after epoch {max(trial.intermediate_values)}")
+    history = trial.system_attrs.get("retry_history")
+    if history:
+        notes.append(f"retry of #{history[-1]}")
+    worker = trial.user_attrs.get("worker")
+    if trial.state == optuna.trial.TrialState.FAIL and worker:
+        notes.append(f"worker {worker.get('host')}:{worker.get('pid')} stopped")
+    return "; ".join(notes)
+
+
+def _link(path: Path | None, base: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    href = path.as_uri() if path.is_absolute() else str(path)
+    if base is not None and path.is_absolute():
+        try:
+            href = os.path.relpath(path, base.resolve())
+        except ValueError:  # another drive
+            pass
+    return {"href": href, "text": str(path), "exists": "yes" if path.is_dir() else "no"}
+
+
+def _space_lines(record: dict[str, Any]) -> dict[str, str]:
+    try:
+        space = {key: parse_param(key, entry, where="study") for key, entry in record.get("space", {}).items()}
+    except ConfigError:
+        return {key: str(entry) for key, entry in record.get("space", {}).items()}
+    return space_summary(space)
+
+
+def figures(study: optuna.Study, objective: str) -> list[Figure]:
+    """Optuna's plots of the study, each as a plotly <div> (or a note saying why not)."""
+    from optuna import visualization as vis
+
+    def target(trial: optuna.trial.FrozenTrial) -> float:
+        return trial.values[0]
+
+    kwargs = {"target": target, "target_name": objective}
+    multi = len(study.directions) > 1
+    weights = importances(study)
+    top = [name for name in weights][:2]
+    plots: list[tuple[str, Callable[[], Any]]] = [
+        ("Optimisation history", lambda: vis.plot_optimization_history(study, **kwargs)),
+        ("Intermediate values (per epoch; pruned trials stop early)",
+         lambda: _single_objective(multi) or vis.plot_intermediate_values(study)),
+        ("Parallel coordinates", lambda: vis.plot_parallel_coordinate(study, **kwargs)),
+        ("Parameter importances (fANOVA)", lambda: vis.plot_param_importances(
+            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0), **kwargs)),
+        ("Slices: the score against each parameter", lambda: vis.plot_slice(study, **kwargs)),
+        (f"Contour of the two most important parameters ({' and '.join(top) or 'none yet'})",
+         lambda: vis.plot_contour(study, params=top, **kwargs) if len(top) == 2 else _missing("needs two parameters")),
+    ]
+    if multi:
+        plots.insert(0, ("Pareto front: score against parameter count", lambda: vis.plot_pareto_front(
+            study, target_names=[objective, "parameters"])))
+    return [_figure(title, draw) for title, draw in plots]
+
+
+class _Missing(Exception):
+    pass
+
+
+def _missing(why: str) -> Any:
+    raise _Missing(why)
+
+
+def _single_objective(multi: bool) -> None:
+    if multi:
+        _missing("a multi-objective study reports no per-epoch values")
+
+
+def _figure(title: str, draw: Callable[[], Any]) -> Figure:
+    with quiet_optuna():  # its warnings about small studies are what the note says
+        try:
+            figure = draw()
+        except _Missing as why:
+            return Figure(title, None, str(why))
+        except (ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as error:
+            # Optuna refuses some plots for small studies (e.g. importances with one trial).
+            return Figure(title, None, f"not available yet: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+    if not figure.data:
+        return Figure(title, None, "not available yet: no trial has the values this plot needs")
+    figure.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 50}, height=420)
+    return Figure(title, figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+

@@ -1,0 +1,157 @@
+"""``tune``: run (or continue) a study, then read the chosen trial's test score once."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from fitbench.config import Experiment
+from fitbench.errors import ConfigError
+from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study
+from fitbench.tuning._tuning import Tuning, load_tuning
+from fitbench.tuning._worker import WorkerSpec, count_trials, quiet_optuna, run_processes, run_worker
+
+TEST_ATTR = "test_of_best"  # the study's user attribute with the best trial's test score
+
+
+def tune(
+    source: str | Path | Experiment | dict[str, Any] | Tuning,
+    *,
+    trials: int | None = None,
+    timeout: float | None = None,
+    workers: int = 1,
+    storage: str | None = None,
+    study: str | None = None,
+    runs_dir: str | Path = "runs",
+    search: dict[str, Any] | None = None,
+    verbose: bool = True,
+    progress: bool = True,
+) -> optuna.Study:
+    """Run the study a tuning file describes (or continue it) and return it.
+
+    Args:
+        source: a tuning file, a bundled one's name (``"tune"``), a document, or an
+            ``Experiment`` together with ``search``.
+        trials: the total number of finished trials wanted (default: ``search.trials``);
+            trials already in the storage count.
+        timeout: seconds after which no new trial starts (default: ``search.timeout``).
+        workers: worker processes on this machine, sharing the storage.
+        storage: an SQLAlchemy URL; default ``sqlite:///<runs_dir>/studies.db``.
+        study: the study's name; default the experiment's name.
+        verbose: print the start and the summary (the best trial last); ``progress``: and a
+            line per trial.
+    """
+    tuning = load_tuning(source, search)
+    total = _positive("trials", trials if trials is not None else tuning.search.trials)
+    workers = _positive("workers", workers)
+    seconds = timeout if timeout is not None else tuning.search.timeout
+    if seconds is not None and seconds <= 0:
+        raise ConfigError(f"timeout: expected a number of seconds > 0, got {seconds!r}")
+    name = check_study_name(study or tuning.experiment.name)
+    url = storage or default_storage(runs_dir)
+    with quiet_optuna():
+        result = open_study(tuning, open_storage(url, tuning.search.heartbeat), name)
+        spec = WorkerSpec(tuning=tuning.to_dict(), storage=url, study=name,
+                          runs_dir=str((Path(runs_dir) / name).resolve()), trials=total,
+                          deadline=None if seconds is None else time.time() + seconds,
+                          workers=workers, verbose=verbose and progress)
+        if verbose:
+            _say_start(spec, result)
+        if workers == 1:
+            run_worker(spec)  # in this process: no start-up cost, works anywhere (notebooks too)
+            notes: list[str] = []
+        else:
+            notes = run_processes(spec, workers)
+        result = optuna.load_study(study_name=name, storage=open_storage(url))
+        test = record_test_of_best(result)
+    if verbose:
+        for note in notes:
+            print(note, flush=True)
+        print_summary(result, tuning, total, test)
+    return result
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}: expected a whole number >= 1, got {value!r}")
+    return value
+
+
+def _say_start(spec: WorkerSpec, study: optuna.Study) -> None:
+    finished, _ = count_trials(study)
+    already = f", {finished} already finished" if finished else ""
+    print(f"study {spec.study}: {spec.trials} trials in total{already}, {spec.workers} worker(s); "
+          f"storage {spec.storage}; runs in {spec.runs_dir}", flush=True)
+
+
+def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    """The best complete trial; multi-objective: the best score on the Pareto front."""
+    if len(study.directions) == 1:
+        try:
+            return study.best_trial
+        except ValueError:  # no complete trial
+            return None
+    front = study.best_trials
+    if not front:
+        return None
+    maximize = study.directions[0] == optuna.study.StudyDirection.MAXIMIZE
+    return (max if maximize else min)(front, key=lambda trial: (trial.values[0], -trial.values[1] if maximize else trial.values[1]))
+
+
+def record_test_of_best(study: optuna.Study) -> dict[str, Any] | None:
+    """The best trial's test score, read once from its run folder and kept apart in the study.
+
+    The search only ever read validation scores; this is the one look at test, for the
+    chosen configuration. (Every run folder records its test score when it finishes: that
+    is how fitbench runs work, but nothing in the search reads it.)
+    """
+    best = best_trial(study)
+    if best is None or "run" not in best.user_attrs:
+        return None
+    path = Path(best.user_attrs["run"])
+    record: dict[str, Any] = {"trial": best.number, "run": str(path)}
+    try:
+        test = json.loads((path / "metrics.json").read_text(encoding="utf-8"))["splits"]["test"]
+    except (OSError, ValueError, KeyError):
+        record["missing"] = f"no test score in {path} (its run folder is on another machine, or has no test split)"
+    else:
+        record |= {key: test[key] for key in ("accuracy", "macro_f1", "loss", "n")}
+    study.set_user_attr(TEST_ATTR, record)
+    return record
+
+
+def print_summary(study: optuna.Study, tuning: Tuning, total: int, test: dict[str, Any] | None) -> None:
+    """The study in a few lines; the best trial's number, value and parameters come last."""
+    states = [trial.state for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
+    counts = {state.name.lower(): states.count(state) for state in optuna.trial.TrialState if states.count(state)}
+    print(f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
+          + f" (asked for {total})", flush=True)
+    search = tuning.search
+    if search.multi_objective:
+        for trial in sorted(study.best_trials, key=lambda trial: trial.values[1]):
+            print(f"Pareto front: #{trial.number} {search.objective} {trial.values[0]:.4f}, "
+                  f"{int(trial.values[1]):,} parameters")
+    best = best_trial(study)
+    if best is None:
+        print("no complete trial yet: run the same command again to continue the study")
+        return
+    if search.split == "test":
+        print("warning: the trials were scored on the TEST split (search.force_test); "
+              "the score below is not an estimate of performance on new images")
+    if test is not None and "missing" not in test:
+        print(f"test split, read once for the best trial: accuracy {test['accuracy']:.4f}, "
+              f"macro F1 {test['macro_f1']:.4f}, loss {test['loss']:.4f} ({test['n']:,} images)")
+    elif test is not None:
+        print(f"test split: {test['missing']}")
+    print(f"best trial: {best.number} ({best.user_attrs.get('run', 'no run folder')})")
+    print(f"best value: {search.objective} {best.values[0]:.6f}")
+    print("best params: " + format_params(best))
+
+
+def format_params(trial: optuna.trial.FrozenTrial) -> str:
+    values = trial.user_attrs.get("values") or trial.params
+    return ", ".join(f"{key}={json.dumps(value)}" for key, value in values.items())

@@ -1,0 +1,143 @@
+"""``create_app(runs_dir)``: the FastAPI app behind ``fitbench serve``, pages and JSON API.
+
+The runs directory is scanned on every request, so new runs appear without a restart.
+User mistakes (an unknown run, a bad upload, an empty canvas) answer 4xx with a one-line
+``detail``; the API's shapes are documented at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import asdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated
+
+import jinja2
+from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from fitbench.errors import FitbenchError
+from fitbench.web import _catalog, _models
+from fitbench.web._catalog import RunNotFound
+from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
+from fitbench.web._models import CannotPredict, ModelCache
+from fitbench.web._preprocess import ImageTooLarge, NothingDrawn, UnreadableImage, preprocess
+from fitbench.web._reports import ReportCache
+from fitbench.web._schemas import Prediction, Problem, RunDetail, RunSummary
+
+PREDICT = "/api/predict"
+# Each user error's status: the most specific first (exception handlers match by class).
+STATUS = ((RunNotFound, 404), (ImageTooLarge, 413), (UnreadableImage, 415), (NothingDrawn, 422),
+          (CannotPredict, 422), (FitbenchError, 422))
+ERRORS = {404: {"model": Problem, "description": "no such run under the runs directory"},
+          413: {"model": Problem, "description": "upload over 2 MB or over 4096x4096 pixels"},
+          415: {"model": Problem, "description": "not a PNG/JPEG, or a damaged one"},
+          422: {"model": Problem, "description": "nothing drawn, or this run's model cannot read a 28x28 image"}}
+
+
+def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None) -> FastAPI:
+    """The web app serving the runs under ``runs_dir``.
+
+    Args:
+        cache_dir: where generated reports and comparisons are kept; default a temporary
+            folder that lives as long as the app.
+    """
+    app = FastAPI(title="fitbench", summary="Browse training runs and let a model read your digits.",
+                  version=_version())
+    app.state.runs_dir = Path(runs_dir)
+    app.state.models = ModelCache()
+    if cache_dir is None:
+        app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app
+        cache_dir = app.state.cache_tmp.name
+    app.state.reports = ReportCache(Path(cache_dir))
+    app.state.templates = Jinja2Templates(env=jinja2.Environment(
+        loader=jinja2.PackageLoader("fitbench.web", "templates"), autoescape=True,  # run names are user text
+        undefined=jinja2.StrictUndefined))
+    app.mount("/static", StaticFiles(packages=[("fitbench.web", "static")]), name="static")
+    app.add_middleware(BodyLimit, paths=(PREDICT,))
+    for error, status in STATUS:
+        app.add_exception_handler(error, _handler(status))
+    _pages(app)
+    _api(app)
+    return app
+
+
+def _version() -> str:
+    from fitbench import __version__
+
+    return __version__
+
+
+def _handler(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(error)}, status_code=status)
+        return request.app.state.templates.TemplateResponse(
+            request, "error.html.j2", {"status": status, "detail": str(error)}, status_code=status)
+
+    return handle
+
+
+def _pages(app: FastAPI) -> None:
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def runs_page(request: Request) -> Response:
+        runs = _catalog.list_runs(request.app.state.runs_dir)
+        return request.app.state.templates.TemplateResponse(request, "runs.html.j2", {
+            "runs": runs, "runs_dir": str(request.app.state.runs_dir), "exists": request.app.state.runs_dir.is_dir()})
+
+    @app.get("/draw", response_class=HTMLResponse, include_in_schema=False)
+    def draw_page(request: Request, run: str | None = None) -> Response:
+        runs = [info for info in _catalog.list_runs(request.app.state.runs_dir) if info.has_model]
+        ids = [info.id for info in runs]
+        chosen = run if run in ids else next((info.id for info in runs if info.drawable), ids[0] if ids else "")
+        return request.app.state.templates.TemplateResponse(request, "draw.html.j2", {
+            "runs": runs, "chosen": chosen, "limit": UPLOAD_LIMIT})
+
+    @app.get("/report/{run_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def report_page(request: Request, run_id: str) -> Response:
+        path = _catalog.resolve_run(request.app.state.runs_dir, run_id)
+        return FileResponse(request.app.state.reports.report(path), media_type="text/html")
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(request: Request, run: Annotated[list[str] | None, Query()] = None) -> Response:
+        run = run or []
+        if len(run) < 2:
+            raise FitbenchError("compare: tick two or more runs on the runs page")
+        paths = [_catalog.resolve_run(request.app.state.runs_dir, run_id) for run_id in run]
+        return FileResponse(request.app.state.reports.comparison(paths), media_type="text/html")
+
+
+def _api(app: FastAPI) -> None:
+    @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
+    def api_runs(request: Request) -> list[RunSummary]:
+        """Every run folder under the runs directory, newest first (damaged ones listed with their problems)."""
+        return [RunSummary(**{**asdict(info), "problems": list(info.problems)})
+                for info in _catalog.list_runs(request.app.state.runs_dir)]
+
+    @app.get("/api/runs/{run_id:path}", response_model=RunDetail, tags=["runs"], responses={404: ERRORS[404]})
+    def api_run(request: Request, run_id: str) -> RunDetail:
+        """One run: its config, recorded scores and per-epoch history."""
+        path = _catalog.resolve_run(request.app.state.runs_dir, run_id)
+        return RunDetail(**_catalog.run_detail(path, run_id))
+
+    # A plain def: FastAPI runs it in its thread pool, so a model loading for seconds or a
+    # large JPEG decoding never stalls the other requests.
+    @app.post(PREDICT, response_model=Prediction, tags=["predict"], responses=ERRORS)
+    def api_predict(request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
+                          run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
+        """The digit a run's model reads in an image: any size, dark ink on light paper or the reverse."""
+        started = time.perf_counter()
+        path = _catalog.resolve_run(request.app.state.runs_dir, run)
+        data = file.file.read(UPLOAD_LIMIT + 1)
+        if len(data) > UPLOAD_LIMIT:
+            raise ImageTooLarge(f"upload too large: at most {UPLOAD_LIMIT // 1024 // 1024} MB; send a smaller image")
+        image = preprocess(data)  # (28, 28) in 0..1
+        loaded = request.app.state.models.get(path)
+        probabilities = _models.predict(loaded, image)
+        return Prediction(run=run, label=int(probabilities.argmax()), probabilities=probabilities.tolist(),
+                          image=image.round(4).tolist(), scale=loaded.scale,
+                          elapsed_ms=(time.perf_counter() - started) * 1000)

@@ -1,0 +1,56 @@
+"""The JSON API's shapes, as pydantic models: FastAPI documents them on /docs and checks answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class RunSummary(BaseModel):
+    """One run folder, as listed by ``GET /api/runs``."""
+
+    id: str = Field(description="the run folder's path relative to the runs directory", examples=["20260101-120000-first"])
+    name: str
+    state: str = Field(description="complete | interrupted | failed | running | incomplete")
+    epochs: int
+    val_accuracy: float | None
+    test_accuracy: float | None
+    model: str
+    parameters: int | None
+    modified: str = Field(description="the folder's last change, ISO 8601")
+    has_model: bool = Field(description="model.keras is there, so the run can predict")
+    drawable: bool = Field(description="has a model whose data set is 28x28 (a hint; the model decides)")
+    input_hint: str = Field(description="image size the model takes, from its config", examples=["28x28"])
+    problems: list[str] = Field(description="what is damaged or missing in the folder, one line each")
+
+
+class RunDetail(BaseModel):
+    """Everything recorded about one run (``GET /api/runs/{id}``)."""
+
+    id: str
+    name: str
+    state: str
+    config: dict[str, Any] = Field(description="config.yaml: the resolved experiment")
+    metrics: dict[str, Any] = Field(description="metrics.json: scores per split, epochs, times")
+    history: dict[str, list[float]] = Field(description="history.csv: per-epoch loss, accuracy, val_loss...")
+    problems: list[str]
+    has_model: bool
+    input_hint: str
+
+
+class Prediction(BaseModel):
+    """What a run's model reads in one image (``POST /api/predict``)."""
+
+    run: str = Field(description="the run id that predicted")
+    label: int = Field(description="the most probable class")
+    probabilities: list[float] = Field(description="one per class, summing to 1")
+    image: list[list[float]] = Field(description="the 28x28 image the model saw, rows of 0..1 (white ink on black)")
+    scale: float = Field(description="what the image was multiplied by for this run: 1 (0..1) or 255 (raw pixels)")
+    elapsed_ms: float = Field(description="server time for decoding, preprocessing and predicting")
+
+
+class Problem(BaseModel):
+    """An error: why the request cannot be answered, in one line."""
+
+    detail: str

@@ -1,0 +1,150 @@
+"use strict";
+// The drawing pad: black ink on white paper (the server turns it white-on-black, as MNIST).
+// Each finished stroke asks the chosen run's model, debounced so a quick second stroke
+// sends one request, and answers that arrive after a newer request are ignored.
+(() => {
+  const DEBOUNCE_MS = 250;
+  const INK_WIDTH = 18; // on a 280-pixel pad: about 2 pixels after scaling into MNIST's 20x20 box
+  const BAR_PX = 120; // the height of a 100% bar
+  const pad = document.getElementById("canvas");
+  const ink = pad.getContext("2d");
+  const seen = document.getElementById("seen").getContext("2d");
+  const runs = document.getElementById("run");
+  const label = document.getElementById("label");
+  const message = document.getElementById("message");
+  const bars = document.getElementById("bars");
+  let drawing = false;
+  let timer = null;
+  let sequence = 0;
+
+  function blankPad() {
+    ink.fillStyle = "#fff";
+    ink.fillRect(0, 0, pad.width, pad.height);
+    ink.strokeStyle = "#000";
+    ink.lineWidth = INK_WIDTH;
+    ink.lineCap = "round";
+    ink.lineJoin = "round";
+  }
+
+  function where(event) {
+    const box = pad.getBoundingClientRect();
+    return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+  }
+
+  pad.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    pad.setPointerCapture(event.pointerId);
+    drawing = true;
+    clearTimeout(timer);
+    const [x, y] = where(event);
+    ink.beginPath();
+    ink.moveTo(x, y);
+    ink.lineTo(x + 0.01, y); // a tap leaves a dot
+    ink.stroke();
+  });
+  pad.addEventListener("pointermove", (event) => {
+    if (!drawing) return;
+    const moves = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+    for (const move of moves.length ? moves : [event]) {
+      const [x, y] = where(move);
+      ink.lineTo(x, y);
+    }
+    ink.stroke();
+  });
+  const endStroke = () => {
+    if (!drawing) return;
+    drawing = false;
+    schedule();
+  };
+  pad.addEventListener("pointerup", endStroke);
+  pad.addEventListener("pointercancel", endStroke);
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(() => pad.toBlob((blob) => ask(blob, "drawing.png"), "image/png"), DEBOUNCE_MS);
+  }
+
+  async function ask(blob, name) {
+    if (!runs.value) return say("No run with a saved model yet: train one first.", true);
+    const mine = ++sequence;
+    const form = new FormData();
+    form.append("file", blob, name);
+    say("Reading…", false);
+    try {
+      const response = await fetch(`/api/predict?run=${encodeURIComponent(runs.value)}`, {method: "POST", body: form});
+      const answer = await response.json();
+      if (mine !== sequence) return;
+      if (!response.ok) return forget(typeof answer.detail === "string" ? answer.detail : response.statusText);
+      show(answer);
+    } catch (error) {
+      if (mine === sequence) forget(`The server did not answer (${error}).`);
+    }
+  }
+
+  function show(answer) {
+    label.textContent = String(answer.label);
+    label.dataset.label = String(answer.label);
+    const percent = (100 * answer.probabilities[answer.label]).toFixed(1);
+    say(`${percent}% sure, in ${answer.elapsed_ms.toFixed(0)} ms.`, false);
+    drawSeen(answer.image);
+    drawBars(answer.probabilities, answer.label);
+  }
+
+  function drawSeen(image) {
+    const pixels = seen.createImageData(28, 28);
+    image.flat().forEach((value, k) => {
+      const level = Math.round(255 * value);
+      pixels.data.set([level, level, level, 255], 4 * k);
+    });
+    seen.putImageData(pixels, 0, 0);
+  }
+
+  function drawBars(probabilities, best) {
+    bars.replaceChildren(...probabilities.map((p, digit) => {
+      const bar = document.createElement("div");
+      bar.className = digit === best ? "bar best" : "bar";
+      bar.dataset.digit = String(digit);
+      bar.title = `${digit}: ${(100 * p).toFixed(2)}%`;
+      const fill = document.createElement("div");
+      fill.className = "fill";
+      fill.style.height = `${Math.max(BAR_PX * p, 1)}px`;
+      const value = document.createElement("span");
+      value.className = "value";
+      value.textContent = `${Math.round(100 * p)}%`;
+      const name = document.createElement("span");
+      name.className = "digit";
+      name.textContent = String(digit);
+      bar.append(value, fill, name);
+      return bar;
+    }));
+  }
+
+  function forget(reason) {
+    label.textContent = "–";
+    delete label.dataset.label;
+    bars.replaceChildren();
+    seen.clearRect(0, 0, 28, 28);
+    say(reason, true);
+  }
+
+  function say(text, problem) {
+    message.textContent = text;
+    message.className = problem ? "problem" : "hint";
+  }
+
+  document.getElementById("clear").addEventListener("click", () => {
+    sequence++; // an answer still on its way is for the old drawing
+    clearTimeout(timer);
+    blankPad();
+    forget("Draw one digit, large, with the mouse or a finger.");
+    message.className = "hint";
+  });
+  document.getElementById("upload").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) ask(file, file.name);
+  });
+  runs.addEventListener("change", () => {
+    if (label.dataset.label !== undefined) schedule(); // same drawing, another model
+  });
+  blankPad();
+})();

@@ -1,0 +1,101 @@
+"""The compiled engine: the same training as keras.Model.fit, one XLA call per epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fitbench as fb
+from fitbench._keras import keras
+from fitbench.training import build_from_config
+from fitbench.config import ModelConfig
+
+
+def subset(digits, train: int = 300, val: int = 200):
+    return fb.Dataset.from_arrays((digits.x_train[:train], digits.y_train[:train]),
+                                  (digits.x_val[:val], digits.y_val[:val]), (digits.x_test, digits.y_test))
+
+
+COURSE_MODELS = [
+    ("first", {}), ("small", {}), ("dropout", {"rate": 0.5}), ("rescaling", {}), ("functional", {}),
+    ("bypass", {}), ("subclass", {}), ("mlp", {"units": [32, 16], "rescale": True}), ("cnn", {}),
+    ("first", {"augment": ["flip", "rotation"]}), ("small", {"augment": ["rotation"]}), ("first", {"l2": 1e-3}),
+]
+
+
+@pytest.mark.parametrize(("name", "options"), COURSE_MODELS, ids=lambda v: str(v))
+def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, options):
+    data = subset(digits, train=120, val=60)
+    run = fb.fit(fb.build_model(name, data, **options), data, epochs=2, runs_dir=runs_dir, verbose=False)
+    assert run.metrics["engine"] == "compiled"
+    assert run.state == "complete" and np.isfinite(run.history["loss"]).all()
+    assert run.history["loss"][1] < run.history["loss"][0]
+
+
+def same_model_twice(config: dict, data, seed: int = 3) -> tuple[keras.Model, keras.Model]:
+    spec = ModelConfig.model_validate(config)
+    return build_from_config(spec, data, seed=seed), build_from_config(spec, data, seed=seed)
+
+
+@pytest.mark.parametrize("config", [
+    {"zoo": "first", "l2": 1e-3},
+    {"layers": ["flatten", {"type": "dense", "units": 32}, "batch_norm",
+                {"type": "dense", "units": 10, "activation": "softmax"}]},
+], ids=["l2", "batch_norm"])
+def test_same_numbers_as_keras_fit_without_randomness(digits, runs_dir: Path, config):
+    """No shuffling, no dropout: both engines do the same arithmetic on the same batches,
+    the last partial batch included (305 images, batch 10: 31 steps)."""
+    data = subset(digits, train=305)
+    compiled, plain = same_model_twice(config, data)
+    settings = dict(epochs=2, batch_size=10, shuffle=False, runs_dir=runs_dir, verbose=False)
+    a = fb.fit(compiled, data, engine="compiled", **settings)
+    b = fb.fit(plain, data, engine="keras", **settings)
+    assert a.metrics["engine"] == "compiled" and b.metrics["engine"] == "keras"
+    for key in b.history:
+        np.testing.assert_allclose(a.history[key], b.history[key], rtol=2e-4, err_msg=key)
+    for mine, theirs in zip(compiled.get_weights(), plain.get_weights()):  # BatchNorm statistics too
+        np.testing.assert_allclose(mine, theirs, rtol=1e-3, atol=1e-5)
+    assert int(compiled.optimizer.iterations) == int(plain.optimizer.iterations) == 62
+
+
+def test_random_layers_advance_their_seed_state(digits, runs_dir: Path):
+    data = subset(digits)
+    model = fb.build_model("dropout", data, rate=0.5, augment=["rotation"])
+    seeds_before = [np.array(v.value) for v in model.non_trainable_variables if "seed" in v.path]
+    assert seeds_before  # Dropout and RandomRotation keep their random state as variables
+    fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
+    seeds_after = [np.array(v.value) for v in model.non_trainable_variables if "seed" in v.path]
+    assert all((before != after).any() for before, after in zip(seeds_before, seeds_after))
+
+
+def test_compiled_runs_are_reproducible(digits, runs_dir: Path):
+    data = subset(digits)
+    first, second = (fb.fit(fb.build_model("dropout", data, seed=5), data, seed=5, epochs=2,
+                            runs_dir=runs_dir, verbose=False) for _ in range(2))
+    assert first.history == second.history
+
+
+def test_accuracy_within_the_seed_spread_of_keras_fit(digits, runs_dir: Path):
+    data = subset(digits, train=400, val=300)
+    scores = {engine: [fb.fit(fb.build_model("dropout", data, seed=seed), data, seed=seed, epochs=4,
+                              engine=engine, runs_dir=runs_dir, verbose=False).history["val_accuracy"][-1]
+                       for seed in (1, 2, 3)] for engine in ("compiled", "keras")}
+    spread = max(max(v) - min(v) for v in scores.values()) + 1 / 300  # one image of slack
+    assert abs(np.mean(scores["compiled"]) - np.mean(scores["keras"])) <= spread, scores
+
+
+class OwnTrainStep(keras.Sequential):
+    def train_step(self, *args, **kwargs):
+        return super().train_step(*args, **kwargs)
+
+
+def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir: Path, capsys):
+    data = subset(digits, train=50)
+    model = OwnTrainStep([keras.Input(data.input_shape), keras.layers.Flatten(),
+                          keras.layers.Dense(10, activation="softmax")], name="own")
+    run = fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
+    assert run.metrics["engine"] == "keras"
+    assert "the compiled engine cannot train 'own': the model overrides train_step(); using engine: keras" in (
+        capsys.readouterr().err)
