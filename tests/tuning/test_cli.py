@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from fitbench.cli import main
-
 from tests.conftest import ROOT
 from tests.tuning.conftest import tiny
 

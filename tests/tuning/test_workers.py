@@ -30,20 +30,22 @@ POSTGRES = os.environ.get("FITBENCH_TEST_POSTGRES")
 
 def test_two_workers_on_one_sqlite_storage_finish_n_trials_without_duplicates(shared_runs: Path, storage: str,
                                                                                study_name: str):
-    document = tiny(trials=4, pruner="none", sampler={"name": "random", "seed": 0})
+    # Trials of about a second (60 short epochs): the second worker starts before the first is done.
+    document = tiny(trials=6, pruner="none", sampler={"name": "random", "seed": 0})
     document["search"]["space"]["training.seed"]["high"] = 10**6  # distinct values, unless samplers repeat
+    document["training"] |= {"epochs": 60, "early_stopping": None}
     study = fb.tune(document, workers=2, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)
     counted = study.get_trials(states=COUNTED)
-    assert len(counted) == 4
+    assert len(counted) == 6
     numbers = [trial.number for trial in study.trials]
     assert len(numbers) == len(set(numbers))
     runs = [trial.user_attrs["run"] for trial in counted]
-    assert len(set(runs)) == 4 and all(fb.load_run(run).state == "complete" for run in runs)
-    # Each worker is its own process (spawned, single-threaded XLA), neither is this one.
+    assert len(set(runs)) == 6 and all(fb.load_run(run).state == "complete" for run in runs)
+    # Worker 1 is this process, worker 2 another one; both ran trials.
     pids = {trial.user_attrs["worker"]["pid"] for trial in counted}
-    assert os.getpid() not in pids
-    # The samplers of the two workers are seeded apart: no trial repeats another's values.
-    assert len({str(sorted(trial.params.items())) for trial in counted}) == 4
+    assert len(pids) == 2 and os.getpid() in pids
+    # The two samplers are seeded apart: no trial repeats another's values.
+    assert len({str(sorted(trial.params.items())) for trial in counted}) == 6
 
 
 def kill_document() -> dict:

@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /docs); Ctrl-C stops")
-    server = uvicorn.Server(uvicorn.Config(create_app(runs_dir), log_level="warning"))
+    # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
+    # uvicorn's dictConfig would close the handlers others installed, pytest's among them.
+    server = uvicorn.Server(uvicorn.Config(create_app(runs_dir), log_config=None, log_level="warning"))
     server.run(sockets=[listener])  # returns on Ctrl-C, after finishing the requests in flight
     return 0
 
@@ -54,6 +56,8 @@ def bind(host: str, port: int) -> socket.socket:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except OSError as error:  # socket.gaierror: an unknown host name
         raise FitbenchError(f"cannot listen on {host}:{port}: {error.strerror or error}; check --host") from None
+    # proto from getaddrinfo (IPPROTO_TCP, not 0) matters: asyncio turns Nagle off only on TCP
+    # sockets it recognises, and without that every answer waits ~40 ms for a delayed ACK.
     listener = socket.socket(family, kind, proto)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

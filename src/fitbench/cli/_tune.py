@@ -37,7 +37,9 @@ def run_tune(args: argparse.Namespace) -> int:
     from fitbench.config import apply_overrides
     from fitbench.config._load import read_yaml, switch_dataset
     from fitbench.tuning import find_tuning, load_tuning, tune
+    from fitbench.tuning._processes import use_one_xla_thread
 
+    use_one_xla_thread()  # this process is ours: size its XLA pool for one worker, before JAX starts
     path = find_tuning(args.tuning)
     document = read_yaml(path)
     if args.dataset is not None:

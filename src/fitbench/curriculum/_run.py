@@ -78,7 +78,9 @@ def run_curriculum(
     counts = {"trained": 0, "reused": 0, "resumed": 0}
     for index, step in enumerate(steps, start=1):
         label = f"[{index:2d}/{len(steps)}] {step.id}"
+        began = clock.elapsed()
         record = _run_step(step, plans[step.id], out / step.id, clock, label, quick, counts)
+        record["seconds"] = clock.elapsed() - began  # wall clock of this invocation, loading and saving included
         summary["steps"].append(record)
         _io.write_json(out / SUMMARY, summary)
         if record.get("interrupted"):
@@ -153,6 +155,7 @@ def _cv_step(step: Step, document: dict[str, Any], folder: Path, clock: Clock, l
 def _tune_step(step: Step, document: dict[str, Any], folder: Path, clock: Clock, label: str,
                quick: bool) -> dict[str, Any]:
     from fitbench.tuning import best_trial, tune
+    from fitbench.tuning._tune import TEST_ATTR
 
     trials = _plan.QUICK_TRIALS if quick else _plan.TRIALS
     print(f"{label}: {trials} Optuna trials, scored on validation", flush=True)
@@ -165,7 +168,7 @@ def _tune_step(step: Step, document: dict[str, Any], folder: Path, clock: Clock,
     return {"id": step.id, "kind": step.kind, "runs": [run] if run else [],
             "tuning": {"storage": f"sqlite:///{folder / 'studies.db'}", "study": step.id, "trials": len(study.trials),
                        "best_trial": best.number if best else None, "best_value": best.value if best else None,
-                       "best_params": dict(best.params) if best else {}, "test": study.user_attrs.get("test")}}
+                       "best_params": dict(best.params) if best else {}, "test": study.user_attrs.get(TEST_ATTR)}}
 
 
 def load_step_runs(record: dict[str, Any]) -> list[Run]:

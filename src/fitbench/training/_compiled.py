@@ -29,7 +29,15 @@ def unsupported_reason(model: keras.Model) -> str | None:
     for method in ("train_step", "test_step", "compute_loss", "compute_metrics"):
         if getattr(type(model), method, None) is not getattr(keras.Model, method):
             return f"the model overrides {method}()"
+    if jax.default_backend() == "cpu" and any(isinstance(layer, keras.layers.Conv2D) for layer in _layers(model)):
+        # Measured (benchmarks/engine.py): XLA:CPU runs convolutions inside a scanned epoch
+        # about 5x slower than as separate steps, so Keras' own loop is the faster engine here.
+        return "convolutions train about 5x faster per step than in a compiled epoch on a CPU"
     return None
+
+
+def _layers(model: keras.Model) -> list[Any]:
+    return list(model._flatten_layers(include_self=False))
 
 
 class CompiledFit:

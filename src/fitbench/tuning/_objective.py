@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import optuna
 
 from fitbench._keras import keras
-from fitbench.config import DatasetConfig
+from fitbench.config import DatasetConfig, Experiment
 from fitbench.errors import FitbenchError
 from fitbench.runs import Run
 from fitbench.training import run_experiment
@@ -46,17 +45,21 @@ class Objective:
         values = suggest(trial, self.tuning.space)
         trial.set_user_attr("values", values)  # the configuration as the experiment file spells it
         experiment = self.tuning.trial_experiment(values, name=f"{self.study_name}-t{trial.number:04d}")
-        callback = self._pruning_callback(trial, experiment.dataset)
         try:
-            run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False,
-                                 callbacks=[callback] if callback else None)
-            score, parameters = self._record(trial, run)
-            del run
+            score, parameters, pruned = self._train(trial, experiment)
         finally:
-            clean_keras_state()
-        if callback is not None:
-            callback.raise_if_pruned()
+            clean_keras_state()  # the trial's model died with _train's frame: this frees it
+        if pruned is not None:
+            raise optuna.TrialPruned(pruned)
         return (score, float(parameters)) if self.tuning.search.multi_objective else score
+
+    def _train(self, trial: optuna.Trial, experiment: Experiment) -> tuple[float, int, str | None]:
+        """Train the trial's experiment; (score, parameter count, why it was pruned or None)."""
+        callback = self._pruning_callback(trial, experiment.dataset)
+        run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False,
+                             callbacks=[callback] if callback else None)
+        score, parameters = self._record(trial, run)
+        return score, parameters, callback.pruned_message() if callback else None
 
     def _record(self, trial: optuna.Trial, run: Run) -> tuple[float, int]:
         metrics = run.metrics

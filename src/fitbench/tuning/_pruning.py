@@ -45,9 +45,16 @@ class PruningCallback(keras.callbacks.Callback):
             self.pruned_at = epoch + 1
             self.model.stop_training = True
 
+    def pruned_message(self) -> str | None:
+        """Why the trial was pruned, or None if it was not."""
+        if self.pruned_at is None:
+            return None
+        return f"pruned after epoch {self.pruned_at}: {self.monitor} {self.last_score:.4f}"
+
     def raise_if_pruned(self) -> None:
-        if self.pruned_at is not None:
-            raise optuna.TrialPruned(f"pruned after epoch {self.pruned_at}: {self.monitor} {self.last_score:.4f}")
+        message = self.pruned_message()
+        if message is not None:
+            raise optuna.TrialPruned(message)
 
     def _score(self, logs: dict[str, Any]) -> float:
         if self.monitor != "val_macro_f1":

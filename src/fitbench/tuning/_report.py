@@ -16,12 +16,12 @@ import optuna
 
 from fitbench import _io
 from fitbench.errors import ConfigError
-from fitbench.tuning._diagnosis import Finding, diagnose, importances
+from fitbench.tuning._diagnosis import diagnose, importances
+from fitbench.tuning._progress import quiet_optuna
 from fitbench.tuning._schema import parse_param
 from fitbench.tuning._space import space_summary
-from fitbench.tuning._storage import ATTR
+from fitbench.tuning._storage import ATTR, without_password
 from fitbench.tuning._tune import TEST_ATTR, best_trial, format_params
-from fitbench.tuning._worker import quiet_optuna
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def study_report(study: optuna.Study, *, storage: str | None = None, base: Path 
     environment = jinja2.Environment(loader=jinja2.PackageLoader("fitbench.tuning", "templates"),
                                      autoescape=jinja2.select_autoescape(["html", "j2"]))
     return environment.get_template("study.html.j2").render(
-        study=study.study_name, storage=storage, objective=objective, record=record,
+        study=study.study_name, storage=without_password(storage) if storage else None, objective=objective,
+        record=record,
         counts=state_counts(study), space=_space_lines(record), findings=diagnose(study, record),
         best=best, best_params=format_params(best) if best is not None else "",
         best_run=_link(run_path, base), best_run_html=best_run_report_html(run_path) if run_path else None,
@@ -137,23 +138,25 @@ def figures(study: optuna.Study, objective: str) -> list[Figure]:
     """Optuna's plots of the study, each as a plotly <div> (or a note saying why not)."""
     from optuna import visualization as vis
 
-    def target(trial: optuna.trial.FrozenTrial) -> float:
+    def score(trial: optuna.trial.FrozenTrial) -> float:  # the first objective, also when there are two
         return trial.values[0]
 
-    kwargs = {"target": target, "target_name": objective}
     multi = len(study.directions) > 1
-    weights = importances(study)
-    top = [name for name in weights][:2]
+    top = list(importances(study))[:2]
+    fanova = optuna.importance.FanovaImportanceEvaluator(seed=0)
     plots: list[tuple[str, Callable[[], Any]]] = [
-        ("Optimisation history", lambda: vis.plot_optimization_history(study, **kwargs)),
+        ("Optimisation history", lambda: vis.plot_optimization_history(study, target=score, target_name=objective)),
         ("Intermediate values (per epoch; pruned trials stop early)",
-         lambda: _single_objective(multi) or vis.plot_intermediate_values(study)),
-        ("Parallel coordinates", lambda: vis.plot_parallel_coordinate(study, **kwargs)),
+         lambda: _missing("a multi-objective study reports no per-epoch values") if multi
+         else vis.plot_intermediate_values(study)),
+        ("Parallel coordinates", lambda: vis.plot_parallel_coordinate(study, target=score, target_name=objective)),
         ("Parameter importances (fANOVA)", lambda: vis.plot_param_importances(
-            study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0), **kwargs)),
-        ("Slices: the score against each parameter", lambda: vis.plot_slice(study, **kwargs)),
+            study, evaluator=fanova, target=score, target_name=objective)),
+        ("Slices: the score against each parameter",
+         lambda: vis.plot_slice(study, target=score, target_name=objective)),
         (f"Contour of the two most important parameters ({' and '.join(top) or 'none yet'})",
-         lambda: vis.plot_contour(study, params=top, **kwargs) if len(top) == 2 else _missing("needs two parameters")),
+         lambda: vis.plot_contour(study, params=top, target=score, target_name=objective) if len(top) == 2
+         else _missing("needs two parameters")),
     ]
     if multi:
         plots.insert(0, ("Pareto front: score against parameter count", lambda: vis.plot_pareto_front(
@@ -169,11 +172,6 @@ def _missing(why: str) -> Any:
     raise _Missing(why)
 
 
-def _single_objective(multi: bool) -> None:
-    if multi:
-        _missing("a multi-objective study reports no per-epoch values")
-
-
 def _figure(title: str, draw: Callable[[], Any]) -> Figure:
     with quiet_optuna():  # its warnings about small studies are what the note says
         try:
@@ -182,7 +180,8 @@ def _figure(title: str, draw: Callable[[], Any]) -> Figure:
             return Figure(title, None, str(why))
         except (ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as error:
             # Optuna refuses some plots for small studies (e.g. importances with one trial).
-            return Figure(title, None, f"not available yet: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return Figure(title, None, f"not available yet: {reason}")
     if not figure.data:
         return Figure(title, None, "not available yet: no trial has the values this plot needs")
     figure.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 50}, height=420)

@@ -212,11 +212,11 @@ class SearchConfig(_Strict):
         return self.objective.split("_", 1)[1]
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Literal["minimize", "maximize"]:
         return "minimize" if self.metric == "loss" else "maximize"
 
     @property
-    def directions(self) -> list[str]:
+    def directions(self) -> list[Literal["minimize", "maximize"]]:
         """One direction per objective value: the score, then (multi-objective) the parameter count."""
         return [self.direction, "minimize"] if self.multi_objective else [self.direction]
 

@@ -94,11 +94,16 @@ def _engine_options(url: str) -> dict[str, Any]:
 
 def _storage_message(url: str, error: Exception) -> str:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)  # never print a password
+    shown = without_password(url)
     if isinstance(error, ModuleNotFoundError):
         return (f"--storage {shown}: the database driver is not installed ({first}); for PostgreSQL "
                 "run: pip install 'fitbench[postgres]' (psycopg 3)")
     return f"--storage {shown}: cannot open the study storage: {first}"
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be printed: ``postgresql://user:***@host/db``."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def open_study(tuning: Tuning, storage: optuna.storages.BaseStorage, name: str,
@@ -119,15 +124,16 @@ def load_study(name: str, storage_url: str) -> optuna.Study:
     """An existing study, for reports; the message lists the studies that are there."""
     database = _sqlite_file(storage_url)
     if database is not None and not database.is_file():
-        raise FitbenchError(f"no study {name!r}: there is no storage {storage_url} yet (no file {database}); "
-                            "run fitbench tune first, or give --storage / --runs-dir")
+        raise FitbenchError(f"no study {name!r}: there is no storage {without_password(storage_url)} yet "
+                            f"(no file {database}); run fitbench tune first, or give --storage / --runs-dir")
     storage = open_storage(storage_url)
     try:
         return optuna.load_study(study_name=name, storage=storage)
     except KeyError:
         names = [summary.study_name for summary in optuna.get_all_study_summaries(storage, include_best_trial=False)]
         listed = ", ".join(names) if names else "none yet: run fitbench tune first"
-        raise FitbenchError(f"no study {name!r} in {storage_url}{did_you_mean(name, names)}; studies there: {listed}") from None
+        raise FitbenchError(f"no study {name!r} in {without_password(storage_url)}{did_you_mean(name, names)}; "
+                            f"studies there: {listed}") from None
 
 
 def study_record(tuning: Tuning) -> dict[str, Any]:

@@ -11,9 +11,11 @@ import optuna
 
 from fitbench.config import Experiment
 from fitbench.errors import ConfigError
-from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study
+from fitbench.tuning._processes import run_processes
+from fitbench.tuning._progress import count_trials, quiet_optuna
+from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study, without_password
 from fitbench.tuning._tuning import Tuning, load_tuning
-from fitbench.tuning._worker import WorkerSpec, count_trials, quiet_optuna, run_processes, run_worker
+from fitbench.tuning._worker import WorkerSpec
 
 TEST_ATTR = "test_of_best"  # the study's user attribute with the best trial's test score
 
@@ -61,11 +63,7 @@ def tune(
                           workers=workers, verbose=verbose and progress)
         if verbose:
             _say_start(spec, result)
-        if workers == 1:
-            run_worker(spec)  # in this process: no start-up cost, works anywhere (notebooks too)
-            notes: list[str] = []
-        else:
-            notes = run_processes(spec, workers)
+        notes = run_processes(spec, workers)
         result = optuna.load_study(study_name=name, storage=open_storage(url))
         test = record_test_of_best(result)
     if verbose:
@@ -85,7 +83,7 @@ def _say_start(spec: WorkerSpec, study: optuna.Study) -> None:
     finished, _ = count_trials(study)
     already = f", {finished} already finished" if finished else ""
     print(f"study {spec.study}: {spec.trials} trials in total{already}, {spec.workers} worker(s); "
-          f"storage {spec.storage}; runs in {spec.runs_dir}", flush=True)
+          f"storage {without_password(spec.storage)}; runs in {spec.runs_dir}", flush=True)
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -98,8 +96,10 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     front = study.best_trials
     if not front:
         return None
-    maximize = study.directions[0] == optuna.study.StudyDirection.MAXIMIZE
-    return (max if maximize else min)(front, key=lambda trial: (trial.values[0], -trial.values[1] if maximize else trial.values[1]))
+    # The best score on the front; between equal scores, the smaller model.
+    if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE:
+        return max(front, key=lambda trial: (trial.values[0], -trial.values[1]))
+    return min(front, key=lambda trial: (trial.values[0], trial.values[1]))
 
 
 def record_test_of_best(study: optuna.Study) -> dict[str, Any] | None:

@@ -81,7 +81,7 @@ def load_tuning(
     if isinstance(source, Tuning):
         if search is None:
             return source
-        source, where = source.to_dict()["experiment"], where or source.source
+        return load_tuning(source.to_dict()["experiment"], search, where=where or source.source)
     if isinstance(source, Experiment):
         document, where = source.model_dump(mode="json"), where or "fb.tune()"
     elif isinstance(source, dict):

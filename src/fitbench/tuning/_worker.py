@@ -2,38 +2,31 @@
 
 The total is counted in the storage before every trial (COMPLETE and PRUNED count; RUNNING
 and WAITING will), so ``--trials`` is the total over restarts and over any number of workers
-and machines. ``--workers N`` starts N fresh interpreters (no copied JAX state), each with
-single-threaded XLA: small-batch training is overhead-bound, and two single-threaded
-processes beat one process with two threads.
+and machines.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import signal
-import subprocess
-import sys
+import gc
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
 
-from fitbench.errors import FitbenchError
-from fitbench.tuning._objective import ACTIVE, COUNTED, Objective, SurplusTrial
+from fitbench.tuning._objective import Objective, SurplusTrial
+from fitbench.tuning._progress import Progress, count_trials, quiet_optuna
 from fitbench.tuning._schema import SearchConfig
 from fitbench.tuning._storage import open_storage
 from fitbench.tuning._tuning import Tuning
 
 JAX_CACHE = ".jax-cache"  # beside studies.db in the runs directory
 POLL_S = 1.0  # how often a worker with nothing to start looks again
-SINGLE_THREADED_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ class WorkerSpec:
 def run_worker(spec: WorkerSpec) -> None:
     """Run trials until the study has ``spec.trials`` finished ones (or the deadline passes)."""
     tuning = Tuning.from_dict(spec.tuning)
-    with quiet_optuna(), compilation_cache(Path(spec.runs_dir).parent / JAX_CACHE):
+    with quiet_optuna(), compilation_cache(Path(spec.runs_dir).parent / JAX_CACHE), frozen_heap():
         storage = open_storage(spec.storage, tuning.search.heartbeat)
         study = optuna.load_study(study_name=spec.study, storage=storage)
         study.sampler = make_sampler(tuning.search, worker=spec.index, existing=len(study.trials))
@@ -84,13 +77,6 @@ def _next_step(study: optuna.Study, spec: WorkerSpec) -> str:
         # as a WAITING retry; this worker then runs it.
         fail_stale_trials(study)
         time.sleep(POLL_S)
-
-
-def count_trials(study: optuna.Study) -> tuple[int, int]:
-    """(finished trials that count, running ones) in the storage right now."""
-    trials = study.get_trials(deepcopy=False, states=COUNTED + (optuna.trial.TrialState.RUNNING,))
-    finished = sum(trial.state in COUNTED for trial in trials)
-    return finished, len(trials) - finished
 
 
 def fail_stale_trials(study: optuna.Study) -> None:
@@ -124,115 +110,6 @@ def make_pruner(search: SearchConfig, *, epochs: int) -> optuna.pruners.BasePrun
     return optuna.pruners.NopPruner()
 
 
-class Progress:
-    """One line per finished trial: trial n of N, its state and value, the best so far."""
-
-    def __init__(self, search: SearchConfig, spec: WorkerSpec) -> None:
-        self.search, self.spec = search, spec
-        self.tag = f" [worker {spec.index + 1}/{spec.workers}]" if spec.workers > 1 else ""
-
-    def say(self, text: str) -> None:
-        if self.spec.verbose:
-            print(f"{text}{self.tag}", flush=True)
-
-    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        if trial.user_attrs.get("surplus"):
-            return
-        finished, _ = count_trials(study)
-        seconds = trial.duration.total_seconds() if trial.duration else 0.0
-        state = trial.state.name.lower()
-        if trial.state == optuna.trial.TrialState.FAIL:
-            self.say(f"trial #{trial.number} failed (not counted, {seconds:.1f} s)")
-            return
-        epochs = trial.user_attrs.get("epochs_run")
-        detail = f" after epoch {epochs}" if trial.state == optuna.trial.TrialState.PRUNED and epochs else ""
-        self.say(f"trial {finished} of {self.spec.trials}: #{trial.number} {state}{detail}, "
-                 f"{self._value(trial)} ({seconds:.1f} s); {self._best(study)}")
-
-    def _value(self, trial: optuna.trial.FrozenTrial) -> str:
-        if trial.values is None:
-            return f"{self.search.objective} -"
-        text = f"{self.search.objective} {trial.values[0]:.4f}"
-        return text + (f", {int(trial.values[1]):,} parameters" if len(trial.values) > 1 else "")
-
-    def _best(self, study: optuna.Study) -> str:
-        if self.search.multi_objective:
-            return f"Pareto front: {len(study.best_trials)} trials"
-        try:
-            best = study.best_trial
-        except ValueError:  # no complete trial yet
-            return "no complete trial yet"
-        return f"best {best.value:.4f} (#{best.number})"
-
-
-@contextlib.contextmanager
-def quiet_optuna() -> Iterator[None]:
-    """Optuna's own INFO lines would repeat ours; its warnings for surplus trials are noise."""
-    previous = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        yield
-    finally:
-        optuna.logging.set_verbosity(previous)
-
-
-def worker_main(spec: WorkerSpec) -> None:
-    """Entry point of a worker process: one-line errors, exit codes like the CLI's."""
-    try:
-        run_worker(spec)
-    except FitbenchError as error:
-        print(f"fitbench: error (worker {spec.index + 1}): {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
-
-
-def run_processes(spec: WorkerSpec, workers: int) -> list[str]:
-    """Run ``workers`` worker processes to the end; returns notes about workers that were killed.
-
-    Each is a fresh ``python -c`` (like the 'spawn' start method, but without re-running the
-    caller's main module, so an unguarded script or a notebook works too), with single-threaded
-    XLA set in its environment before JAX is imported.
-    """
-    environment = {**os.environ, "XLA_FLAGS": single_threaded_xla_flags(os.environ.get("XLA_FLAGS"))}
-    processes = []
-    for index in range(workers):
-        process = subprocess.Popen([sys.executable, "-c", _ENTRY], stdin=subprocess.PIPE, env=environment, text=True)
-        assert process.stdin is not None
-        process.stdin.write(json.dumps(asdict(replace(spec, index=index, workers=workers))))
-        process.stdin.close()
-        processes.append(process)
-    try:
-        for process in processes:
-            process.wait()
-    except KeyboardInterrupt:
-        for process in processes:  # they got the Ctrl-C too: let them mark their trials and go
-            process.wait(timeout=60)
-        raise
-    return _check_exits([process.returncode for process in processes])
-
-
-_ENTRY = "import json, sys; from fitbench.tuning._worker import WorkerSpec, worker_main; " \
-         "worker_main(WorkerSpec(**json.load(sys.stdin)))"
-
-
-def _check_exits(codes: list[int]) -> list[str]:
-    notes = []
-    for index, code in enumerate(codes, start=1):
-        if code == 0:
-            continue
-        if code < 0:
-            # Killed from outside (kill -9, OOM killer): its trial is failed and retried by the others.
-            notes.append(f"worker {index} was killed by {signal.Signals(-code).name}; "
-                         "its trial was marked failed and retried")
-            continue
-        if code == 130:
-            raise KeyboardInterrupt
-        raise FitbenchError(f"worker {index} stopped with exit code {code} (its error is printed above); "
-                            "finished trials are kept: run the same command again to continue")
-    return notes
-
-
 @contextlib.contextmanager
 def compilation_cache(folder: Path) -> Iterator[None]:
     """JAX's persistent compilation cache in ``folder``, unless the user configured one.
@@ -244,10 +121,10 @@ def compilation_cache(folder: Path) -> Iterator[None]:
     import jax
     from jax.experimental.compilation_cache import compilation_cache as cache
 
-    if jax.config.jax_compilation_cache_dir is not None:
+    if jax.config.jax_compilation_cache_dir is not None:  # type: ignore[attr-defined]
         yield
         return
-    previous = jax.config.jax_persistent_cache_min_compile_time_secs
+    previous = jax.config.jax_persistent_cache_min_compile_time_secs  # type: ignore[attr-defined]
     folder.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # ours take ~0.4 s each
@@ -260,8 +137,16 @@ def compilation_cache(folder: Path) -> Iterator[None]:
         cache.reset_cache()
 
 
-def single_threaded_xla_flags(previous: str | None) -> str:
-    """``XLA_FLAGS`` for a worker: the user's own, plus single-threaded XLA unless they chose."""
-    if "xla_cpu_multi_thread_eigen" in (previous or ""):
-        return previous or ""
-    return f"{previous or ''} {SINGLE_THREADED_XLA}".strip()
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Hide what is alive now (modules, Keras, JAX) from the garbage collector while trials run.
+
+    Each trial ends with a full collection to free its model; with the heap frozen it scans
+    only what trials made: 0.02 s instead of 0.18 s per trial (measured on digits).
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

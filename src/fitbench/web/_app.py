@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import asdict
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import jinja2
 from fastapi import FastAPI, File, Query, Request, UploadFile
@@ -33,10 +33,12 @@ PREDICT = "/api/predict"
 # Each user error's status: the most specific first (exception handlers match by class).
 STATUS = ((RunNotFound, 404), (ImageTooLarge, 413), (UnreadableImage, 415), (NothingDrawn, 422),
           (CannotPredict, 422), (FitbenchError, 422))
-ERRORS = {404: {"model": Problem, "description": "no such run under the runs directory"},
-          413: {"model": Problem, "description": "upload over 2 MB or over 4096x4096 pixels"},
-          415: {"model": Problem, "description": "not a PNG/JPEG, or a damaged one"},
-          422: {"model": Problem, "description": "nothing drawn, or this run's model cannot read a 28x28 image"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such run under the runs directory"},
+    413: {"model": Problem, "description": "upload over 2 MB or over 4096x4096 pixels"},
+    415: {"model": Problem, "description": "not a PNG/JPEG, or a damaged one"},
+    422: {"model": Problem, "description": "nothing drawn, or this run's model cannot read a 28x28 image"},
+}
 
 
 def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None) -> FastAPI:
@@ -128,7 +130,7 @@ def _api(app: FastAPI) -> None:
     # large JPEG decoding never stalls the other requests.
     @app.post(PREDICT, response_model=Prediction, tags=["predict"], responses=ERRORS)
     def api_predict(request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
-                          run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
+                    run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
         """The digit a run's model reads in an image: any size, dark ink on light paper or the reverse."""
         started = time.perf_counter()
         path = _catalog.resolve_run(request.app.state.runs_dir, run)

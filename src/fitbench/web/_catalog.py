@@ -8,6 +8,7 @@ A run's id is its folder's path relative to the runs directory (``20260101-12000
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -92,7 +93,7 @@ def _info(root: Path, entry: RunEntry) -> RunInfo:
     test = (metrics.get("splits") or {}).get("test") or {}
     return RunInfo(
         id=entry.path.relative_to(root).as_posix(), name=entry.name, state=entry.state, epochs=entry.epochs,
-        val_accuracy=entry.val_accuracy, test_accuracy=test.get("accuracy"),
+        val_accuracy=json_safe(entry.val_accuracy), test_accuracy=json_safe(test.get("accuracy")),
         model=model_label(config) if config else "?", parameters=metrics.get("parameters"),
         modified=_modified(entry.path), has_model=has_model, drawable=has_model and hint in DRAWABLE,
         input_hint=hint, problems=entry.problems,
@@ -122,6 +123,17 @@ def run_detail(path: Path, run_id: str) -> dict[str, Any]:
     from fitbench.runs import Run
 
     run = Run(path)
-    return {"id": run_id, "name": run.name, "state": run.state, "config": run.config, "metrics": run.metrics,
-            "history": run.history, "problems": list(run.problems), "has_model": (path / _folder.MODEL).is_file(),
-            "input_hint": input_hint(run.config)}
+    return {"id": run_id, "name": run.name, "state": run.state, "config": json_safe(run.config),
+            "metrics": json_safe(run.metrics), "history": json_safe(run.history), "problems": list(run.problems),
+            "has_model": (path / _folder.MODEL).is_file(), "input_hint": input_hint(run.config)}
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as None: a diverged run's loss is NaN, which JSON cannot carry."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value

@@ -62,8 +62,8 @@ class ModelCache:
 
 def load(path: Path) -> Loaded:
     """Load ``<run>/model.keras`` in Keras safe mode: a model file cannot run code (no Lambda layers)."""
-    from fitbench._keras import keras
     import fitbench.models  # noqa: F401  registers fitbench's own layers and models
+    from fitbench._keras import keras
     from fitbench.runs import Run
 
     run = Run(path)
@@ -103,6 +103,9 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
     try:
         # predict_on_batch: one compiled call (~0.1 ms) where model.predict spends ~0.6 ms on setup.
-        return np.asarray(loaded.model.predict_on_batch(batch), dtype=np.float64)[0]
+        probabilities = np.asarray(loaded.model.predict_on_batch(batch), dtype=np.float64)[0]
     except Exception as error:  # a model whose layers do not accept this input after all
         raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)}") from None
+    if not np.isfinite(probabilities).all():
+        raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
+    return probabilities

@@ -59,8 +59,7 @@ def decode_image(data: bytes) -> np.ndarray:
         raise ImageTooLarge(f"the image is {width}x{height} pixels; at most {MAX_PIXELS:,} pixels "
                             "(e.g. 4096x4096) are accepted: scale it down")
     try:
-        image = ImageOps.exif_transpose(image)  # phone photos: upright as the user saw them
-        return _grayscale(image)
+        return _grayscale(ImageOps.exif_transpose(image))  # phone photos: upright as the user saw them
     except Exception as error:  # Pillow raises OSError, ValueError, SyntaxError... for corrupt data
         raise UnreadableImage(f"the {kind} image is damaged and cannot be decoded ({error})") from None
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 class RunSummary(BaseModel):
     """One run folder, as listed by ``GET /api/runs``."""
 
-    id: str = Field(description="the run folder's path relative to the runs directory", examples=["20260101-120000-first"])
+    id: str = Field(description="the run folder's path relative to the runs directory",
+                    examples=["20260101-120000-first"])
     name: str
     state: str = Field(description="complete | interrupted | failed | running | incomplete")
     epochs: int
@@ -33,7 +34,8 @@ class RunDetail(BaseModel):
     state: str
     config: dict[str, Any] = Field(description="config.yaml: the resolved experiment")
     metrics: dict[str, Any] = Field(description="metrics.json: scores per split, epochs, times")
-    history: dict[str, list[float]] = Field(description="history.csv: per-epoch loss, accuracy, val_loss...")
+    history: dict[str, list[float | None]] = Field(
+        description="history.csv: per-epoch loss, accuracy, val_loss... (null where a value was NaN)")
     problems: list[str]
     has_model: bool
     input_hint: str

@@ -33,7 +33,11 @@
 
   pad.addEventListener("pointerdown", (event) => {
     event.preventDefault();
-    pad.setPointerCapture(event.pointerId);
+    try {
+      pad.setPointerCapture(event.pointerId); // the stroke goes on when the pointer leaves the pad
+    } catch {
+      // a pointer the browser does not track (a scripted event): draw without capture
+    }
     drawing = true;
     clearTimeout(timer);
     const [x, y] = where(event);
@@ -142,6 +146,7 @@
   document.getElementById("upload").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (file) ask(file, file.name);
+    event.target.value = ""; // choosing the same file again still counts as a change
   });
   runs.addEventListener("change", () => {
     if (label.dataset.label !== undefined) schedule(); // same drawing, another model

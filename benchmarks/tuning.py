@@ -1,0 +1,237 @@
+"""Benchmark tuning: workers, pruning, and memory over many trials, measured in this one run.
+
+    python benchmarks/tuning.py                  # all three (about 15 minutes on 2 cores)
+    python benchmarks/tuning.py workers --trials 20
+    python benchmarks/tuning.py pruning --trials 20 [--engine keras]
+    python benchmarks/tuning.py memory --trials 50
+
+- workers: Fashion-MNIST full size, the course's search (bundled ``tune``), the same 20
+  configurations enqueued for both runs (pruning off, so both do identical work), run as
+  ``fitbench tune --workers 1`` and ``--workers 2``; wall time ratio (target >= 1.7).
+- pruning: Fashion-MNIST full size, 20 trials of the course's search with the default
+  (median) pruner and with none, same TPE seed; time ratio (target <= 0.6) and the
+  difference of the best validation macro F1 (target within 0.005).
+- memory: 50 tiny digits trials in one process through the trial code the workers run,
+  resident memory after each trial, with the Keras clean-up and without it.
+
+Every run starts from empty run folders and an empty compilation cache, in its own process.
+The machine's load average is printed with each timing: other work on the machine skews it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    args = parse()
+    print(f"fitbench tuning benchmark; {os.cpu_count()} CPUs; engine: {engine_name()}", flush=True)
+    if args.what in ("workers", "all"):
+        workers(args.trials or 20)
+    if args.what in ("pruning", "all"):
+        pruning(args.trials or 20, args.engine)
+    if args.what in ("memory", "all"):
+        memory(args.trials or 50)
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", default="all", choices=("workers", "pruning", "memory", "all"))
+    parser.add_argument("--trials", type=int, help="trials per run (default: 20, 20, 50)")
+    parser.add_argument("--engine", choices=("compiled", "keras"),
+                        help="pruning: the training engine (default: fitbench's default)")
+    parser.add_argument("--memory-worker", choices=("clean", "no-clean"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_worker:
+        memory_worker(args.memory_worker, args.trials or 50)
+        sys.exit(0)
+    return args
+
+
+def engine_name() -> str:
+    from fitbench.config import TrainingConfig
+
+    return str(TrainingConfig().engine)
+
+
+def fitbench_tune(*args: str) -> tuple[float, str]:
+    """Run ``fitbench tune`` quietly; (wall seconds, its output with its CPU seconds appended)."""
+    started, cpu = time.perf_counter(), children_cpu()
+    done = subprocess.run([sys.executable, "-m", "fitbench.cli", "tune", *args, "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"fitbench tune failed:\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout + f"\ncpu {children_cpu() - cpu:.1f} s"
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes and theirs: independent of the load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+# ---------------------------------------------------------------- workers
+
+
+def workers(trials: int) -> None:
+    print(f"\n== workers: {trials} trials of the course's search on Fashion-MNIST (48,000 / 12,000), "
+          "the same configurations in both runs, pruning off", flush=True)
+    configurations = sample_configurations(trials)
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+        folders = {1: one, 2: two}
+        # First with an empty compilation cache (a first study), then again with the cache the
+        # first run left in its runs folder (a continued study, or shapes seen before).
+        for cache in ("empty", "warm"):
+            times = {count: workers_run(count, folders[count], configurations, cache) for count in (1, 2)}
+            print(f"workers 2 vs 1, {cache} compilation cache: {times[1] / times[2]:.2f}x faster (target >= 1.7)",
+                  flush=True)
+
+
+def workers_run(count: int, folder: str, configurations: list[dict], cache: str) -> float:
+    trials = len(configurations)
+    storage = f"sqlite:///{folder}/studies-{cache}.db"
+    enqueue(storage, "bench", configurations)
+    before = load()
+    seconds, output = fitbench_tune("tune", "--dataset", "fashion_mnist", "--set", "search.pruner=none",
+                                    "--trials", str(trials), "--workers", str(count), "--storage", storage,
+                                    "--study", "bench", "--runs-dir", folder)
+    print(f"--workers {count}, {cache} cache: {seconds:.1f} s ({seconds / trials:.1f} s per trial, "
+          f"{last_line(output, 'cpu')} CPU); {before}; {last_line(output, 'best value')}", flush=True)
+    return seconds
+
+
+def sample_configurations(trials: int) -> list[dict]:
+    """``trials`` configurations of the course's space, drawn once with a seeded random sampler."""
+    import optuna
+
+    from fitbench.tuning import load_tuning
+    from fitbench.tuning._space import suggest
+
+    space = load_tuning("tune").space
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    configurations = []
+    for _ in range(trials):
+        trial = study.ask()
+        suggest(trial, space)
+        configurations.append(trial.params)
+        study.tell(trial, 0.0)
+    return configurations
+
+
+def enqueue(storage: str, name: str, configurations: list[dict]) -> None:
+    """Create the study as ``fitbench tune`` would, with these trials waiting to run in order."""
+    import optuna
+
+    from fitbench.config import apply_overrides
+    from fitbench.config._load import read_yaml, switch_dataset
+    from fitbench.tuning import find_tuning, load_tuning
+    from fitbench.tuning._storage import open_storage, open_study
+
+    document = apply_overrides(switch_dataset(read_yaml(find_tuning("tune")), "fashion_mnist"),
+                               ["search.pruner=none"])
+    tuning = load_tuning(document, where=str(find_tuning("tune")))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(tuning, open_storage(storage), name)
+    for params in configurations:
+        study.enqueue_trial(params)
+
+
+def last_line(output: str, prefix: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith(prefix)]
+    return lines[-1] if lines else "(no complete trial)"
+
+
+# ---------------------------------------------------------------- pruning
+
+
+def pruning(trials: int, engine: str | None = None) -> None:
+    with_engine = f", engine {engine}" if engine else ""
+    print(f"\n== pruning: {trials} trials of the course's search on Fashion-MNIST, TPE seed 0, one worker"
+          f"{with_engine}", flush=True)
+    results = {}
+    for pruner in ("median", "none"):
+        with tempfile.TemporaryDirectory() as folder:
+            before = load()
+            extra = ["--set", f"training.engine={engine}"] if engine else []
+            seconds, output = fitbench_tune("tune", "--dataset", "fashion_mnist", "--set", f"search.pruner={pruner}",
+                                            *extra, "--trials", str(trials), "--runs-dir", folder)
+            best = float(last_line(output, "best value").split()[-1])
+            states = last_line(output, "study ")
+            results[pruner] = (seconds, best)
+            print(f"pruner {pruner}: {seconds:.1f} s ({last_line(output, 'cpu')} CPU), best val macro F1 "
+                  f"{best:.4f}; {states}; {before}", flush=True)
+    (with_pruning, best_pruned), (without, best_full) = results["median"], results["none"]
+    print(f"pruning time ratio median/none: {with_pruning / without:.2f} (target <= 0.6); "
+          f"best val macro F1 difference: {best_pruned - best_full:+.4f} (target within 0.005)", flush=True)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def memory(trials: int) -> None:
+    print(f"\n== memory: {trials} tiny digits trials in one process, resident memory after each", flush=True)
+    for variant in ("clean", "no-clean"):
+        done = subprocess.run([sys.executable, __file__, "--memory-worker", variant, "--trials", str(trials)],
+                              cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"memory run failed:\n{done.stderr}")
+        rss = json.loads(done.stdout.strip().splitlines()[-1])
+        marks = sorted({1, 10, len(rss) // 2, len(rss)})
+        half = rss[-1] - rss[len(rss) // 2 - 1]
+        label = "keras.backend.clear_session() + gc after each trial" if variant == "clean" else "no clean-up"
+        print(f"{label}: " + ", ".join(f"{rss[mark - 1]:.0f} MiB after trial {mark}" for mark in marks)
+              + f"; over the last {len(rss) - len(rss) // 2} trials {half:+.0f} MiB", flush=True)
+
+
+def memory_worker(variant: str, trials: int) -> None:
+    """Run ``trials`` tiny trials through the workers' ``Objective``; print RSS (MiB) after each, as JSON."""
+    import optuna
+
+    from fitbench.tuning import Objective, _objective, load_tuning
+    from fitbench.tuning._worker import frozen_heap
+
+    if variant == "no-clean":
+        _objective.clean_keras_state = lambda: None  # what a hand-written notebook loop does
+    document = {
+        "name": "memory", "dataset": {"name": "digits", "seed": 0, "train_limit": 300, "normalize": False},
+        "model": {"zoo": "mlp", "rescale": True, "units": [32, 32]},
+        "training": {"epochs": 1, "batch_size": 10, "learning_rate": 1e-3},
+        "search": {"pruner": "none", "space": {
+            "model.units": {"type": "categorical", "choices": [16, 32, 64], "length": {"low": 1, "high": 2}},
+            "training.seed": {"type": "int", "low": 1, "high": 46}}},
+    }
+    tuning = load_tuning(document)
+    rss: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        objective = Objective(tuning, study_name="memory", runs_dir=Path(folder), trials=trials)
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        with frozen_heap():  # as in a worker
+            study.optimize(objective, n_trials=trials, callbacks=[lambda *_: rss.append(resident_mib())])
+    print(json.dumps(rss))
+
+
+def resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+if __name__ == "__main__":
+    main()
