@@ -129,6 +129,8 @@ def report(label: str, results: dict[str, list[dict] | None]) -> None:
         accuracies = [r["val_accuracy"] for r in runs]
         spread = f"+/- {statistics.stdev(accuracies):.4f}" if len(runs) > 1 else ""
         ratio = f"{base_time / seconds:5.2f}x" if base_time else "  -  "
+        ran = {r["engine"] for r in runs}
+        engine_label += f" [ran {', '.join(sorted(ran))}]" if engine_label.startswith("compiled") and "keras" in ran else ""
         print(f"  {engine_label:34s} {seconds:7.3f} s/epoch  {ratio} vs {BASELINE}   "
               f"val accuracy {statistics.mean(accuracies):.4f} {spread}  (first epoch "
               f"{statistics.mean(r['epoch_times'][0] for r in runs):.2f} s)")
