@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fitbench.cli._options import add_experiment_options
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("cv", help="k-fold cross-validation of an experiment, and the k models' vote")
     parser.add_argument("experiment", help="a YAML experiment file, or a bundled experiment's name")
     parser.add_argument("--folds", type=int, default=5, help="number of stratified folds (default: 5)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a value, e.g. --set training.epochs=5 (repeatable)")
-    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"), help="use another data set")
-    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    add_experiment_options(parser)
     parser.add_argument("--runs-dir", default="runs", help="the folds go to RUNS_DIR/cv-<name> (default: runs)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     parser.set_defaults(command=run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from fitbench.cli._options import add_experiment_options
 from fitbench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -18,11 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("experiment", nargs="?", help="a YAML experiment file, or a bundled experiment's name")
     parser.add_argument("--resume", metavar="RUN", help="continue a killed or interrupted run from its last "
                         "checkpoint (only --set training.epochs=N may change)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a value, e.g. --set training.epochs=5 (repeatable)")
-    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
-                        help="train on another data set (digits needs no download)")
-    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    add_experiment_options(parser)
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary and the path")
     parser.set_defaults(command=run)

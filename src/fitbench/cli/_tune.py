@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fitbench.cli._options import add_experiment_options
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     tune = commands.add_parser("tune", help="search hyperparameters with Optuna; prints the best trial last")
@@ -17,11 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                        "(default: sqlite:///RUNS_DIR/studies.db)")
     tune.add_argument("--study", metavar="NAME", help="the study's name (default: the experiment's name)")
     tune.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
-    tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                      help="override a value, e.g. --set training.epochs=2 or --set search.pruner=none")
-    tune.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
-                      help="tune on another data set (digits needs no download)")
-    tune.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    add_experiment_options(tune, example="search.pruner=none")
     tune.add_argument("--quiet", action="store_true", help="no line per trial, only the summary")
     tune.set_defaults(command=run_tune)
 

@@ -1,0 +1,14 @@
+"""Options several commands share, declared once: overrides and the data set to use."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "training.epochs=5") -> None:
+    """``--set KEY=VALUE`` (repeatable), ``--dataset NAME`` and ``--data-dir DIR``."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"override a value, e.g. --set {example} (repeatable)")
+    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
+                        help="use another data set (digits needs no download)")
+    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
