@@ -17,27 +17,34 @@ from fitbench.errors import ConfigError, did_you_mean
 _DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir")
 
 
+def bundled_files(*folders: str) -> dict[str, Path]:
+    """YAML files shipped in ``fitbench/experiments/<folder>`` (``""``: the top), by name."""
+    root = resources.files("fitbench") / "experiments"
+    return {Path(item.name).stem: Path(str(item)) for folder in folders
+            for item in (root / folder if folder else root).iterdir() if item.name.endswith(".yaml")}
+
+
 def bundled_experiments() -> dict[str, Path]:
     """The experiment files shipped inside the package, by name: the examples and the
     course's experiments (``fitbench curriculum`` runs those in order)."""
-    root = resources.files("fitbench") / "experiments"
-    return {Path(item.name).stem: Path(str(item)) for folder in (root, root / "curriculum")
-            for item in folder.iterdir() if item.name.endswith(".yaml")}
+    return bundled_files("", "curriculum")
+
+
+def find_file(source: str | Path, bundled: dict[str, Path], *, kind: str, give: str) -> Path:
+    """A path to an existing file, or the bundled file of that name; else a one-line error."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    if str(source) in bundled:
+        return bundled[str(source)]
+    hint = did_you_mean(str(source), bundled)
+    raise ConfigError(f"{source}: no such {kind}{hint}; give {give}: {', '.join(sorted(bundled))}")
 
 
 def find_experiment(source: str | Path) -> Path:
     """A path to an existing file, or the bundled experiment of that name."""
-    path = Path(source).expanduser()
-    if path.is_file():
-        return path
-    bundled = bundled_experiments()
-    if str(source) in bundled:
-        return bundled[str(source)]
-    hint = did_you_mean(str(source), bundled)
-    raise ConfigError(
-        f"{source}: no such experiment file{hint}; give a path to a YAML file or one of the "
-        f"bundled experiments: {', '.join(sorted(bundled))}"
-    )
+    return find_file(source, bundled_experiments(), kind="experiment file",
+                     give="a path to a YAML file or one of the bundled experiments")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fitbench.config import Experiment, validate
-from fitbench.config._load import read_yaml
-from fitbench.errors import ConfigError, did_you_mean
+from fitbench.config._load import bundled_files, find_file, read_yaml
+from fitbench.errors import ConfigError
 from fitbench.tuning._schema import Param, SearchConfig, parse_search
 from fitbench.tuning._space import check_space, with_values
 
@@ -49,22 +48,13 @@ def bundled_tunings() -> dict[str, Path]:
     They live in ``experiments/tuning/`` so that ``fitbench train`` (which lists
     ``experiments/*.yaml``) never picks up a file with a ``search`` section.
     """
-    folder = resources.files("fitbench") / "experiments" / "tuning"
-    return {Path(item.name).stem: Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml")}
+    return bundled_files("tuning")
 
 
 def find_tuning(source: str | Path) -> Path:
     """A path to an existing file, or the bundled tuning file of that name."""
-    path = Path(source).expanduser()
-    if path.is_file():
-        return path
-    bundled = bundled_tunings()
-    if str(source) in bundled:
-        return bundled[str(source)]
-    raise ConfigError(
-        f"{source}: no such tuning file{did_you_mean(str(source), bundled)}; give a path to a YAML file "
-        f"with a search section, or one of the bundled ones: {', '.join(sorted(bundled))}"
-    )
+    return find_file(source, bundled_tunings(), kind="tuning file",
+                     give="a path to a YAML file with a search section, or one of the bundled ones")
 
 
 def load_tuning(
