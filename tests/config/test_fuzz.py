@@ -74,7 +74,8 @@ DOCUMENT = st.one_of(
     }),
     ANYTHING,
 )
-PART = r"(?:[^\W\d]\w*|\[\d+\]|\[(?:'[^'\n]*'|\"[^\"\n]*\")\])"
+# A key part: a name, a list index, or a quoted odd name as Python's repr writes it (escapes included).
+PART = r"(?:[^\W\d]\w*|\[\d+\]|\[(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")\])"
 KEY = re.compile(rf"^[^\n]+\.yaml: (\(top level\)|{PART}(?:\.?{PART})*): \S")
 
 

@@ -207,3 +207,9 @@ def test_bundled_experiment_by_name_and_dataset_switch():
 def test_data_dir_override_resolves(tmp_path: Path):
     experiment = load_experiment("first", data_dir=tmp_path)
     assert experiment.dataset.data_dir == tmp_path.resolve()
+
+
+def test_a_path_with_an_unknown_user_is_a_config_error():
+    message = error_for({"name": "x", "dataset": {"name": "idx", "images": "~nosuchuser0/a.gz", "labels": "l.gz"},
+                         "model": {"zoo": "first"}})
+    assert "dataset.images: expected a path, got '~nosuchuser0/a.gz', whose ~user is not known here" in message

@@ -32,7 +32,10 @@ def bundled_experiments() -> dict[str, Path]:
 
 def find_file(source: str | Path, bundled: dict[str, Path], *, kind: str, give: str) -> Path:
     """A path to an existing file, or the bundled file of that name; else a one-line error."""
-    path = Path(source).expanduser()
+    try:
+        path = Path(source).expanduser()
+    except RuntimeError:  # "~name" for a user this machine does not have
+        path = Path(source)
     if path.is_file():
         return path
     if str(source) in bundled:

@@ -96,7 +96,12 @@ class DatasetConfig(_Strict):
     def check_path(cls, value: Path | None) -> Path | None:
         # Relative paths resolve against the current directory, as on the command line;
         # the resolved config stores them absolute so the run can be evaluated from anywhere.
-        return None if value is None else value.expanduser().resolve()
+        if value is None:
+            return None
+        try:
+            return value.expanduser().resolve()
+        except RuntimeError:  # "~name" for a user this machine does not have
+            raise ValueError(f"expected a path, got {str(value)!r}, whose ~user is not known here") from None
 
     @model_validator(mode="after")
     def check_keys_fit_the_dataset(self) -> DatasetConfig:
