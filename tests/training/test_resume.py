@@ -3,7 +3,6 @@ where an uninterrupted run with the same seed ends."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess

@@ -12,6 +12,7 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError
 from fitbench.tuning import PruningCallback, bundled_tunings, load_tuning
 from fitbench.tuning._space import suggest, with_values
+from fitbench.tuning._worker import make_pruner
 
 ISSUE_EXAMPLE = """
 name: course-tuning
@@ -158,10 +159,22 @@ def test_a_test_scored_objective_is_refused_with_the_reason():
     ({"heartbeat": {"interval": 10, "grace_period": 5}}, "t.yaml: search.heartbeat: grace_period (5 s) must be longer"),
     ({"objective": "val_f1"}, "t.yaml: search.objective: expected 'val_macro_f1'"),
     ({"sampler": {"name": "cmaes"}}, "t.yaml: search.sampler.name: expected 'tpe' or 'random', got 'cmaes'"),
+    ({"pruning": {"startup_trials": -1}}, "t.yaml: search.pruning.startup_trials: expected"),
+    ({"pruning": {"warmup": 1}}, "t.yaml: search.pruning.warmup: unknown key"),
 ])
 def test_bad_search_settings(search: dict, expected: str):
     message = error_for({"training.seed": {"type": "int", "low": 1, "high": 3}}, **search)
     assert message.startswith(expected), message
+
+
+def test_the_median_pruner_takes_its_startup_trials_and_warmup_epochs():
+    space = {"training.seed": {"type": "int", "low": 1, "high": 3}}
+    default = make_pruner(load_tuning({**BASE, "search": {"space": space}}).search, epochs=5)
+    assert isinstance(default, optuna.pruners.MedianPruner)
+    assert (default._n_startup_trials, default._n_warmup_steps) == (5, 0)  # Optuna's own defaults
+    tuning = load_tuning({**BASE, "search": {"space": space, "pruning": {"startup_trials": 2, "warmup_epochs": 1}}})
+    chosen = make_pruner(tuning.search, epochs=5)
+    assert (chosen._n_startup_trials, chosen._n_warmup_steps) == (2, 1)
 
 
 def test_a_missing_search_section_and_an_unknown_file():

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fitbench.cli._main import build_parser, main
+from fitbench.cli._main import build_parser, main, run
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "run"]

@@ -1,5 +1,3 @@
-import sys
+from fitbench.cli import run
 
-from fitbench.cli import main
-
-sys.exit(main())
+run()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from fitbench.cli import (
     _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _report, _runs, _serve, _train,
@@ -31,6 +33,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fitbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def run() -> NoReturn:
+    """The ``fitbench`` console script: ``main()``, then exit."""
+    code = main()
+    # Exiting, the interpreter would collect Keras' and JAX's module graph one last time: 0.8 s
+    # of every command's wall time (measured). Frozen objects are left to the OS to reclaim.
+    gc.freeze()
+    sys.exit(code)
 
 
 def build_parser() -> argparse.ArgumentParser:

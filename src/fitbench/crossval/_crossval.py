@@ -14,6 +14,7 @@ import numpy as np
 from fitbench import _io
 from fitbench.config import Experiment
 from fitbench.evaluation import score_predictions
+from fitbench.models import predict
 from fitbench.runs import Run
 from fitbench.training import run_or_reuse
 
@@ -80,7 +81,7 @@ def cross_validate(
 
 def _score(runs: list[Run]) -> CrossValidation:
     x_test, y_test = runs[0].data.split("test")
-    probabilities = [np.asarray(run.model.predict(x_test, batch_size=1024, verbose=0), np.float64) for run in runs]
+    probabilities = [predict(run.model, x_test) for run in runs]
     voted = score_predictions("test", y_test, _one_hot(vote(probabilities), probabilities[0].shape[1]))
     return CrossValidation(
         runs=runs,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -125,17 +126,29 @@ def _class_names(dataset: Mapping[str, Any]) -> tuple[str, ...]:
 def check_arrays(model: Any, dataset: Dataset) -> list[Finding]:
     """Findings about the arrays and the model before training: the scale of each split,
     scaling layers, label-changing augmentation, validation images that are test images."""
-    splits = {name: dataset.split(name)[0] for name in ("train", "val", "test")}  # type: ignore[arg-type]
-    ranges = value_ranges(splits)
+    ranges, leakage = _array_facts(dataset)
     input_max = ranges["train"][1] if "train" in ranges else 1.0
     found = [
         scale_mismatch(ranges),
         unscaled_inputs(input_max, scales_inside=normalizes_inside(model)),
         double_scaling(input_max, rescalings(model)),
         label_changing_augmentation(flip_modes(model), dataset.class_names),
-        test_leakage_in_arrays(dataset.x_val, dataset.x_test),
+        leakage,
     ]
     return by_severity([finding for finding in found if finding is not None])
+
+
+# What the arrays alone tell, per Dataset: a study's trials check the same arrays many times.
+_FACTS: weakref.WeakKeyDictionary[Dataset, tuple[dict[str, tuple[float, float]], Finding | None]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _array_facts(dataset: Dataset) -> tuple[dict[str, tuple[float, float]], Finding | None]:
+    """The value range of each split, and whether validation images are test images."""
+    if dataset not in _FACTS:
+        splits = {name: dataset.split(name)[0] for name in ("train", "val", "test")}  # type: ignore[arg-type]
+        _FACTS[dataset] = (value_ranges(splits), test_leakage_in_arrays(dataset.x_val, dataset.x_test))
+    return _FACTS[dataset]
 
 
 def check_before_training(model: Any, dataset: Dataset, *, stream: TextIO | None = None) -> list[Finding]:

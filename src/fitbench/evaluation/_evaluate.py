@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 
+from fitbench.models import predict
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -48,5 +50,5 @@ def score_predictions(split: str, y_true: np.ndarray, probabilities: np.ndarray)
 
 def evaluate_model(model: Any, x: np.ndarray, y: np.ndarray, *, split: str, batch_size: int = 1024) -> Evaluation:
     """Predict ``x`` with a Keras model (softmax outputs) and score it against ``y``."""
-    probabilities = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    probabilities = predict(model, x, batch_size=batch_size)
     return score_predictions(split, y, probabilities)

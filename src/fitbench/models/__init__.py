@@ -17,6 +17,7 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 from fitbench.models import _factory, _layers
 from fitbench.models._factory import resolve_factory
+from fitbench.models._programs import predict
 from fitbench.models._zoo import DESCRIPTIONS, ZOO
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "describe_zoo",
     "count_params",
     "model_spec",
+    "predict",
 ]
 
 # The course's data: MNIST, 28x28 grayscale, digits 0-9.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from fitbench.errors import FitbenchError
+from fitbench.models import predict
 from fitbench.plots import ConfusionMatrix, confusion_matrix
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def predictions(run: Run, split: str) -> Predictions:
     x, y = run.data.split(split)  # type: ignore[arg-type]
     if not len(y):
         raise FitbenchError(f"the {split} split of this run's data is empty")
-    probabilities = np.asarray(run.model.predict(x, batch_size=1024, verbose=0), dtype=np.float64)
+    probabilities = predict(run.model, x)
     return Predictions(x, y, probabilities, tuple(run.data.class_names))
 
 

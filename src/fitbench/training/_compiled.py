@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fitbench._keras import keras
+from fitbench.models._programs import programs_for
 
 EVAL_BATCH = 1000  # validation is forward passes only: a large batch is fastest and gives the same mean
 
@@ -49,15 +50,13 @@ class CompiledFit:
 
     def __init__(self, model: keras.Model, *, batch_size: int, shuffle: bool, seed: int) -> None:
         self.model, self.batch_size, self.shuffle, self.seed = model, batch_size, shuffle, seed
-        self._train_epoch = jax.jit(self._epoch, static_argnums=(3,), donate_argnums=(0,))
-        self._train_step = jax.jit(self._step, donate_argnums=(0,))
-        self._test_batches = jax.jit(self._test)  # no donation: the weights stay the model's
 
     def fit(self, x: np.ndarray, y: np.ndarray, *, epochs: int, validation_data: tuple[Any, Any] | None,
             callbacks: list[keras.callbacks.Callback], initial_epoch: int = 0) -> keras.callbacks.History:
         model = self.model
         # Create the optimizer, loss and metric variables from one batch, as fit() does.
         model._symbolic_build(data_batch=(x[:1], y[:1]))
+        self.programs = programs_for(model, training=True)  # shared by models of this architecture
         x_train, y_train = jnp.asarray(x), jnp.asarray(y)
         val = None if validation_data is None else tuple(jnp.asarray(a) for a in validation_data)
         callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model, epochs=epochs)
@@ -82,10 +81,10 @@ class CompiledFit:
                  [v.value for v in model.metrics_variables])
         full = len(y) // EVAL_BATCH * EVAL_BATCH
         if full:
-            state = self._test_batches(state, x[:full].reshape(-1, EVAL_BATCH, *x.shape[1:]),
+            state = self.programs.test_batches(state, x[:full].reshape(-1, EVAL_BATCH, *x.shape[1:]),
                                        y[:full].reshape(-1, EVAL_BATCH))
         if full < len(y):
-            state = self._test_batches(state, x[None, full:], y[None, full:])
+            state = self.programs.test_batches(state, x[None, full:], y[None, full:])
         _assign(model.metrics_variables, state[2])
         return _floats(model.get_metrics_result())
 
@@ -96,10 +95,10 @@ class CompiledFit:
         order = self._order(epoch, len(y))
         batches = len(y) // self.batch_size
         if batches:
-            state = self._train_epoch(state, x, y, batches, order[: batches * self.batch_size])
+            state = self.programs.train_epoch(state, x, y, batches, order[: batches * self.batch_size])
         if batches * self.batch_size < len(y):  # the last, smaller batch: Keras trains on it too
             rest = order[batches * self.batch_size:]
-            state = self._train_step(state, x[rest], y[rest])
+            state = self.programs.train_step(state, x[rest], y[rest])
         self._write_state(state)
         return _floats(model.get_metrics_result())
 
@@ -108,26 +107,6 @@ class CompiledFit:
             return jnp.arange(n)
         # A fresh permutation per epoch from (seed, epoch): reproducible and resumable.
         return jax.random.permutation(jax.random.fold_in(jax.random.key(self.seed), epoch), n)
-
-    def _epoch(self, state: tuple, x: jax.Array, y: jax.Array, batches: int, order: jax.Array) -> tuple:
-        def body(state: tuple, index: jax.Array) -> tuple[tuple, None]:
-            _, state = self.model.train_step(state, (x[index], y[index]))
-            return state, None
-
-        state, _ = jax.lax.scan(body, state, order.reshape(batches, self.batch_size))
-        return state
-
-    def _step(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
-        _, state = self.model.train_step(state, (x, y))
-        return state
-
-    def _test(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
-        def body(state: tuple, batch: tuple[jax.Array, jax.Array]) -> tuple[tuple, None]:
-            _, state = self.model.test_step(state, batch)
-            return state, None
-
-        state, _ = jax.lax.scan(body, state, (x, y))
-        return state
 
     def _read_state(self) -> tuple:
         model = self.model

@@ -20,13 +20,16 @@ def run_experiment(
     runs_dir: str | Path = "runs",
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
+    dataset: Dataset | None = None,
 ) -> Run:
     """Load the data, build the model (seeded with ``training.seed``) and train it.
 
     Data loading and model building run before the run folder is created, so a bad file or
-    an impossible model leaves nothing behind.
+    an impossible model leaves nothing behind. ``dataset``: the data ``experiment.dataset``
+    describes, already loaded (a study's trials share one copy).
     """
-    dataset = load_from_config(experiment.dataset)
+    if dataset is None or dataset.config != experiment.dataset:
+        dataset = load_from_config(experiment.dataset)
     model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
     return train(model, dataset, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), runs_dir=runs_dir,

@@ -245,6 +245,8 @@ def check_compatible(model: keras.Model, dataset: Dataset) -> None:
 
 
 def _output_classes(model: keras.Model, dataset: Dataset) -> int:
+    if _input_shape(model) is not None and isinstance(getattr(model, "outputs", None), list):
+        return int(model.outputs[0].shape[-1])  # a built functional or Sequential model knows, without compiling
     # One forward pass on two images: works for every kind of model, subclassed ones included.
     try:
         output = model(dataset.x_train[:2], training=False)

@@ -15,6 +15,7 @@ import optuna
 from sklearn.metrics import f1_score
 
 from fitbench._keras import keras
+from fitbench.models import predict
 
 _FROM_LOGS = {"val_accuracy", "val_loss", "accuracy", "loss"}
 
@@ -62,7 +63,7 @@ class PruningCallback(keras.callbacks.Callback):
                 raise KeyError(f"PruningCallback: {self.monitor!r} is not in this epoch's logs {sorted(logs)}")
             return float(logs[self.monitor])
         x_val, y_val = self.validation_data  # type: ignore[misc]
-        probabilities = self.model.predict(x_val, batch_size=1024, verbose=0)  # (n, classes)
+        probabilities = predict(self.model, x_val)  # (n, classes)
         classes = list(range(probabilities.shape[1]))  # as the run folder's scores count them
         predicted = np.argmax(probabilities, axis=1)
         return float(f1_score(y_val, predicted, labels=classes, average="macro", zero_division=0))

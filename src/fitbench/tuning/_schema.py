@@ -133,6 +133,15 @@ class SamplerConfig(_Strict):
     seed: int | None = Field(0, description="same seed, same trials (one worker); null: random", examples=[0])
 
 
+class PruningConfig(_Strict):
+    """When the median pruner starts judging (Optuna's ``n_startup_trials`` and ``n_warmup_steps``)."""
+
+    startup_trials: NonNegativeInt = Field(
+        5, description="trials that run in full before any is pruned: the median needs them", examples=[5])
+    warmup_epochs: NonNegativeInt = Field(
+        0, description="epochs every trial runs before it can be pruned", examples=[0])
+
+
 class HeartbeatConfig(_Strict):
     """How a dead worker is noticed: its trial is marked failed and tried again."""
 
@@ -166,6 +175,7 @@ class SearchConfig(_Strict):
     pruner: Literal["none", "median", "hyperband"] | None = Field(
         None, description="stops poor trials after an epoch; default median (none when multi-objective)",
         examples=["median"])
+    pruning: PruningConfig = Field(default_factory=PruningConfig)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
     heartbeat: HeartbeatConfig = Field(default_factory=HeartbeatConfig)
     space: dict[str, Any] = Field(description="dotted key: what to try there",

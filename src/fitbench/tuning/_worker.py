@@ -102,9 +102,10 @@ def make_sampler(search: SearchConfig, *, worker: int, existing: int) -> optuna.
 def make_pruner(search: SearchConfig, *, epochs: int) -> optuna.pruners.BasePruner:
     name = search.pruner_name
     if name == "median":
-        # Optuna's defaults: the first 5 trials run in full; then a trial whose score after an
-        # epoch is worse than the median of earlier trials at that epoch stops.
-        return optuna.pruners.MedianPruner()
+        # After search.pruning.startup_trials complete trials, a trial whose score after an epoch
+        # is worse than the median of the complete trials' scores at that epoch stops.
+        return optuna.pruners.MedianPruner(n_startup_trials=search.pruning.startup_trials,
+                                           n_warmup_steps=search.pruning.warmup_epochs)
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)
     return optuna.pruners.NopPruner()
