@@ -85,3 +85,13 @@ def test_predict_matches_keras_predict_for_any_split_size(digits, rows: int, bat
     found = predict(model, x, batch_size=batch_size)
     assert found.shape == (rows, 10) and found.dtype == np.float64
     np.testing.assert_allclose(found, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_compiled_for_eager_execution_predicts_through_keras(digits):
+    from fitbench.models import _programs
+
+    model = build_model("mlp", digits, seed=3, units=[16])
+    model.compile(loss="sparse_categorical_crossentropy", jit_compile=False)
+    found = predict(model, digits.x_val)
+    assert found.shape == (len(digits.y_val), 10) and not _programs._SHARED
+    assert getattr(model, _programs._OWN, None) is None

@@ -117,3 +117,21 @@ def test_a_timeout_stops_starting_trials(shared_runs: Path, storage: str, study_
                     runs_dir=shared_runs, verbose=False)
     assert len(study.get_trials(states=COUNTED)) < 50
     assert not study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
+
+
+def test_the_trials_of_a_study_read_the_data_once(shared_runs: Path, storage: str, study_name: str,
+                                                   monkeypatch: pytest.MonkeyPatch):
+    from fitbench.data import load_from_config
+    from fitbench.training import _experiment
+    from fitbench.tuning import _objective
+
+    loads = []
+
+    def counting(config):
+        loads.append(config.name)
+        return load_from_config(config)
+
+    monkeypatch.setattr(_objective, "load_from_config", counting)
+    monkeypatch.setattr(_experiment, "load_from_config", counting)
+    study = fb.tune(tiny(), trials=3, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)
+    assert len(study.get_trials(states=COUNTED)) == 3 and loads == ["digits"]

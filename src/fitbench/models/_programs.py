@@ -101,7 +101,7 @@ def programs_for(model: keras.Model, *, training: bool) -> Programs:
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
     """``model.predict(x)`` as float64, compiled once per architecture on the JAX backend."""
-    if keras.backend.backend() != "jax":
+    if keras.backend.backend() != "jax" or not model.jit_compile:  # the user asked for eager execution
         return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
     return programs_for(model, training=False).predict(model, x, batch_size).astype(np.float64)
 
