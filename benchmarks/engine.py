@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false"  # fitbench._keras.SINGLE_THREAD_XLA (importing it would start Keras)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 # (label, zoo model, options, batch size, training images or None for all). Plain Keras fit

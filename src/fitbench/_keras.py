@@ -12,7 +12,8 @@ import os
 # per-step overhead, where one XLA thread per process beats several that wait on each
 # other; to use more cores, run more processes (seeds, trials). FITBENCH_XLA_THREADS=all,
 # or any XLA_FLAGS of the user's own, leaves XLA's default thread pool alone.
-SINGLE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+# Only `--` flags: XLA stops reading XLA_FLAGS at the first word without `--` and ignores the rest.
+SINGLE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false"
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 if os.environ.get("FITBENCH_XLA_THREADS", "1") == "1" and "XLA_FLAGS" not in os.environ:

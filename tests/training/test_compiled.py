@@ -106,3 +106,19 @@ def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir:
     assert run.metrics["engine"] == "keras"
     assert "the compiled engine cannot train 'own': the model overrides train_step(); using engine: keras" in (
         capsys.readouterr().err)
+
+
+def test_flags_after_fitbench_xla_flags_still_reach_xla(tmp_path: Path):
+    # XLA stops reading XLA_FLAGS at the first word without `--`: a flag after ours must still count.
+    import subprocess
+    import sys
+
+    from fitbench._keras import SINGLE_THREAD_XLA
+    from fitbench.tuning._processes import single_threaded_xla_flags
+
+    dump = tmp_path / "dump"
+    flags = single_threaded_xla_flags(None) + f" --xla_dump_to={dump}"
+    assert flags.startswith(SINGLE_THREAD_XLA)
+    subprocess.run([sys.executable, "-c", "import jax; jax.jit(lambda x: x + 1)(1.0).block_until_ready()"],
+                   env={"XLA_FLAGS": flags, "PATH": "/usr/bin:/bin"}, check=True, capture_output=True)
+    assert dump.is_dir() and any(dump.iterdir()), "XLA ignored --xla_dump_to after fitbench's flags"

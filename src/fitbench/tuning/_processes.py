@@ -18,10 +18,10 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from fitbench._keras import SINGLE_THREAD_XLA
 from fitbench.errors import FitbenchError
 from fitbench.tuning._worker import WorkerSpec, run_worker
 
-SINGLE_THREADED_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def run_processes(spec: WorkerSpec, workers: int) -> list[str]:
@@ -93,7 +93,7 @@ def single_threaded_xla_flags(previous: str | None) -> str:
     """``XLA_FLAGS`` for a worker: the user's own, plus single-threaded XLA unless they chose."""
     if "xla_cpu_multi_thread_eigen" in (previous or ""):
         return previous or ""
-    return f"{previous or ''} {SINGLE_THREADED_XLA}".strip()
+    return f"{previous or ''} {SINGLE_THREAD_XLA}".strip()
 
 
 def use_one_xla_thread() -> None:
