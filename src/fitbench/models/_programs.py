@@ -8,7 +8,8 @@ architecture many times. The programs call a *reference* model's stateless ``tra
 for, so any model whose configuration equals the reference's reuses them.
 
 Only models whose configuration says everything they compute are shared: Sequential and
-functional models of Keras' own layers (no ``Lambda``), compiled with serializable settings.
+functional models of Keras' own layers (no ``Lambda`` or ``JaxLayer``, which wrap code of their
+own), compiled with serializable settings.
 Any other model gets programs of its own.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from fitbench._keras import keras
 
 PREDICT_BATCH = 1024
-MAX_SHARED_PARAMETERS = 4_000_000  # the reference models kept alive, all together (about 64 MB with Adam)
+MAX_SHARED_PARAMETERS = 4_000_000  # the reference models kept alive, all together (about 50 MB with Adam)
 
 _SHARED: OrderedDict[str, Programs] = OrderedDict()  # least recently used first
 _OWN = "_fitbench_programs"  # the attribute that holds a model's programs when they are its own
@@ -141,8 +142,8 @@ def _without_names(config: dict[str, Any]) -> dict[str, Any]:
 
 def _keras_own(model: keras.Model) -> bool:
     layers = [model, *model._flatten_layers(include_self=False)]
-    return all(type(layer).__module__.startswith("keras.") and not isinstance(layer, keras.layers.Lambda)
-               for layer in layers)
+    wrappers = (keras.layers.Lambda, keras.layers.JaxLayer)  # their config names a function, not its code
+    return all(type(layer).__module__.startswith("keras.") and not isinstance(layer, wrappers) for layer in layers)
 
 
 def _evict() -> None:

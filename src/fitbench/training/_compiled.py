@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fitbench._keras import keras
-from fitbench.models._programs import programs_for
+from fitbench.models._programs import Programs, programs_for
 
 EVAL_BATCH = 1000  # validation is forward passes only: a large batch is fastest and gives the same mean
 
@@ -48,6 +48,8 @@ class CompiledFit:
     it, so callbacks (early stopping, checkpoints) see and may change real weights.
     """
 
+    programs: Programs  # set by fit(), once the optimizer is built: shared by models of one architecture
+
     def __init__(self, model: keras.Model, *, batch_size: int, shuffle: bool, seed: int) -> None:
         self.model, self.batch_size, self.shuffle, self.seed = model, batch_size, shuffle, seed
 
@@ -56,7 +58,7 @@ class CompiledFit:
         model = self.model
         # Create the optimizer, loss and metric variables from one batch, as fit() does.
         model._symbolic_build(data_batch=(x[:1], y[:1]))
-        self.programs = programs_for(model, training=True)  # shared by models of this architecture
+        self.programs = programs_for(model, training=True)
         x_train, y_train = jnp.asarray(x), jnp.asarray(y)
         val = None if validation_data is None else tuple(jnp.asarray(a) for a in validation_data)
         callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model, epochs=epochs)
@@ -82,7 +84,7 @@ class CompiledFit:
         full = len(y) // EVAL_BATCH * EVAL_BATCH
         if full:
             state = self.programs.test_batches(state, x[:full].reshape(-1, EVAL_BATCH, *x.shape[1:]),
-                                       y[:full].reshape(-1, EVAL_BATCH))
+                                               y[:full].reshape(-1, EVAL_BATCH))
         if full < len(y):
             state = self.programs.test_batches(state, x[None, full:], y[None, full:])
         _assign(model.metrics_variables, state[2])
