@@ -8,17 +8,16 @@ magic bytes, not by the ``.gz`` extension, because renamed files are common.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 from typing import IO, Literal
 
 import numpy as np
 
+from fitbench import _io
 from fitbench.errors import ConfigError, DataError
 
 __all__ = ["read_idx", "read_idx_pair", "write_idx"]
@@ -69,20 +68,13 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     header = _header(array)
     target = Path(path)
     gz_name = target.name if target.name.endswith(".gz") else None
-    # temp file in the same folder: os.replace is only atomic within one file system
-    tmp = tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with tmp:
-            _write_payload(tmp, header, array, gz_name=gz_name)
-        # NamedTemporaryFile creates 0600; exported data should be readable like any file
-        os.chmod(tmp.name, 0o644)
-        os.replace(tmp.name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp.name)
-        raise
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            _write_payload(f, header, array, gz_name=gz_name)
+        os.chmod(tmp, 0o644)  # temporary files are 0600; exported data should be readable like any file
+
+    _io.atomic_write(target, write)
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
