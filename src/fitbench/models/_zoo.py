@@ -124,6 +124,17 @@ def _sequential(name: str, input_shape: tuple[int, ...], layers: list[Layer]) ->
 # ---------------------------------------------------------------- the course's models
 
 
+def _dense_net(name: str, input_shape: tuple[int, ...], num_classes: int, units: tuple[int, ...],
+               augment: Sequence[str], rotation: float, l2: float | None, rate: float | None = None) -> keras.Model:
+    """(Augmentation) > Flatten > Dense relu per units (> Dropout) > Dense softmax: first, small, dropout."""
+    return _sequential(name, input_shape, [
+        *_augmentation(name, input_shape, augment, rotation),
+        keras.layers.Flatten(),
+        *_hidden(units, l2, rate),
+        _head(num_classes, l2),
+    ])
+
+
 def first(
     input_shape: tuple[int, ...],
     num_classes: int,
@@ -133,16 +144,7 @@ def first(
     l2: float | None = None,
 ) -> keras.Model:
     """Flatten > Dense 128 relu > Dense 128 relu > Dense softmax (118,282 on MNIST)."""
-    return _sequential(
-        "first",
-        input_shape,
-        [
-            *_augmentation("first", input_shape, augment, rotation),
-            keras.layers.Flatten(),
-            *_hidden((128, 128), l2),
-            _head(num_classes, l2),
-        ],
-    )
+    return _dense_net("first", input_shape, num_classes, (128, 128), augment, rotation, l2)
 
 
 def small(
@@ -154,16 +156,7 @@ def small(
     l2: float | None = None,
 ) -> keras.Model:
     """Flatten > Dense 64 relu > Dense 32 relu > Dense softmax (52,650 on MNIST)."""
-    return _sequential(
-        "small",
-        input_shape,
-        [
-            *_augmentation("small", input_shape, augment, rotation),
-            keras.layers.Flatten(),
-            *_hidden((64, 32), l2),
-            _head(num_classes, l2),
-        ],
-    )
+    return _dense_net("small", input_shape, num_classes, (64, 32), augment, rotation, l2)
 
 
 def dropout(
@@ -177,16 +170,7 @@ def dropout(
 ) -> keras.Model:
     """`first` with Dropout(rate) after each hidden layer (118,282 on MNIST)."""
     _check_rate("dropout", rate)
-    return _sequential(
-        "dropout",
-        input_shape,
-        [
-            *_augmentation("dropout", input_shape, augment, rotation),
-            keras.layers.Flatten(),
-            *_hidden((128, 128), l2, rate),
-            _head(num_classes, l2),
-        ],
-    )
+    return _dense_net("dropout", input_shape, num_classes, (128, 128), augment, rotation, l2, rate=rate)
 
 
 def _rescale_to_unit(pixel_max: float) -> Layer:
