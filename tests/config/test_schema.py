@@ -90,6 +90,13 @@ def test_unknown_key_names_it_and_suggests_the_right_one():
     assert "learning_rate" in message and "\n" not in message
 
 
+def test_an_odd_key_is_quoted_in_the_message():
+    # Python takes `A·` as an identifier; written bare it would read as punctuation.
+    document = example()
+    document["training"]["A·"] = 1
+    assert error_for(document).startswith("test.yaml: training['A·']: unknown key")
+
+
 def test_wrong_type_says_expected_and_received():
     document = example()
     document["training"]["epochs"] = "many"

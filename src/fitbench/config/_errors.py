@@ -6,6 +6,7 @@ Every message has one shape: ``<where>: <key>: expected <what>, got <value>; <fi
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from typing import Any, TypeVar
@@ -59,13 +60,18 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
     return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
 
 
+# A name written bare in a dotted key: letters, digits and _ (not Python's wider identifiers,
+# which take characters such as the middle dot in `A·` that read as punctuation).
+_PLAIN_NAME = re.compile(r"[^\W\d]\w*")
+
+
 def _key(parts: list[Any]) -> str:
     """``training.epochs``, ``model.layers[1].units``; odd names quoted: ``dataset['']``."""
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif str(part).isidentifier():
+        elif _PLAIN_NAME.fullmatch(str(part)):
             text += f".{part}" if text else str(part)
         else:
             text += f"[{str(part)!r}]"
