@@ -60,6 +60,21 @@ def test_same_numbers_as_keras_fit_without_randomness(digits, runs_dir: Path, co
     assert int(compiled.optimizer.iterations) == int(plain.optimizer.iterations) == 62
 
 
+def test_validation_in_stacked_batches_equals_keras_evaluate(digits, runs_dir: Path, monkeypatch):
+    """Validation runs as stacks of EVAL_BATCH images plus the rest (200 = 3 x 64 + 8 here),
+    made once per fit; its loss and accuracy are Keras' own over all 200 images."""
+    from fitbench.training import _compiled
+
+    monkeypatch.setattr(_compiled, "EVAL_BATCH", 64)
+    data = subset(digits, train=100, val=200)
+    assert [tuple(x.shape[:2]) for x, _ in _compiled.eval_batches(data.x_val, data.y_val)] == [(3, 64), (1, 8)]
+    model = fb.build_model("first", data, seed=1)
+    run = fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
+    loss, accuracy = model.evaluate(data.x_val, data.y_val, verbose=0)
+    assert run.history["val_loss"][0] == pytest.approx(loss, rel=1e-5)
+    assert run.history["val_accuracy"][0] == pytest.approx(accuracy, abs=1e-7)
+
+
 def test_random_layers_advance_their_seed_state(digits, runs_dir: Path):
     data = subset(digits)
     model = fb.build_model("dropout", data, rate=0.5, augment=["rotation"])

@@ -60,7 +60,7 @@ class CompiledFit:
         model._symbolic_build(data_batch=(x[:1], y[:1]))
         self.programs = programs_for(model, training=True)
         x_train, y_train = jnp.asarray(x), jnp.asarray(y)
-        val = None if validation_data is None else tuple(jnp.asarray(a) for a in validation_data)
+        val = None if validation_data is None else eval_batches(*validation_data)
         callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, model=model, epochs=epochs)
         model.stop_training = False
         callback_list.on_train_begin()
@@ -68,25 +68,21 @@ class CompiledFit:
             callback_list.on_epoch_begin(epoch)
             logs = self._run_epoch(epoch, x_train, y_train)
             if val is not None:
-                logs |= {f"val_{key}": value for key, value in self.evaluate(*val).items()}
+                logs |= {f"val_{key}": value for key, value in self.evaluate(val).items()}
             callback_list.on_epoch_end(epoch, logs)
             if model.stop_training:
                 break
         callback_list.on_train_end()
         return model.history
 
-    def evaluate(self, x: jax.Array, y: jax.Array) -> dict[str, float]:
-        """Loss and metrics over ``(x, y)`` with the model's own ``test_step``."""
+    def evaluate(self, batches: list[tuple[jax.Array, jax.Array]]) -> dict[str, float]:
+        """Loss and metrics over ``eval_batches(x, y)`` with the model's own ``test_step``."""
         model = self.model
         model.reset_metrics()
         state = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
                  [v.value for v in model.metrics_variables])
-        full = len(y) // EVAL_BATCH * EVAL_BATCH
-        if full:
-            state = self.programs.test_batches(state, x[:full].reshape(-1, EVAL_BATCH, *x.shape[1:]),
-                                               y[:full].reshape(-1, EVAL_BATCH))
-        if full < len(y):
-            state = self.programs.test_batches(state, x[None, full:], y[None, full:])
+        for x, y in batches:
+            state = self.programs.test_batches(state, x, y)
         _assign(model.metrics_variables, state[2])
         return _floats(model.get_metrics_result())
 
@@ -121,6 +117,20 @@ class CompiledFit:
         for variables, values in zip((model.trainable_variables, model.non_trainable_variables,
                                       model.optimizer.variables, model.metrics_variables), state):
             _assign(variables, values)
+
+
+def eval_batches(x: np.ndarray, y: np.ndarray) -> list[tuple[jax.Array, jax.Array]]:
+    """``(x, y)`` as stacks of ``EVAL_BATCH``-image batches for ``test_batches``, plus the rest as
+    one batch. Made once per fit: slicing and stacking the validation images on every epoch
+    copied them each time (about 13 ms an epoch for 12,000 images)."""
+    full = len(y) // EVAL_BATCH * EVAL_BATCH
+    batches = []
+    if full:
+        batches.append((jnp.asarray(x[:full].reshape(-1, EVAL_BATCH, *x.shape[1:])),
+                        jnp.asarray(y[:full].reshape(-1, EVAL_BATCH))))
+    if full < len(y):
+        batches.append((jnp.asarray(x[None, full:]), jnp.asarray(y[None, full:])))
+    return batches
 
 
 def _assign(variables: list[Any], values: list[Any]) -> None:

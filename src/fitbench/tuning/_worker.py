@@ -26,7 +26,7 @@ from fitbench.tuning._storage import open_storage
 from fitbench.tuning._tuning import Tuning
 
 JAX_CACHE = ".jax-cache"  # beside studies.db in the runs directory
-POLL_S = 1.0  # how often a worker with nothing to start looks again
+POLL_S = 0.2  # how often a worker with nothing to start looks again (the study ends up to this late)
 
 
 @dataclass(frozen=True)
