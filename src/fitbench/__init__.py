@@ -9,36 +9,59 @@
 
 from __future__ import annotations
 
-from fitbench import _keras  # noqa: F401  chooses the JAX backend before anything imports keras
-from fitbench.config import Experiment, load_experiment
-from fitbench.data import Dataset, load_dataset
-from fitbench.diagnosis import diagnose
-from fitbench.errors import ConfigError, DataError, FitbenchError
-from fitbench.evaluation import Evaluation
-from fitbench.models import build_model, count_params
-from fitbench.report import compare
-from fitbench.runs import Run, load_run
-from fitbench.training import fit, run_experiment
-from fitbench.tuning import tune
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fitbench import _backend  # noqa: F401  chooses the JAX backend before anything imports keras
+
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
+    from fitbench.config import Experiment as Experiment, load_experiment as load_experiment
+    from fitbench.data import Dataset as Dataset, load_dataset as load_dataset
+    from fitbench.diagnosis import diagnose as diagnose
+    from fitbench.errors import ConfigError as ConfigError, DataError as DataError, FitbenchError as FitbenchError
+    from fitbench.evaluation import Evaluation as Evaluation
+    from fitbench.models import build_model as build_model, count_params as count_params
+    from fitbench.report import compare as compare
+    from fitbench.runs import Run as Run, load_run as load_run
+    from fitbench.training import fit as fit, run_experiment as run_experiment
+    from fitbench.tuning import tune as tune
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ConfigError",
-    "DataError",
-    "Dataset",
-    "Evaluation",
-    "Experiment",
-    "FitbenchError",
-    "Run",
-    "build_model",
-    "compare",
-    "count_params",
-    "diagnose",
-    "fit",
-    "load_dataset",
-    "load_experiment",
-    "load_run",
-    "run_experiment",
-    "tune",
-]
+# The public names, loaded on first use: importing Keras and JAX takes about 2 s, which the
+# `fitbench` command should not pay before it knows what it will run (`--help`: 0.04 s).
+_HOMES = {
+    "config": ("Experiment", "load_experiment"),
+    "data": ("Dataset", "load_dataset"),
+    "diagnosis": ("diagnose",),
+    "errors": ("ConfigError", "DataError", "FitbenchError"),
+    "evaluation": ("Evaluation",),
+    "models": ("build_model", "count_params"),
+    "report": ("compare",),
+    "runs": ("Run", "load_run"),
+    "training": ("fit", "run_experiment"),
+    "tuning": ("tune",),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    """``fitbench.fit`` and the other public names, and subpackages (``fitbench.tuning``), on first use."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    path = f"fitbench.{_HOME.get(name, name)}"
+    try:
+        module = importlib.import_module(path)
+    except ModuleNotFoundError as error:
+        if error.name != path:  # a module that fitbench's own needs is missing: say which
+            raise
+        raise AttributeError(f"module 'fitbench' has no attribute {name!r}") from None
+    value = getattr(module, name) if name in _HOME else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

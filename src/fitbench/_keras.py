@@ -1,24 +1,13 @@
 """Import Keras on the JAX backend unless the user already chose a backend.
 
-Every fitbench module imports keras through here, so the choices are made before Keras
-reads ``KERAS_BACKEND`` and before JAX starts XLA (both read their settings once).
+Every fitbench module imports keras through here, after ``fitbench._backend`` has made its
+choices.
 """
 
 from __future__ import annotations
 
-import os
+import keras
 
-# Measured (benchmarks/engine.py): training at the course's small batches is bound by
-# per-step overhead, where one XLA thread per process beats several that wait on each
-# other; to use more cores, run more processes (seeds, trials). FITBENCH_XLA_THREADS=all,
-# or any XLA_FLAGS of the user's own, leaves XLA's default thread pool alone.
-# Only `--` flags: XLA stops reading XLA_FLAGS at the first word without `--` and ignores the rest.
-SINGLE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false"
+from fitbench._backend import SINGLE_THREAD_XLA
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-if os.environ.get("FITBENCH_XLA_THREADS", "1") == "1" and "XLA_FLAGS" not in os.environ:
-    os.environ["XLA_FLAGS"] = SINGLE_THREAD_XLA
-
-import keras  # noqa: E402
-
-__all__ = ["keras"]
+__all__ = ["SINGLE_THREAD_XLA", "keras"]
