@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 
 from fitbench.models import predict
+from fitbench.models._programs import PREDICT_BATCH
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def score_predictions(split: str, y_true: np.ndarray, probabilities: np.ndarray)
     )
 
 
-def evaluate_model(model: Any, x: np.ndarray, y: np.ndarray, *, split: str, batch_size: int = 1024) -> Evaluation:
+def evaluate_model(model: Any, x: np.ndarray, y: np.ndarray, *, split: str,
+                   batch_size: int = PREDICT_BATCH) -> Evaluation:
     """Predict ``x`` with a Keras model (softmax outputs) and score it against ``y``."""
     probabilities = predict(model, x, batch_size=batch_size)
     return score_predictions(split, y, probabilities)
