@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -12,18 +11,21 @@ from typing import Any
 
 from fitbench import _io
 from fitbench._keras import keras
+from fitbench._log import log
 from fitbench.runs import _folder
 
 
 class StopOnSignal(keras.callbacks.Callback):
-    """Ctrl-C or SIGTERM ends training after the current batch; a second Ctrl-C stops at once.
+    """Ctrl-C or SIGTERM ends training after the current batch (``after="epoch"``: the compiled
+    engine runs an epoch as one call); a second Ctrl-C stops at once.
 
     Used as a context manager around training *and* saving, so a signal during saving
     waits for the run folder to be complete instead of leaving it half-written.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, after: str = "batch") -> None:
         super().__init__()
+        self.after = after
         self.received: str | None = None
         self._previous: dict[int, Any] = {}
 
@@ -42,8 +44,8 @@ class StopOnSignal(keras.callbacks.Callback):
         if self.received is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.received = signal.Signals(signum).name
-        print(f"\n{self.received}: stopping after this batch and saving the run "
-              "(Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        log.warning(f"{self.received}: stopping after this {self.after} and saving the run "
+                    "(Ctrl-C again to stop at once)")
         if self.model is not None:
             self.model.stop_training = True
 
@@ -83,22 +85,6 @@ class HistoryWriter(keras.callbacks.Callback):
     def wall_time_s(self) -> float:
         """Seconds of training so far, earlier sessions of a resumed run included."""
         return self.wall_before + time.perf_counter() - self._train_start
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """One line per epoch, like Keras' ``verbose=2``: the compiled engine has no batches to show."""
-
-    def __init__(self, epochs: int) -> None:
-        super().__init__()
-        self.epochs = epochs
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        scores = " - ".join(f"{key}: {value:.4f}" for key, value in (logs or {}).items())
-        print(f"Epoch {epoch + 1}/{self.epochs} - {time.perf_counter() - self._start:.2f}s - {scores}", flush=True)
 
 
 def write_history(folder: Path, rows: list[dict[str, float]], times: list[float]) -> None:
