@@ -101,6 +101,8 @@ def test_the_executed_notebook_shows_tables_and_pictures_in_chromium(executed: A
                   if driver.execute_script("return arguments[0].naturalWidth", image) > 0]
         assert len(tables) >= 10 and len(images) >= 20  # the displays drew their tables and decoded their PNGs
         assert any(table.is_displayed() and "accuracy" in table.text for table in tables)
+        first_run = driver.find_element(By.CSS_SELECTOR, ".fitbench-run")
+        driver.execute_script("arguments[0].scrollIntoView()", first_run)  # the training cell's display
         shot = Path(os.environ.get("FITBENCH_SCREENSHOT_DIR", tmp_path)) / "course-notebook.png"
         driver.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000

@@ -72,6 +72,18 @@ def test_the_cli_prints_notices_and_warnings_as_one_line(capsys):
     assert capsys.readouterr().err == "fitbench: a notice\nfitbench: error [scale_mismatch] ...\n"
 
 
+@pytest.mark.parametrize("after", ["epoch", "batch"])  # the compiled engine stops after the epoch
+def test_the_interrupt_notice_says_when_training_stops(after, caplog):
+    import signal
+
+    from fitbench.training._callbacks import StopOnSignal
+
+    stop = StopOnSignal(after=after)
+    with caplog.at_level("WARNING", logger="fitbench"):
+        stop._handle(signal.SIGINT, None)
+    assert caplog.messages == [f"SIGINT: stopping after this {after} and saving the run (Ctrl-C again to stop at once)"]
+
+
 class Kernel:
     """IPython's InteractiveShell made to look like a kernel, its displays recorded."""
 

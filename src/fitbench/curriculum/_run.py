@@ -44,7 +44,7 @@ def run_curriculum(
     plans = {step.id: [_experiment(step, dataset, data_dir, quick, seed) for seed in range(seeds)] for step in steps}
     estimate = Estimate(sum(_epochs(step, plan[0], quick, seeds) for step, plan in zip(steps, plans.values())))
     display = open_display(choose_mode(verbose), total=estimate.total)
-    summary = {"dataset": dataset or "mnist", "seeds": seeds, "quick": quick, "steps": []}
+    summary: dict[str, Any] = {"dataset": dataset or "mnist", "seeds": seeds, "quick": quick, "steps": []}
     counts = {"trained": 0, "reused": 0, "resumed": 0}
     for index, step in enumerate(steps, start=1):
         label = f"[{index:2d}/{len(steps)}] {step.id}"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import optuna
 
-from fitbench.progress import choose_mode, open_display
+from fitbench.progress import choose_mode, open_display, plural
 from fitbench.tuning._objective import COUNTED
 from fitbench.tuning._schema import SearchConfig
 
@@ -63,7 +63,7 @@ class Progress:
 
     def _best(self, study: optuna.Study) -> str:
         if self.search.multi_objective:
-            return f"Pareto front: {len(study.best_trials)} trials"
+            return f"Pareto front: {plural(len(study.best_trials), 'trial')}"
         try:
             best = study.best_trial
         except ValueError:  # no complete trial yet
