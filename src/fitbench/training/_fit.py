@@ -1,7 +1,7 @@
 """``fit``: train a Keras model with the course's settings and leave a complete run folder.
 
-Training is ``keras.Model.fit`` itself; fitbench only compiles the model with the configured
-optimizer, adds callbacks that watch (history, signals) or act as configured (early
+Training is ``keras.Model.fit`` itself; fitbench only compiles the model (its own settings when
+the user compiled it, see ``_compile``), adds callbacks that watch (history, signals) or act as configured (early
 stopping), and then scores the model and writes the run folder.
 """
 
@@ -26,9 +26,10 @@ from fitbench.runs._environment import collect_environment
 from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
+from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
 
-_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
 
 def fit(
@@ -37,8 +38,8 @@ def fit(
     *,
     epochs: int = 25,
     batch_size: int = 10,
-    learning_rate: float = 3e-4,
-    optimizer: str = "adam",
+    learning_rate: float | None = None,
+    optimizer: str | None = None,
     early_stopping: int | dict[str, Any] | None = None,
     seed: int = 42,
     shuffle: bool = True,
@@ -54,6 +55,8 @@ def fit(
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
     Args:
+        optimizer, learning_rate: None: a compiled model's own optimizer (and its learning
+            rate), else Adam at 3e-4. A compiled model also keeps its loss and metrics.
         data: a ``Dataset`` (its train split is trained on, val is validated on) or, like
             Keras, a pair ``(x, y)`` with ``validation_data`` or ``validation_split``.
         early_stopping: patience in epochs (monitoring val_loss and restoring the best
@@ -75,21 +78,45 @@ def fit(
                  runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
 
 
+# Compared through what the model was compiled with (config.yaml's `compiled`), which they may leave out.
+_COMPARED_AS_COMPILED = ("epochs", "optimizer", "learning_rate")
+
+
 def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
-    """The run's name, after checking that ``training`` continues it (only epochs may change)."""
+    """The run's name, after checking that ``training`` continues it (only epochs may change);
+    ``check_same_compiled`` compares the optimizer, once the model is compiled."""
     from fitbench.runs import load_run
 
     stored = load_run(folder).config
-    before = {key: value for key, value in (stored.get("training") or {}).items() if key != "epochs"}
-    now = {key: value for key, value in training.model_dump(mode="json").items() if key != "epochs"}
+    before = {key: value for key, value in (stored.get("training") or {}).items() if key not in _COMPARED_AS_COMPILED}
+    now = {key: value for key, value in training.model_dump(mode="json").items() if key not in _COMPARED_AS_COMPILED}
+    _refuse_changes(folder, "training.", before, now)
+    return str(stored.get("name", Path(folder).name))
+
+
+def check_same_compiled(folder: str | Path, compiled: dict[str, Any]) -> None:
+    """Refuse to resume a run with another optimizer, learning rate or loss than it was trained with."""
+    from fitbench.runs import load_run
+
+    stored = load_run(folder).config
+    _refuse_changes(folder, "", stored.get("compiled") or _compiled_before_0_2(stored.get("training") or {}), compiled)
+
+
+def _compiled_before_0_2(training: dict[str, Any]) -> dict[str, Any]:
+    # Folders written before config.yaml had `compiled`: fitbench compiled every model alike.
+    return {"optimizer": OPTIMIZERS.get(training.get("optimizer", "adam")),
+            "learning_rate": float(f"{training.get('learning_rate', 3e-4):.7g}"),
+            "loss": SPARSE_CE, "from_logits": False}
+
+
+def _refuse_changes(folder: str | Path, prefix: str, before: dict[str, Any], now: dict[str, Any]) -> None:
     changed = [key for key in now if before.get(key) != now[key]]
     if changed:
         key = changed[0]
         raise ConfigError(
-            f"{folder}: cannot resume with training.{key}={now[key]!r}: the run used {before.get(key)!r}; "
+            f"{folder}: cannot resume with {prefix}{key}={now[key]!r}: the run used {before.get(key)!r}; "
             "a resumed run keeps its settings (only epochs may grow)"
         )
-    return str(stored.get("name", Path(folder).name))
 
 
 def as_dataset(data: Any, validation_data: Any = None, validation_split: float | None = None) -> Dataset:
@@ -134,11 +161,12 @@ def train(
     _check_validation(training, dataset)
     check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
     engine = choose_engine(model, training.engine)
+    compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
     if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training)
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
     else:
         path = _folder.resumable(Path(resume))
-    compile_model(model, training)
+        check_same_compiled(path, compiled)
     resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
     if resume is not None:
         _folder.write_status(path, "running")
@@ -160,12 +188,12 @@ def train(
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig) -> Path:
+                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any]) -> Path:
     path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
     try:
         _io.write_yaml(path / _folder.CONFIG, {
             "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"),
+            "training": training.model_dump(mode="json"), "compiled": compiled,
         })
         _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
         _folder.write_status(path, "running")
@@ -221,11 +249,6 @@ def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: Train
     model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
               validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
               callbacks=callbacks, initial_epoch=initial_epoch)
-
-
-def compile_model(model: keras.Model, training: TrainingConfig) -> None:
-    optimizer = getattr(keras.optimizers, _OPTIMIZERS[training.optimizer])(learning_rate=training.learning_rate)
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
 
 
 def check_compatible(model: keras.Model, dataset: Dataset) -> None:
