@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from fitbench import _io
-from fitbench._keras import keras
+from fitbench._keras import build_for_training, keras
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
@@ -212,7 +212,7 @@ def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved 
     if not (path / CHECKPOINT).is_file():
         return None
     # The optimizer's variables exist only once it is built, as fit() would do.
-    model._symbolic_build(data_batch=(dataset.x_train[:1], dataset.y_train[:1]))
+    build_for_training(model, dataset.x_train, dataset.y_train)
     return load_checkpoint(path, model)
 
 
