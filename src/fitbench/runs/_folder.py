@@ -91,16 +91,18 @@ def read_json_checked(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
-def run_state(path: Path) -> str:
+def run_state(path: Path, *, locked: bool = False) -> str:
     """``complete``, ``interrupted``, ``failed``, ``running`` or ``incomplete`` (killed or damaged).
 
-    ``running`` means a live process holds the folder's lock: status.json's pid and host are
-    only a note for people, never trusted (pids are reused, folders are copied).
+    ``running`` means another live process holds the folder's lock: status.json's pid and
+    host are only a note for people, never trusted (pids are reused, folders are copied).
+    ``locked``: this process holds the lock, so no other one is running it.
     """
+    alive = not locked and is_locked(path)
     status = read_json(Path(path) / STATUS)
     if status is None or status.get("state") not in STATES:
-        return "running" if _still_running(path) else "incomplete"
-    if status["state"] == "running" and not _still_running(path):
+        return "running" if alive else "incomplete"
+    if status["state"] == "running" and not alive:
         return "incomplete"
     return status["state"]
 
@@ -112,16 +114,10 @@ def resumable(path: Path, *, locked: bool = False) -> Path:
     """
     if not (path / CONFIG).is_file():
         raise FitbenchError(f"{path}: not a run folder (no {CONFIG}); nothing to resume")
-    state = run_state(path)
-    if locked and state == "running":
-        return path
+    state = run_state(path, locked=locked)
     if state == "complete":
         raise FitbenchError(f"{path}: this run is complete; there is nothing to resume")
     if state == "running":
         raise FitbenchError(f"{path}: another process is training this run; wait for it to end "
                             "or stop it (Ctrl-C) first")
     return path
-
-
-def _still_running(path: Path) -> bool:
-    return is_locked(path)
