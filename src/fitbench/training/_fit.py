@@ -12,18 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from fitbench import _io
 from fitbench._keras import build_for_training, keras
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
-from fitbench.errors import ConfigError
+from fitbench.errors import ConfigError, FitbenchError
 from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
 from fitbench.runs import Run, _folder
 from fitbench.runs._environment import collect_environment
-from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
+from fitbench.runs._lock import RunLock
+from fitbench.runs._lock import acquire as acquire_lock
+from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
@@ -162,29 +165,95 @@ def train(
     check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
     engine = choose_engine(model, training.engine)
     compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
-    if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
-    else:
-        path = _folder.resumable(Path(resume))
-        check_same_compiled(path, compiled)
-    resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
-    if resume is not None:
-        _folder.write_status(path, "running")
+    # The handler is in place before the folder exists, so a signal at any moment from here
+    # on ends with a complete folder (state interrupted), never a half-written one.
     with StopOnSignal() as stop:
-        history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
-        stopper = _early_stopping(training)
-        checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-        watchers = [*([stopper] if stopper else []), history, stop, checkpoint, *(callbacks or [])]
-        try:
-            _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
-        except BaseException as error:
-            _folder.write_status(path, "failed", reason=f"{type(error).__name__}: {error}")
-            raise
-        _finish(path, model, dataset, history, stopper, stop, engine)
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, resume)
+        with lock:
+            resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
+            if resume is not None:
+                _record_epochs(path, resumed, training.epochs)
+            try:
+                _train_in(path, model, dataset, training, engine, stop, resumed, callbacks, verbose)
+            except Exception as error:  # any failure after training starts: say so in the folder
+                _mark_failed(path, error)
+                if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
+                    raise FitbenchError(
+                        f"{path}: cannot write the run folder ({error.strerror or error}); its last checkpoint "
+                        f"is intact: free some space, then fitbench train --resume {path}") from None
+                raise
     run = Run(path, model=model, data=dataset)
     if verbose:
         print(summary_line(run), flush=True)
     return run
+
+
+def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
+                 model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                 resume: str | Path | None) -> tuple[Path, RunLock]:
+    """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
+    if resume is None:
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
+        return path, acquire_lock(path)
+    path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
+    check_same_compiled(path, compiled)
+    lock = acquire_lock(path)  # then again: two resumes of one run must not both pass the checks
+    try:
+        _folder.resumable(path, locked=True)  # it may have completed while we waited for the lock
+        _io.remove_leftovers(path)  # temporary files of writes a kill cut short
+    except BaseException:
+        lock.release()
+        raise
+    return path, lock
+
+
+def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
+    """Make config.yaml say the epochs this resume trains to: the saved config is the truth,
+    so a later plain resume continues to the same end. Fewer epochs than are done: refused."""
+    done = 0 if resumed is None else resumed.epoch + 1
+    if epochs < done:
+        raise FitbenchError(f"{path}: cannot resume with training.epochs={epochs}: {done} epochs are "
+                            f"already done; give --set training.epochs={done} or more")
+    config_path = path / _folder.CONFIG
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
+    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
+        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
+    if config["training"].get("epochs") == epochs:
+        return
+    try:
+        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+    except OSError as error:
+        raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
+                            "copy the run folder somewhere writable and resume the copy") from None
+
+
+def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
+              stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
+              verbose: bool) -> None:
+    """Train in the locked folder from ``resumed`` (or the start), then score and save."""
+    _folder.write_status(path, "running")
+    history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
+    stopper = _early_stopping(training)
+    nan = StopOnNaN()
+    checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
+    watchers = [*([stopper] if stopper else []), history, nan, stop, checkpoint, *(callbacks or [])]
+    _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
+    _finish(path, model, dataset, history, stopper, stop, engine)
+
+
+def _mark_failed(path: Path, error: Exception) -> None:
+    try:
+        _folder.write_status(path, "failed", reason=_one_line(error))
+    except OSError:  # the disk that failed the run may fail this too; the error itself still reaches the user
+        pass
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
