@@ -72,16 +72,22 @@ def test_the_cli_prints_notices_and_warnings_as_one_line(capsys):
     assert capsys.readouterr().err == "fitbench: a notice\nfitbench: error [scale_mismatch] ...\n"
 
 
-@pytest.mark.parametrize("after", ["epoch", "batch"])  # the compiled engine stops after the epoch
-def test_the_interrupt_notice_says_when_training_stops(after, caplog):
+@pytest.mark.parametrize(("hook", "when"), [("on_epoch_end", "after this epoch"),  # the compiled engine
+                                             ("on_train_batch_end", "after this batch")])  # keras
+def test_the_interrupt_notice_says_when_training_stops(hook, when, caplog):
     import signal
 
     from fitbench.training._callbacks import StopOnSignal
 
-    stop = StopOnSignal(after=after)
+    class Model:
+        stop_training = False
+
+    stop = StopOnSignal()
+    stop.set_model(Model())
     with caplog.at_level("WARNING", logger="fitbench"):
         stop._handle(signal.SIGINT, None)
-    assert caplog.messages == [f"SIGINT: stopping after this {after} and saving the run (Ctrl-C again to stop at once)"]
+        getattr(stop, hook)(0)
+    assert caplog.messages == [f"SIGINT: stopping {when} and saving the run (Ctrl-C again to stop at once)"]
 
 
 class Kernel:
