@@ -61,7 +61,7 @@ class Dataset:
         return iter([self.split(name) for name in SPLITS])
 
     def _repr_html_(self) -> str:
-        from fitbench.display import dataset_html
+        from fitbench.display._objects import dataset_html
 
         return dataset_html(self)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from fitbench import plots
+from fitbench._words import plural
 from fitbench.display._render import picture, render
 from fitbench.errors import FitbenchError
 
@@ -46,8 +47,6 @@ def run_html(run: Run) -> str:
 
 
 def _facts(metrics: dict[str, Any]) -> str:
-    from fitbench.progress import plural
-
     if not metrics.get("epochs_run"):
         return ""
     facts = [plural(int(metrics["epochs_run"]), "epoch"), f"best epoch {metrics.get('best_epoch')}"]

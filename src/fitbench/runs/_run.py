@@ -81,7 +81,7 @@ class Run:
         return f"Run({str(self.path)!r}, state={self.state!r})"
 
     def _repr_html_(self) -> str:
-        from fitbench.display import run_html
+        from fitbench.display._objects import run_html
 
         return run_html(self)
 

@@ -32,7 +32,7 @@ def tune(
     runs_dir: str | Path = "runs",
     search: dict[str, Any] | None = None,
     verbose: bool = True,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> optuna.Study:
     """Run the study a tuning file describes (or continue it) and return it.
 
@@ -45,8 +45,8 @@ def tune(
         workers: worker processes on this machine, sharing the storage.
         storage: an SQLAlchemy URL; default ``sqlite:///<runs_dir>/studies.db``.
         study: the study's name; default the experiment's name.
-        verbose: show the start and the summary (the best trial last); ``progress``: a line
-            (or a bar) per trial, also when not ``verbose``.
+        verbose: show the start and the summary (the best trial last).
+        progress: a line (or a bar) per trial; None: as ``verbose``.
     """
     tuning = load_tuning(source, search)
     total = _positive("trials", trials if trials is not None else tuning.search.trials)
@@ -61,7 +61,7 @@ def tune(
         spec = WorkerSpec(tuning=tuning.to_dict(), storage=url, study=name,
                           runs_dir=str((Path(runs_dir) / name).resolve()), trials=total,
                           deadline=None if seconds is None else time.time() + seconds,
-                          workers=workers, verbose=progress)
+                          workers=workers, verbose=verbose if progress is None else progress)
         lines = Lines() if verbose else Display()
         lines.note(_start_line(spec, result))
         notes = run_processes(spec, workers)
