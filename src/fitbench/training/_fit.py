@@ -239,7 +239,9 @@ def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: Traini
     stopper = _early_stopping(training)
     nan = StopOnNaN()
     checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-    watchers = [*([stopper] if stopper else []), history, nan, stop, checkpoint, *(callbacks or [])]
+    # `stop` comes last: a signal that arrives during another callback's epoch end (or the
+    # checkpoint's write) still stops training after this epoch, not one epoch later.
+    watchers = [*([stopper] if stopper else []), history, nan, checkpoint, *(callbacks or []), stop]
     _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
     _finish(path, model, dataset, history, stopper, stop, engine)
 
