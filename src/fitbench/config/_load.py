@@ -14,7 +14,8 @@ from fitbench.config._schema import Experiment
 from fitbench.errors import ConfigError, did_you_mean
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
-_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir")
+_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir", "path", "image_size",
+                     "color_mode", "strict", "cache_dir", "class_names")
 
 
 def bundled_files(*folders: str) -> dict[str, Path]:
