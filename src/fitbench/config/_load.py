@@ -95,16 +95,21 @@ def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str)
     node[parts[-1]] = value
 
 
-def switch_dataset(document: dict[str, Any], name: str) -> dict[str, Any]:
-    """``--dataset NAME``: the same experiment on another dataset, keeping split seed and limits."""
+def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
+    """``--dataset SPEC``: the same experiment on another dataset, keeping split seed and limits.
+
+    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``data.dataset_section``).
+    """
+    from fitbench.data._sources import dataset_section
+
+    section = dataset_section(spec)
     result = copy.deepcopy(document)
     dataset = result.get("dataset")
     dataset = dict(dataset) if isinstance(dataset, dict) else {}
-    if dataset.get("name") != name:
+    if dataset.get("name") != section["name"] or len(section) > 1:
         for key in _DATASET_SPECIFIC:
             dataset.pop(key, None)
-    dataset["name"] = name
-    result["dataset"] = dataset
+    result["dataset"] = {**dataset, **section}
     return result
 
 

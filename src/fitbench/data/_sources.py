@@ -18,7 +18,7 @@ import os
 import urllib.error
 import zipfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,6 +31,7 @@ __all__ = [
     "MNIST_ORIGIN",
     "OFFICIAL",
     "OfficialArrays",
+    "dataset_section",
     "keras_home",
     "load_digits_arrays",
     "load_official",
@@ -134,6 +135,37 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, str]:
     images = bunch.images.astype(np.uint8)  # stored as float64 0..16, exact in uint8
     labels = bunch.target.astype(np.int64)
     return images, labels, "scikit-learn's bundled digits (1,797 8x8 images, values 0..16)"
+
+
+def dataset_section(spec: str) -> dict[str, Any]:
+    """The ``dataset`` keys a ``--dataset`` value names: ``mnist``, ``fashion_mnist``, ``digits``,
+    ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR`` or ``csv:FILE``."""
+    name, colon, where = spec.partition(":")
+    if name in ("folder", "csv"):
+        if not where:
+            what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
+            raise ConfigError(f"--dataset {spec}: expected {name}:{what}")
+        return {"name": name, "path": where}
+    if name == "idx":
+        return {"name": name, **_idx_pair(where)}
+    if colon:
+        raise ConfigError(f"--dataset {spec}: only idx:, folder: and csv: take a path; "
+                          f"expected e.g. --dataset folder:~/scans")
+    return {"name": name}
+
+
+def _idx_pair(where: str) -> dict[str, str]:
+    if "," in where:
+        images, labels = (part.strip() for part in where.split(",", 1))
+        return {"images": images, "labels": labels}
+    folder = Path(where).expanduser()
+    images, labels = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
+    if len(images) != 1 or len(labels) != 1:
+        raise ConfigError(
+            f"--dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
+            "idx:IMAGES,LABELS; e.g. --dataset idx:../shared/data/mnist"
+        )
+    return {"images": str(images[0]), "labels": str(labels[0])}
 
 
 def _check_name(name: str) -> None:
