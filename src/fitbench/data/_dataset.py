@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -149,9 +150,19 @@ def _names(config: DatasetConfig, classes: int, found: tuple[str, ...] | None) -
             raise DataError(f"dataset.class_names: {len(config.class_names)} names for {classes} classes; "
                             "give one name per class, in label order")
         return tuple(config.class_names)
-    if found is not None:
-        return found
-    names = FASHION_NAMES if config.name == "fashion_mnist" else DIGIT_NAMES[:classes]
+    return found if found is not None else _default_names(config.name, classes)
+
+
+def recorded_class_names(section: Mapping[str, Any], classes: int) -> tuple[str, ...]:
+    """The class names a run's recorded ``dataset`` section gives, without loading any data."""
+    names = section.get("class_names")
+    if isinstance(names, list) and len(names) == classes and all(isinstance(name, str) for name in names):
+        return tuple(names)
+    return _default_names(section.get("name"), classes)
+
+
+def _default_names(name: object, classes: int) -> tuple[str, ...]:
+    names = FASHION_NAMES if name == "fashion_mnist" else DIGIT_NAMES[:classes]
     return names if len(names) == classes else tuple(str(label) for label in range(classes))
 
 
