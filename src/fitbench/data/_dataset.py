@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -171,10 +172,11 @@ def _from_folder(config: DatasetConfig) -> tuple[Pair, Pair, Pair, tuple[str, ..
     with the image size, colour mode and class names loading settled on."""
     from fitbench.data._folder import load_folder
 
-    data = load_folder(config.path, image_size=config.image_size, color_mode=config.color_mode,
+    root = Path(str(config.path))  # set: the config's validator requires dataset.path for a folder
+    data = load_folder(root, image_size=config.image_size, color_mode=config.color_mode,
                        strict=config.strict, cache_dir=config.cache_dir)
     pool = (data.x_train, data.y_train)
-    if data.x_test is None:
+    if data.x_test is None or data.y_test is None:
         train, val, test = _three_way(pool, config)
     elif config.test_size is not None:
         raise ConfigError(f"dataset.test_size: {config.path} has a test/ folder, which is the test split; "
@@ -186,13 +188,13 @@ def _from_folder(config: DatasetConfig) -> tuple[Pair, Pair, Pair, tuple[str, ..
                         f"of {config.path} ({', '.join(data.class_names)}); remove dataset.class_names")
     settled = config.model_copy(update={"image_size": data.image_size, "color_mode": data.color_mode,
                                         "class_names": list(data.class_names)})
-    return train, val, test, data.class_names, data.describe(config.path), settled
+    return train, val, test, data.class_names, data.describe(root), settled
 
 
 def _from_csv(config: DatasetConfig) -> Pair:
     from fitbench.data._csv import read_csv_images
 
-    x, y = read_csv_images(config.path)
+    x, y = read_csv_images(str(config.path))
     if y is None:
         raise DataError(f"{config.path}: no label column, so it cannot be trained or evaluated on; "
                         "predict on it instead: fitbench predict RUN FILE")

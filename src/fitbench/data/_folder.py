@@ -17,10 +17,10 @@ import json
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -35,6 +35,7 @@ _PIL_MODE = {"grayscale": "L", "rgb": "RGB"}
 _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F"})
 _CHUNK = 256  # images per task in the pool: one future per image would cost more than decoding
 _SHOWN = 10  # unreadable files named in the warning; the rest are counted
+T = TypeVar("T")
 
 
 class FolderData(NamedTuple):
@@ -174,7 +175,7 @@ def _labelled_files(folder: Path, class_names: tuple[str, ...], train_dir: Path 
 # ---- the cache ------------------------------------------------------------------------
 
 
-def _cache_key(root: Path, train: list[_File], test: list[_File] | None, options: dict[str, object]) -> str:
+def _cache_key(root: Path, train: list[_File], test: list[_File] | None, options: Mapping[str, object]) -> str:
     digest = hashlib.sha256(json.dumps({"version": CACHE_VERSION, "root": str(root.resolve()),
                                         **options}).encode())
     for split, files in (("train", train), ("test", test or [])):
@@ -210,7 +211,7 @@ def _write_cache(path: Path, data: FolderData) -> None:
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
+        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
     except OSError as error:  # a read-only home: loading still works, only slower next time
         warnings.warn(f"fitbench: cannot write the image cache {path} ({error.strerror or error}); "
                       "set dataset.cache_dir to a writable folder", stacklevel=3)
@@ -254,13 +255,14 @@ def fit_image(pixels: np.ndarray, size: tuple[int, int], color_mode: str) -> np.
     return pixels
 
 
-def _decode_chunk(paths: Sequence[str]) -> list[_Decoded]:
+def _decode_chunk(paths: list[str]) -> list[_Decoded]:
     return [decode_image(path) for path in paths]
 
 
-def _in_pool(function, items: list, workers: int | None = None) -> list:  # type: ignore[no-untyped-def, type-arg]
+def _in_pool(function: Callable[[list[Any]], list[T]], items: list[Any]) -> list[T]:
+    """``function`` over chunks of ``items`` in a thread pool, results in order."""
     chunks = [items[start:start + _CHUNK] for start in range(0, len(items), _CHUNK)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor() as pool:
         return [result for chunk in pool.map(function, chunks) for result in chunk]
 
 
@@ -270,19 +272,21 @@ def _decode_folder(root: Path, train: list[_File], test: list[_File] | None, cla
     decoded = _in_pool(_decode_chunk, [item.path for item in files])
     skipped = tuple(f"{os.path.relpath(item.path, root)}: {found.mode}"
                     for item, found in zip(files, decoded, strict=True) if found.pixels is None)
-    readable = [index for index, found in enumerate(decoded) if found.pixels is not None]
-    pixels = [decoded[index].pixels for index in readable]
-    train_pixels = [p for index, p in zip(readable, pixels, strict=True) if index < len(train)]
+    kept = [(index, found.pixels) for index, found in enumerate(decoded) if found.pixels is not None]
+    readable = [index for index, _ in kept]
+    pixels = [image for _, image in kept]
+    train_pixels = [image for index, image in kept if index < len(train)]
     if not train_pixels:
         raise DataError(f"{root}: none of the {len(train):,} training images could be read (e.g. {skipped[0]})")
     # Defaults: the most common size and colour mode of the training images.
-    size = tuple(image_size) if image_size else Counter(p.shape[:2] for p in train_pixels).most_common(1)[0][0]
+    common = Counter((p.shape[0], p.shape[1]) for p in train_pixels).most_common(1)[0][0]
+    size: tuple[int, int] = (int(image_size[0]), int(image_size[1])) if image_size else common
     mode = color_mode or Counter(_family(p) for p in train_pixels).most_common(1)[0][0]
 
     def fit_chunk(chunk: list[np.ndarray]) -> list[np.ndarray]:
         return [fit_image(p, size, mode) for p in chunk]
 
-    x = np.stack(_in_pool(fit_chunk, pixels))  # (n, h, w) or (n, h, w, 3)
+    x = np.stack(_in_pool(fit_chunk, pixels))  # type: ignore[arg-type]  # (n, h, w) or (n, h, w, 3)
     y = np.array([files[index].label for index in readable], dtype=np.int64)
     in_test = np.array(readable) >= len(train)
     resized = sum(p.shape[:2] != size for p in pixels)

@@ -159,13 +159,13 @@ def _idx_pair(where: str) -> dict[str, str]:
         images, labels = (part.strip() for part in where.split(",", 1))
         return {"images": images, "labels": labels}
     folder = Path(where).expanduser()
-    images, labels = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
-    if len(images) != 1 or len(labels) != 1:
+    image_files, label_files = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
+    if len(image_files) != 1 or len(label_files) != 1:
         raise ConfigError(
             f"--dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
             "idx:IMAGES,LABELS; e.g. --dataset idx:../shared/data/mnist"
         )
-    return {"images": str(images[0]), "labels": str(labels[0])}
+    return {"images": str(image_files[0]), "labels": str(label_files[0])}
 
 
 def _check_name(name: str) -> None:

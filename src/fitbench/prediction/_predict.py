@@ -115,16 +115,17 @@ def _prepare_files(paths: list[str | os.PathLike[str]], config: dict[str, Any], 
     return inputs.names, x.reshape((len(x), *shape))
 
 
-def _image_format(shape: tuple[int | None, ...]) -> tuple[tuple[int, int], str]:
-    if any(dim is None for dim in shape):
-        raise DataError(f"the model takes inputs of shape {shape}, whose size is not fixed; "
+def _image_format(given: tuple[int | None, ...]) -> tuple[tuple[int, int], str]:
+    if any(dim is None for dim in given):
+        raise DataError(f"the model takes inputs of shape {given}, whose size is not fixed; "
                         "prepare the images in Python and call run.predict(array)")
-    if len(shape) == 1 and math.isqrt(int(shape[0])) ** 2 == shape[0]:
-        side = math.isqrt(int(shape[0]))
+    shape = tuple(int(dim or 0) for dim in given)
+    if len(shape) == 1 and math.isqrt(shape[0]) ** 2 == shape[0]:
+        side = math.isqrt(shape[0])
         return (side, side), "grayscale"
     if len(shape) == 2:
-        return (int(shape[0]), int(shape[1])), "grayscale"
+        return (shape[0], shape[1]), "grayscale"
     if len(shape) == 3 and shape[2] in (1, 3):
-        return (int(shape[0]), int(shape[1])), "rgb" if shape[2] == 3 else "grayscale"
+        return (shape[0], shape[1]), "rgb" if shape[2] == 3 else "grayscale"
     raise DataError(f"the model takes inputs of shape {shape}, which are not images; "
                     "prepare them in Python and call run.predict(array)")
