@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fitbench.data._idx import read_idx_pair
-from fitbench.errors import ConfigError, DataError
+from fitbench.errors import ConfigError, DataError, did_you_mean
 
 __all__ = [
     "DEBIAN_FASHION_DIR",
@@ -140,7 +140,12 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, str]:
 def dataset_section(spec: str) -> dict[str, Any]:
     """The ``dataset`` keys a ``--dataset`` value names: ``mnist``, ``fashion_mnist``, ``digits``,
     ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR`` or ``csv:FILE``."""
+    from fitbench.config._schema import DATASETS
+
     name, colon, where = spec.partition(":")
+    if name not in DATASETS:
+        raise ConfigError(f"--dataset {spec}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
+                          f"followed by a path){did_you_mean(name, DATASETS)}")
     if name in ("folder", "csv"):
         if not where:
             what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
