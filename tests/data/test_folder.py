@@ -70,7 +70,8 @@ def test_second_load_reads_the_cache_and_a_change_invalidates_it(tmp_path: Path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fixed = load_folder(root, cache_dir=cache)
-    assert len(fixed.skipped) == 0 and len(list(cache.glob("folder-*.npz"))) == 2
+    assert len(fixed.skipped) == 0 and len(fixed.y_train) == len(first.y_train)
+    assert len(list(cache.glob("folder-*.npz"))) == 1  # the stale file list's cache is gone
 
 
 def test_declared_size_and_colour(tmp_path: Path) -> None:
@@ -124,3 +125,11 @@ def test_dataset_option_names_a_folder_or_a_csv(tmp_path: Path) -> None:
         switch_dataset(document, "foldr:x")
     with pytest.raises(ConfigError, match="only idx:, folder: and csv: take a path"):
         switch_dataset(document, "digits:x")
+
+
+def test_oversized_image_is_unreadable_not_decoded(tmp_path: Path) -> None:
+    from fitbench.data._folder import decode_image
+
+    Image.new("L", (4097, 4096)).save(tmp_path / "huge.png")
+    found = decode_image(str(tmp_path / "huge.png"))
+    assert found.pixels is None and "4097x4096 pixels, more than fitbench reads" in found.mode

@@ -27,12 +27,13 @@ import numpy as np
 from fitbench import _io
 from fitbench.errors import DataError
 
-__all__ = ["EXTENSIONS", "FolderData", "decode_image", "default_cache_dir", "fit_image", "image_files", "load_folder"]
+__all__ = ["EXTENSIONS", "Decoded", "FolderData", "decode_image", "default_cache_dir", "fit_image", "image_files", "load_folder"]
 
 EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff"})
 CACHE_VERSION = 1  # bump when the cached arrays change meaning
 _PIL_MODE = {"grayscale": "L", "rgb": "RGB"}
 _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F"})
+MAX_PIXELS = 4096 * 4096  # per image: larger is a photo to shrink first, or a decompression bomb
 _CHUNK = 256  # images per task in the pool: one future per image would cost more than decoding
 _SHOWN = 10  # unreadable files named in the warning; the rest are counted
 T = TypeVar("T")
@@ -70,7 +71,9 @@ class FolderData(NamedTuple):
                 f"{height}x{width} {self.color_mode}; {', '.join(changes)}")
 
 
-class _Decoded(NamedTuple):
+class Decoded(NamedTuple):
+    """One image file, decoded in the colour family it holds."""
+
     pixels: np.ndarray | None  # (h, w) or (h, w, 3) uint8; None: unreadable
     mode: str  # Pillow's mode of the file, or the reason it could not be read
 
@@ -103,11 +106,13 @@ def load_folder(root: str | os.PathLike[str], *, image_size: Sequence[int] | Non
                         f"expected files ending in {', '.join(sorted(EXTENSIONS))}")
     options = {"image_size": list(image_size) if image_size else None, "color_mode": color_mode}
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache_file = cache / f"folder-{_cache_key(root, train_files, test_files, options)}.npz"
+    place, content = _cache_key(root, train_files, test_files, options)
+    cache_file = cache / f"folder-{place}-{content}.npz"
     data = _read_cache(cache_file, class_names)
     if data is None:
         data = _decode_folder(root, train_files, test_files, class_names, image_size, color_mode)
         _write_cache(cache_file, data)
+        _remove_stale(cache, place, keep=cache_file)
     _report_skipped(root, data.skipped, strict)
     return data
 
@@ -175,13 +180,24 @@ def _labelled_files(folder: Path, class_names: tuple[str, ...], train_dir: Path 
 # ---- the cache ------------------------------------------------------------------------
 
 
-def _cache_key(root: Path, train: list[_File], test: list[_File] | None, options: Mapping[str, object]) -> str:
-    digest = hashlib.sha256(json.dumps({"version": CACHE_VERSION, "root": str(root.resolve()),
-                                        **options}).encode())
+def _cache_key(root: Path, train: list[_File], test: list[_File] | None,
+               options: Mapping[str, object]) -> tuple[str, str]:
+    """Two hashes: of the folder and options (which cache file is this folder's), and of every
+    file's path, label, size and modification time (is that file still current)."""
+    place = hashlib.sha256(json.dumps({"version": CACHE_VERSION, "root": str(root.resolve()),
+                                       **options}).encode()).hexdigest()[:16]
+    content = hashlib.sha256()
     for split, files in (("train", train), ("test", test or [])):
         for item in files:
-            digest.update(f"{split}\0{item.path}\0{item.label}\0{item.size}\0{item.mtime_ns}\n".encode())
-    return digest.hexdigest()[:32]
+            content.update(f"{split}\0{item.path}\0{item.label}\0{item.size}\0{item.mtime_ns}\n".encode())
+    return place, content.hexdigest()[:32]
+
+
+def _remove_stale(cache: Path, place: str, keep: Path) -> None:
+    # An older file list of the same folder and options will not be asked for again.
+    for stale in cache.glob(f"folder-{place}-*.npz"):
+        if stale != keep:
+            stale.unlink(missing_ok=True)
 
 
 def _read_cache(path: Path, class_names: tuple[str, ...]) -> FolderData | None:
@@ -220,20 +236,22 @@ def _write_cache(path: Path, data: FolderData) -> None:
 # ---- decoding -------------------------------------------------------------------------
 
 
-def decode_image(path: str) -> _Decoded:
+def decode_image(path: str) -> Decoded:
     """The file's pixels as grayscale ``(h, w)`` or rgb ``(h, w, 3)``, whichever it holds."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
             mode = image.mode
+            if image.width * image.height > MAX_PIXELS:
+                return Decoded(None, f"{image.width}x{image.height} pixels, more than fitbench reads (4096x4096)")
             pixels = np.asarray(image.convert("L" if mode in _GRAY_MODES else "RGB"))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         empty = isinstance(error, UnidentifiedImageError) and os.path.getsize(path) == 0
-        return _Decoded(None, "empty file" if empty else str(error).split("\n")[0][:120] or type(error).__name__)
+        return Decoded(None, "empty file" if empty else str(error).split("\n")[0][:120] or type(error).__name__)
     if mode == "P" and (pixels == pixels[..., :1]).all():
         pixels = pixels[..., 0]  # a palette of greys: a grayscale image
-    return _Decoded(pixels, mode)
+    return Decoded(pixels, mode)
 
 
 def _family(pixels: np.ndarray) -> str:
@@ -255,7 +273,7 @@ def fit_image(pixels: np.ndarray, size: tuple[int, int], color_mode: str) -> np.
     return pixels
 
 
-def _decode_chunk(paths: list[str]) -> list[_Decoded]:
+def _decode_chunk(paths: list[str]) -> list[Decoded]:
     return [decode_image(path) for path in paths]
 
 
