@@ -10,7 +10,7 @@ import pytest
 
 import fitbench as fb
 from fitbench.cli import main
-from fitbench.export import export_mlflow, read_record
+from fitbench.export import Skipped, StudyRecord, export_mlflow, read_records
 from tests.cli.test_cli import fitbench
 
 mlflow = pytest.importorskip("mlflow")
@@ -64,10 +64,12 @@ def test_exporting_again_updates_instead_of_duplicating(store: str, run: Path) -
 
 def test_study_is_a_parent_with_one_child_per_trial(store: str, run: Path, tmp_path: Path) -> None:
     study = tmp_path / "my-study"
-    for trial in ("trial-0", "trial-1"):
-        shutil.copytree(run, study / "trials" / trial)
-    record = read_record(study)
-    assert [t.key for t in record.trials] == ["study:my-study/trial-0", "study:my-study/trial-1"]
+    for trial in ("20260101-000000-my-study-t0000", "20260101-000001-my-study-t0001"):  # as fitbench tune names them
+        shutil.copytree(run, study / trial)
+    (record,) = read_records(study)
+    assert isinstance(record, StudyRecord)
+    assert [t.key for t in record.trials] == ["study:my-study/20260101-000000-my-study-t0000",
+                                              "study:my-study/20260101-000001-my-study-t0001"]
     parent, *children = export_mlflow([study], tracking_uri=store, experiment="study")
     client = MlflowClient(tracking_uri=store)
     assert len(children) == 2 and len(_tracked(client, "study")) == 3
@@ -76,12 +78,23 @@ def test_study_is_a_parent_with_one_child_per_trial(store: str, run: Path, tmp_p
     assert client.get_run(parent.run_id).data.metrics["trials"] == 2
 
 
+def test_a_folder_of_runs_exports_each_and_skips_the_damaged(run: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    shutil.copytree(run, runs / run.name)
+    shutil.copytree(run, runs / "damaged")
+    (runs / "damaged" / "config.yaml").write_text("name: [unclosed")
+    shutil.copytree(run, runs / "other-study" / "trials" / "x-other-study-t0000")
+    records = read_records(runs)
+    assert [type(r).__name__ for r in records] == ["RunRecord", "Skipped", "StudyRecord"]
+    assert isinstance(records[1], Skipped) and "config.yaml" in records[1].reason
+
+
 def test_cli_exports_and_refuses_what_is_not_a_run(store: str, run: Path, tmp_path: Path) -> None:
     done = fitbench("export", "mlflow", str(run), "--tracking-uri", store, "--experiment", "cli")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "created" and done.stdout.strip().endswith(str(run))
     bad = fitbench("export", "mlflow", str(tmp_path), "--tracking-uri", store)
-    assert bad.returncode == 2 and "neither a run folder" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "no run folders here" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_without_mlflow_one_line_and_exit_2(run: Path, monkeypatch: pytest.MonkeyPatch,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+EXIT_SKIPPED = 2  # some folders could not be read (the others were exported)
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("export", help="export runs and tuning studies to a tracker (MLflow)")
@@ -22,8 +24,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from fitbench.export import export_mlflow
 
-    for item in export_mlflow(args.paths, tracking_uri=args.tracking_uri, experiment=args.experiment):
+    exported = export_mlflow(args.paths, tracking_uri=args.tracking_uri, experiment=args.experiment)
+    for item in exported:
+        if item.action == "skipped":
+            print(f"fitbench: skipped {item.folder}: {item.problems[0]}", file=sys.stderr)
+            continue
         for problem in item.problems:
             print(f"fitbench: warning: {item.folder}: {problem}", file=sys.stderr)
         print(f"{item.action} {item.run_id} {item.folder}")
-    return 0
+    return EXIT_SKIPPED if any(item.action == "skipped" for item in exported) else 0

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from fitbench.export._mlflow import Exported, export_mlflow
-from fitbench.export._records import RunRecord, StudyRecord, read_record
+from fitbench.export._records import RunRecord, Skipped, StudyRecord, read_records
 
-__all__ = ["Exported", "RunRecord", "StudyRecord", "export_mlflow", "read_record"]
+__all__ = ["Exported", "RunRecord", "Skipped", "StudyRecord", "export_mlflow", "read_records"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench.errors import FitbenchError
-from fitbench.export._records import RunRecord, StudyRecord, read_record
+from fitbench.export._records import RunRecord, Skipped, StudyRecord, read_records
 
 __all__ = ["Exported", "export_mlflow"]
 
@@ -24,7 +24,8 @@ _BATCH = 100  # MLflow's log_batch takes at most 100 params, 100 tags and 1,000 
 
 
 class Exported(NamedTuple):
-    """One tracked run: the folder, MLflow's run id, and ``created`` or ``updated``."""
+    """One tracked run: the folder, MLflow's run id, and ``created``, ``updated`` or ``skipped``
+    (then ``problems`` says why and the run id is empty)."""
 
     folder: Path
     run_id: str
@@ -39,19 +40,23 @@ def export_mlflow(paths: Sequence[str | Path], *, tracking_uri: str | None = Non
     Raises:
         FitbenchError: MLflow is missing, or a path is neither a run nor a study folder.
     """
-    records = [(Path(path), read_record(Path(path))) for path in paths]  # read all before sending any
+    # every folder read before anything is sent: a bad path leaves the tracking server untouched
+    records = [record for path in paths for record in read_records(Path(path))]
     client = _client(tracking_uri)
     experiment_id = _experiment_id(client, experiment)
     done = []
-    for folder, record in records:
-        if isinstance(record, StudyRecord):
+    for record in records:
+        if isinstance(record, Skipped):
+            done.append(Exported(record.path, "", "skipped", [record.reason]))
+        elif isinstance(record, StudyRecord):
             parent = _send_study(client, experiment_id, record)
-            done.append(Exported(folder, *parent, []))
+            done.append(Exported(Path(record.tags["fitbench.path"]), *parent, []))
             for trial in record.trials:
                 run_id, action = _send_run(client, experiment_id, trial, parent=parent[0])
                 done.append(Exported(Path(trial.tags["fitbench.path"]), run_id, action, trial.problems))
         else:
-            done.append(Exported(folder, *_send_run(client, experiment_id, record), record.problems))
+            done.append(Exported(Path(record.tags["fitbench.path"]), *_send_run(client, experiment_id, record),
+                                 record.problems))
     return done
 
 

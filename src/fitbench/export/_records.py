@@ -2,19 +2,21 @@
 
 Pure reading: no tracking library is imported here, so what is exported is tested on its own.
 A run becomes a ``RunRecord``; a study folder (its trials are run folders, directly or under
-``trials/``) becomes a ``StudyRecord`` holding one ``RunRecord`` per trial.
+``trials/``) becomes a ``StudyRecord`` holding one ``RunRecord`` per trial; a folder of both
+(``runs/``) becomes the records of each.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench.errors import FitbenchError
 
-__all__ = ["RunRecord", "StudyRecord", "read_record"]
+__all__ = ["Record", "RunRecord", "Skipped", "StudyRecord", "read_records", "read_run", "read_study"]
 
 MAX_VALUE = 500  # characters of a param or tag value: the smallest limit MLflow versions enforce
 ARTIFACTS = ("report.html", "model.keras", "config.yaml", "metrics.json", "history.csv", "environment.json")
@@ -36,6 +38,13 @@ class RunRecord(NamedTuple):
     problems: list[str]  # damage in the folder, one line each: the intact rest is exported
 
 
+class Skipped(NamedTuple):
+    """A folder in a folder of runs that could not be read; the others are still exported."""
+
+    path: Path
+    reason: str
+
+
 class StudyRecord(NamedTuple):
     key: str
     name: str
@@ -44,20 +53,39 @@ class StudyRecord(NamedTuple):
     trials: list[RunRecord]
 
 
-def read_record(path: Path) -> RunRecord | StudyRecord:
-    """The record of a run folder or a study folder.
+Record = RunRecord | StudyRecord | Skipped
+
+
+def read_records(path: Path) -> list[Record]:
+    """The records ``path`` holds: a run folder's, a study folder's, or (a folder of runs and
+    studies, such as ``runs/``) those of each run and study in it.
 
     Raises:
-        FitbenchError: neither a run folder (``config.yaml``) nor a folder of run folders.
+        FitbenchError: no run folder (one with ``config.yaml``) in or under ``path``.
     """
     if (path / "config.yaml").is_file():
-        return read_run(path, path.name)
-    trials = _trial_folders(path)
-    if not trials:
-        raise FitbenchError(f"{path}: neither a run folder (no config.yaml) nor a study folder (no run folders "
-                            "in it or in trials/); give runs/<run> or runs/<study>")
+        return [read_run(path, path.name)]
+    if _is_study(path):
+        return [read_study(path)]
+    children = sorted(child for child in path.iterdir() if child.is_dir()) if path.is_dir() else []
+    found = [record for child in children if (child / "config.yaml").is_file() or _is_study(child)
+             for record in _read_or_skip(child)]
+    if not found:
+        raise FitbenchError(f"{path}: no run folders here (a run folder holds config.yaml); give runs/<run>, "
+                            "runs/<study> or runs/")
+    return found
+
+
+def _read_or_skip(path: Path) -> list[Record]:
+    try:
+        return read_records(path)
+    except FitbenchError as error:  # one damaged folder must not stop the others
+        return [Skipped(path, str(error))]
+
+
+def read_study(path: Path) -> StudyRecord:
     key = f"study:{path.name}"
-    records = [read_run(trial, f"{key}/{trial.name}") for trial in trials]
+    records = [read_run(trial, f"{key}/{trial.name}") for trial in _run_folders(_trials_folder(path))]
     best = max((r.scores["val.accuracy"] for r in records if "val.accuracy" in r.scores), default=None)
     scores = {"trials": float(len(records)), **({"best.val.accuracy": best} if best is not None else {})}
     tags = {"fitbench.run_id": key, "fitbench.kind": "study", "fitbench.path": str(path.resolve())}
@@ -129,11 +157,20 @@ def _picture_folder(relative: Path) -> str:
     return "pictures" if relative == Path(".") else f"pictures/{relative.as_posix()}"
 
 
-def _trial_folders(path: Path) -> list[Path]:
-    if not path.is_dir():
-        return []
-    base = path / "trials" if (path / "trials").is_dir() else path
-    return sorted(folder for folder in base.iterdir() if (folder / "config.yaml").is_file())
+def _trials_folder(path: Path) -> Path:
+    return path / "trials" if (path / "trials").is_dir() else path
+
+
+def _run_folders(path: Path) -> list[Path]:
+    return sorted(folder for folder in path.iterdir() if (folder / "config.yaml").is_file()) if path.is_dir() else []
+
+
+def _is_study(path: Path) -> bool:
+    """A study's folder holds its trials' run folders, named ``<time>-<study>-t<number>``
+    (``fitbench tune`` names trials so), directly or under ``trials/``."""
+    runs = _run_folders(_trials_folder(path))
+    trial = re.compile(rf".*-{re.escape(path.name)}-t\d+(-\d+)?")
+    return bool(runs) and all(trial.fullmatch(run.name) for run in runs)
 
 
 def _short(tags: dict[str, str]) -> dict[str, str]:
