@@ -13,7 +13,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     targets = parser.add_subparsers(title="trackers", required=True, metavar="TRACKER")
     mlflow = targets.add_parser("mlflow", help="log runs (params, per-epoch metrics, scores, artifacts) to MLflow; "
                                 "a study becomes a parent run with one child per trial; exporting again updates")
-    mlflow.add_argument("paths", nargs="+", metavar="RUN_OR_STUDY", help="run folders, or study folders of runs")
+    mlflow.add_argument("paths", nargs="+", metavar="RUN_OR_STUDY", help="run folders, study folders, or a folder of both (runs/)")
     mlflow.add_argument("--tracking-uri", metavar="URI", help="e.g. http://mlflow.lab:5000 or sqlite:///mlflow.db "
                         "(default: MLflow's own, $MLFLOW_TRACKING_URI)")
     mlflow.add_argument("--experiment", default="fitbench", metavar="NAME",

@@ -153,7 +153,7 @@ def image_files(folder: Path) -> Iterator[os.DirEntry[str]]:
             continue
         if entry.is_dir():
             yield from image_files(Path(entry.path))
-        elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file():
+        elif entry.name[entry.name.rfind("."):].lower() in EXTENSIONS and entry.is_file():  # faster than splitext
             yield entry
 
 
@@ -172,7 +172,7 @@ def _labelled_files(folder: Path, class_names: tuple[str, ...], train_dir: Path 
                             f"({', '.join(class_names)}); add it there or remove it")
         label = class_names.index(entry.name)
         for item in image_files(entry):
-            stat = item.stat()
+            stat = item.stat()  # most of a cached load's time (threads measured no faster)
             files.append(_File(item.path, label, stat.st_size, stat.st_mtime_ns))
     return files
 
