@@ -133,3 +133,15 @@ def test_oversized_image_is_unreadable_not_decoded(tmp_path: Path) -> None:
     Image.new("L", (4097, 4096)).save(tmp_path / "huge.png")
     found = decode_image(str(tmp_path / "huge.png"))
     assert found.pixels is None and "4097x4096 pixels, more than fitbench reads" in found.mode
+
+
+@pytest.mark.parametrize("suffix", [".png", ".bmp", ".gif", ".tif", ".jpg"])
+def test_every_format_decodes_to_the_same_pixels(tmp_path: Path, suffix: str) -> None:
+    from fitbench.data._folder import decode_image
+
+    image = _digit_like(np.random.default_rng(1), 1)
+    Image.fromarray(image).save(tmp_path / f"a{suffix}")
+    found = decode_image(str(tmp_path / f"a{suffix}"))
+    assert found.pixels is not None and found.pixels.shape == (12, 12)  # grey stays grey (GIF: a grey palette)
+    tolerance = 40 if suffix == ".jpg" else 0  # JPEG is lossy
+    assert np.abs(found.pixels.astype(int) - image).max() <= tolerance
