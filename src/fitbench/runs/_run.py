@@ -73,6 +73,13 @@ class Run:
             raise FitbenchError(f"{self.path}: the {split} split of this run's data is empty")
         return evaluate_model(self.model, x, y, split=split)
 
+    def predict(self, x: Any) -> Any:
+        """Class probabilities of the saved model for image files, folders, CSV files, or an
+        array prepared like ``run.data`` (a ``fitbench.prediction.Prediction``)."""
+        from fitbench.prediction import predict
+
+        return predict(self, x, model=self._model)
+
     def recorded(self, split: str) -> dict[str, Any] | None:
         """The scores of ``split`` saved in metrics.json when the run finished."""
         return self.metrics.get("splits", {}).get(split)
