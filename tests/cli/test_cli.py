@@ -43,7 +43,7 @@ def test_train_then_evaluate(tmp_path: Path):
     run = Path(lines[-1])
     assert run.parent == tmp_path / "runs" and (run / "model.keras").is_file()
     assert lines[-2].startswith("first-digits: 3 epochs in")  # the one-line summary
-    assert "Epoch 3/3" in trained.stdout  # per-epoch progress
+    assert "epoch 3/3" in trained.stdout  # per-epoch progress
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs_run"] == 3
 
@@ -68,7 +68,7 @@ def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
                        "--runs-dir", str(tmp_path / "runs"), "--quiet")
     assert trained.returncode == 0, trained.stderr
     assert Path(trained.stdout.strip().splitlines()[-1]).is_dir()
-    assert "Epoch" not in trained.stdout  # --quiet: summary and path only
+    assert "epoch 1/" not in trained.stdout  # --quiet: summary and path only
 
 
 def test_bad_config_is_one_line_exit_2_no_traceback(tmp_path: Path):

@@ -12,6 +12,7 @@ from fitbench.cli import (
     _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _export, _predict, _report, _runs,
     _serve, _train, _tune,
 )
+from fitbench._log import to_console
 from fitbench.cli._train import EXIT_INTERRUPTED
 from fitbench.errors import FitbenchError
 
@@ -24,6 +25,7 @@ COMMANDS = (_curriculum, _train, _evaluate, _predict, _runs, _report, _compare, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    to_console()  # the library's notices and warnings, one `fitbench: ...` line each on stderr
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +55,16 @@ class Dataset:
 
     def sizes(self) -> dict[str, int]:
         return {name: len(self.split(name)[1]) for name in SPLITS}
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The three ``(x, y)`` pairs, so the course's cells run on fitbench data unchanged:
+        ``(x_train, y_train), (x_val, y_val), (x_test, y_test) = data``."""
+        return iter([self.split(name) for name in SPLITS])
+
+    def _repr_html_(self) -> str:
+        from fitbench.display import dataset_html
+
+        return dataset_html(self)
 
     def summary(self) -> str:
         """Shapes, value ranges and class counts: the course's 'look at the data' step."""

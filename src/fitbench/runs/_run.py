@@ -87,6 +87,11 @@ class Run:
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, state={self.state!r})"
 
+    def _repr_html_(self) -> str:
+        from fitbench.display import run_html
+
+        return run_html(self)
+
     def plot_history(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""
         from fitbench.plots import history_curves, plot_history
