@@ -264,3 +264,18 @@ def test_report_page_is_made_once_and_cached_and_writes_nothing(client: TestClie
 def test_compare_page(client: TestClient, mnist_run: MnistRun):
     response = client.get("/compare", params={"run": [mnist_run.id, "study/trials/trial-1"]})
     assert response.status_code == 200 and "first-mnist" in response.text and "trial-1" in response.text
+
+
+def test_the_listing_cache_sees_a_changed_file(tmp_path: Path):
+    import json
+
+    folder = run_folder(tmp_path / "runs", "changing")
+    app = TestClient(create_app(tmp_path / "runs", cache_dir=tmp_path), base_url=LOCAL)
+    assert app.get("/api/runs").json()[0]["val_accuracy"] == 0.918
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["splits"]["val"]["accuracy"] = 0.5
+    (folder / "metrics.json").write_text(json.dumps(metrics) + " " * 10)  # in place: only the file's stamp changes
+    assert app.get("/api/runs").json()[0]["val_accuracy"] == 0.5
+    (folder / "history.csv").write_text("epoch,loss\n1,0.5\n")  # damaged now: no time_s column
+    assert app.get("/api/runs").json()[0]["problems"][0] == "history.csv has no time_s column"
+    assert "history.csv has no time_s column" in app.get("/").text

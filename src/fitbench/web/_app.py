@@ -22,11 +22,12 @@ from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import TypeAdapter
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from fitbench.errors import FitbenchError
 from fitbench.web import _models
-from fitbench.web._catalog import Catalog, RunNotFound, resolve_run, root_of, run_detail
+from fitbench.web._catalog import Catalog, RunInfo, RunNotFound, resolve_run, root_of, run_detail
 from fitbench.web._folders import read_folder
 from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
 from fitbench.web._models import CannotPredict, ModelCache
@@ -36,6 +37,7 @@ from fitbench.web._schemas import Prediction, Problem, RunDetail, RunSummary
 from fitbench.web._security import LOOPBACK, Guard
 
 PREDICT = "/api/predict"
+LISTING = TypeAdapter(list[RunSummary])
 MAX_COMPARED = 12  # a comparison draws every run's curves on one figure
 STATIC = Path(__file__).parent / "static"
 # Each user error's status: the most specific first (exception handlers match by class).
@@ -63,6 +65,7 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
     app.state.runs_dir = Path(runs_dir)
     app.state.catalog = Catalog(app.state.runs_dir)
     app.state.models = ModelCache()
+    app.state.kept = {}  # the listing's JSON and HTML, see _kept
     if cache_dir is None:
         app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app
         cache_dir = app.state.cache_tmp.name
@@ -108,10 +111,10 @@ def _no_paths(text: str, app: FastAPI) -> str:
 def _pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request) -> Response:
-        runs = request.app.state.catalog.runs()
-        return request.app.state.templates.TemplateResponse(request, "runs.html.j2", {
-            "runs": runs, "runs_dir": request.app.state.runs_dir.name or ".",
-            "exists": request.app.state.runs_dir.is_dir()})
+        state = request.app.state
+        page = _kept(state, "runs page", lambda runs: state.templates.env.get_template("runs.html.j2").render(
+            runs=runs, runs_dir=state.runs_dir.name or ".", exists=state.runs_dir.is_dir()).encode("utf-8"))
+        return HTMLResponse(page)
 
     @app.get("/draw", response_class=HTMLResponse, include_in_schema=False)
     def draw_page(request: Request, run: str | None = None) -> Response:
@@ -148,12 +151,22 @@ def _pages(app: FastAPI) -> None:
         return HTMLResponse(request.app.state.reports.comparison(chosen))
 
 
+def _kept(state: Any, kind: str, make: Callable[[tuple[RunInfo, ...]], bytes]) -> bytes:
+    """What ``make`` makes of the listing, made again only when the catalog's listing changed."""
+    runs = state.catalog.runs()
+    kept = state.kept.get(kind)
+    if kept is None or kept[0] is not runs:  # the catalog returns the same tuple while nothing changed
+        kept = state.kept[kind] = (runs, make(runs))
+    return kept[1]
+
+
 def _api(app: FastAPI) -> None:
     @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
-    def api_runs(request: Request) -> list[RunSummary]:
+    def api_runs(request: Request) -> Response:
         """Every run folder under the runs directory, newest first (damaged ones listed with their problems)."""
-        return [RunSummary(**{**asdict(info), "problems": list(info.problems)})
-                for info in request.app.state.catalog.runs()]
+        listing = _kept(request.app.state, "api runs", lambda runs: LISTING.dump_json(
+            [RunSummary(**{**asdict(info), "problems": list(info.problems)}) for info in runs]))
+        return Response(listing, media_type="application/json")
 
     @app.get("/api/runs/{run_id:path}", response_model=RunDetail, tags=["runs"], responses={404: ERRORS[404]})
     def api_run(request: Request, run_id: str) -> RunDetail:

@@ -73,30 +73,36 @@ class Catalog:
     def __init__(self, runs_dir: Path) -> None:
         self.runs_dir = runs_dir
         self._known: dict[str, tuple[tuple[Any, ...], RunInfo]] = {}
+        self._listing: tuple[RunInfo, ...] = ()
         self._lock = threading.Lock()  # the dict is replaced whole; requests run in a thread pool
 
-    def runs(self) -> list[RunInfo]:
-        """Every run folder, newest first; an empty list when the runs directory does not exist yet."""
+    def runs(self) -> tuple[RunInfo, ...]:
+        """Every run folder, newest first; empty when the runs directory does not exist yet.
+
+        While no folder changed, the very same tuple is returned, so pages can keep what they
+        made of it (``_app`` keeps the encoded JSON and HTML).
+        """
         root = root_of(self.runs_dir)
         if not root.is_dir():
-            return []
+            return ()
         found: dict[str, tuple[tuple[Any, ...], RunInfo]] = {}
-        known = self._known
+        known, prefix = self._known, len(str(root)) + 1
         for entry in find_folders(root):
-            path = Path(entry.path)
-            run_id = path.relative_to(root).as_posix()
-            version = version_of(path)
+            run_id, version = entry.path[prefix:], version_of(entry.path)
             cached = known.get(run_id)
-            found[run_id] = cached if cached and cached[0] == version else (version, summarize(read_folder(path), root))
+            found[run_id] = cached if cached and cached[0] == version else (
+                version, summarize(read_folder(Path(entry.path)), root))
         with self._lock:
+            if found != known or len(self._listing) != len(found):
+                ordered = sorted(found.values(), key=lambda pair: pair[0][0], reverse=True)
+                self._listing = tuple(info for _, info in ordered)
             self._known = found
-        return [info for _, info in sorted(found.values(), key=lambda pair: pair[0][0], reverse=True)]
-
+            return self._listing
 
     def entry(self, path: Path) -> tuple[tuple[Any, ...], RunInfo]:
         """The version and listing line of the run folder ``path`` (cached while it is unchanged)."""
         root = root_of(self.runs_dir)
-        run_id, version = path.relative_to(root).as_posix(), version_of(path)
+        run_id, version = path.relative_to(root).as_posix(), version_of(str(path))
         cached = self._known.get(run_id)
         if cached and cached[0] == version:
             return cached
@@ -104,12 +110,12 @@ class Catalog:
         return self._known[run_id]
 
 
-def version_of(path: Path) -> tuple[Any, ...]:
+def version_of(path: Path | str) -> tuple[Any, ...]:
     """The folder's and its files' mtimes and sizes (lstat): any change to the run changes it."""
     stamps: list[Any] = []
-    for name in ("", *VERSION_FILES):
+    for name in ("", *VERSION_FILES):  # plain strings: pathlib would double the time of a listing
         try:
-            info = os.lstat(path / name)
+            info = os.lstat(os.path.join(path, name))
             stamps += [info.st_mtime_ns, info.st_size]
         except OSError:
             stamps += [None, None]
