@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     listener = bind(args.host, args.port)
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /docs); Ctrl-C stops")
+    print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /openapi.json); Ctrl-C stops")
     # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
     # uvicorn's dictConfig would close the handlers others installed, pytest's among them.
     server = uvicorn.Server(uvicorn.Config(create_app(runs_dir, allow_hosts=args.allow_host), log_config=None, log_level="warning"))

@@ -1,4 +1,4 @@
-"""The JSON API's shapes, as pydantic models: FastAPI documents them on /docs and checks answers."""
+"""The JSON API's shapes, as pydantic models: FastAPI documents them at /openapi.json and checks answers."""
 
 from __future__ import annotations
 
