@@ -87,7 +87,7 @@ def _input_shape(config: dict[str, Any]) -> tuple[int | None, ...] | None:
     if not _is_shape(shape):
         shape = next((item.get("config", {}).get("batch_shape") for item in _classes(config)
                       if item.get("class_name") == "InputLayer"), None)
-    return tuple(shape[1:]) if _is_shape(shape) else None
+    return tuple(shape[1:]) if isinstance(shape, list) and _is_shape(shape) else None
 
 
 def _is_shape(shape: Any) -> bool:

@@ -195,9 +195,9 @@ class Split(_Open):
 
 
 class Metrics(_Open):
-    parameters: int | None = Field(None, ge=0)
-    epochs_run: int | None = Field(None, ge=0, le=MAX_EPOCHS)
-    best_epoch: int | None = Field(None, ge=0, le=MAX_EPOCHS)
+    parameters: int | None = Field(default=None, ge=0)
+    epochs_run: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
+    best_epoch: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
     monitor: str | None = None
     stopped_early: bool | None = None
     interrupted: str | None = None
@@ -213,8 +213,8 @@ class Section(_Open):
 class DatasetSection(_Open):
     name: str | None = None
     normalize: bool = True
-    input_shape: list[Annotated[int, Field(ge=1, le=4096)]] | None = Field(None, max_length=4)
-    num_classes: int | None = Field(None, ge=1, le=MAX_CLASSES)
+    input_shape: list[Annotated[int, Field(ge=1, le=4096)]] | None = Field(default=None, max_length=4)
+    num_classes: int | None = Field(default=None, ge=1, le=MAX_CLASSES)
 
 
 class ModelSection(_Open):
@@ -225,9 +225,9 @@ class ModelSection(_Open):
 
 class Config(_Open):
     name: str | int | None = None
-    dataset: DatasetSection = Field(default_factory=DatasetSection)
-    model: ModelSection = Field(default_factory=ModelSection)
-    training: Section = Field(default_factory=Section)
+    dataset: DatasetSection = DatasetSection()  # pydantic copies defaults: no instance is shared
+    model: ModelSection = ModelSection()
+    training: Section = Section()
 
 
 class Status(_Open):
