@@ -31,7 +31,8 @@ def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, option
     run = fb.fit(fb.build_model(name, data, **options), data, epochs=2, runs_dir=runs_dir, verbose=False)
     assert run.metrics["engine"] == "compiled"
     assert run.state == "complete" and np.isfinite(run.history["loss"]).all()
-    assert run.history["loss"][1] < run.history["loss"][0]
+    # val_loss: no dropout or augmentation noise in it, so it falls epoch by epoch while the model learns
+    assert run.history["val_loss"][1] < run.history["val_loss"][0]
 
 
 def same_model_twice(config: dict, data, seed: int = 3) -> tuple[keras.Model, keras.Model]:

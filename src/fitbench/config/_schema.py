@@ -292,8 +292,11 @@ class EarlyStoppingConfig(_Strict):
 class TrainingConfig(_Strict):
     """How the model is trained: the course's settings are the defaults."""
 
-    optimizer: Literal["adam", "sgd", "rmsprop"] = "adam"
-    learning_rate: float = Field(3e-4, gt=0.0, le=10.0, description="step size", examples=[3e-4])
+    # null (fit() with optimizer/learning_rate left out): a compiled model's own, else adam at 3e-4.
+    optimizer: Literal["adam", "sgd", "rmsprop"] | None = Field(
+        "adam", description="null: a compiled model's own optimizer, else adam")
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] | None = Field(
+        3e-4, description="step size (null: the optimizer's own, else 3e-4)", examples=[3e-4])
     batch_size: PositiveInt = Field(10, description="images per step (the course uses 10)", examples=[10])
     epochs: PositiveInt = Field(25, description="passes over the training data", examples=[25])
     early_stopping: Annotated[EarlyStoppingConfig | None, BeforeValidator(_early_stopping_shorthand)] = Field(

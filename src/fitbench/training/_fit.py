@@ -1,7 +1,7 @@
 """``fit``: train a Keras model with the course's settings and leave a complete run folder.
 
-Training is ``keras.Model.fit`` itself; fitbench only compiles the model with the configured
-optimizer, adds callbacks that watch (history, signals) or act as configured (early
+Training is ``keras.Model.fit`` itself; fitbench only compiles the model (its own settings when
+the user compiled it, see ``_compile``), adds callbacks that watch (history, signals) or act as configured (early
 stopping), and then scores the model and writes the run folder.
 """
 
@@ -12,23 +12,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from fitbench import _io
-from fitbench._keras import keras
+from fitbench._keras import build_for_training, keras
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
-from fitbench.errors import ConfigError
+from fitbench.errors import ConfigError, FitbenchError
 from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
 from fitbench.runs import Run, _folder
 from fitbench.runs._environment import collect_environment
-from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
+from fitbench.runs._lock import RunLock
+from fitbench.runs._lock import acquire as acquire_lock
+from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
+from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
 
-_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
 
 def fit(
@@ -37,8 +41,8 @@ def fit(
     *,
     epochs: int = 25,
     batch_size: int = 10,
-    learning_rate: float = 3e-4,
-    optimizer: str = "adam",
+    learning_rate: float | None = None,
+    optimizer: str | None = None,
     early_stopping: int | dict[str, Any] | None = None,
     seed: int = 42,
     shuffle: bool = True,
@@ -54,6 +58,8 @@ def fit(
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
     Args:
+        optimizer, learning_rate: None: a compiled model's own optimizer (and its learning
+            rate), else Adam at 3e-4. A compiled model also keeps its loss and metrics.
         data: a ``Dataset`` (its train split is trained on, val is validated on) or, like
             Keras, a pair ``(x, y)`` with ``validation_data`` or ``validation_split``.
         early_stopping: patience in epochs (monitoring val_loss and restoring the best
@@ -75,21 +81,45 @@ def fit(
                  runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
 
 
+# Compared through what the model was compiled with (config.yaml's `compiled`), which they may leave out.
+_COMPARED_AS_COMPILED = ("epochs", "optimizer", "learning_rate")
+
+
 def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
-    """The run's name, after checking that ``training`` continues it (only epochs may change)."""
+    """The run's name, after checking that ``training`` continues it (only epochs may change);
+    ``check_same_compiled`` compares the optimizer, once the model is compiled."""
     from fitbench.runs import load_run
 
     stored = load_run(folder).config
-    before = {key: value for key, value in (stored.get("training") or {}).items() if key != "epochs"}
-    now = {key: value for key, value in training.model_dump(mode="json").items() if key != "epochs"}
+    before = {key: value for key, value in (stored.get("training") or {}).items() if key not in _COMPARED_AS_COMPILED}
+    now = {key: value for key, value in training.model_dump(mode="json").items() if key not in _COMPARED_AS_COMPILED}
+    _refuse_changes(folder, "training.", before, now)
+    return str(stored.get("name", Path(folder).name))
+
+
+def check_same_compiled(folder: str | Path, compiled: dict[str, Any]) -> None:
+    """Refuse to resume a run with another optimizer, learning rate or loss than it was trained with."""
+    from fitbench.runs import load_run
+
+    stored = load_run(folder).config
+    _refuse_changes(folder, "", stored.get("compiled") or _compiled_before_0_2(stored.get("training") or {}), compiled)
+
+
+def _compiled_before_0_2(training: dict[str, Any]) -> dict[str, Any]:
+    # Folders written before config.yaml had `compiled`: fitbench compiled every model alike.
+    return {"optimizer": OPTIMIZERS.get(training.get("optimizer", "adam")),
+            "learning_rate": float(f"{training.get('learning_rate', 3e-4):.7g}"),
+            "loss": SPARSE_CE, "from_logits": False}
+
+
+def _refuse_changes(folder: str | Path, prefix: str, before: dict[str, Any], now: dict[str, Any]) -> None:
     changed = [key for key in now if before.get(key) != now[key]]
     if changed:
         key = changed[0]
         raise ConfigError(
-            f"{folder}: cannot resume with training.{key}={now[key]!r}: the run used {before.get(key)!r}; "
+            f"{folder}: cannot resume with {prefix}{key}={now[key]!r}: the run used {before.get(key)!r}; "
             "a resumed run keeps its settings (only epochs may grow)"
         )
-    return str(stored.get("name", Path(folder).name))
 
 
 def as_dataset(data: Any, validation_data: Any = None, validation_split: float | None = None) -> Dataset:
@@ -134,38 +164,105 @@ def train(
     _check_validation(training, dataset)
     check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
     engine = choose_engine(model, training.engine)
-    if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training)
-    else:
-        path = _folder.resumable(Path(resume))
-    compile_model(model, training)
-    resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
-    if resume is not None:
-        _folder.write_status(path, "running")
+    compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
+    # The handler is in place before the folder exists, so a signal at any moment from here
+    # on ends with a complete folder (state interrupted), never a half-written one.
     with StopOnSignal() as stop:
-        history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
-        stopper = _early_stopping(training)
-        checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-        watchers = [*([stopper] if stopper else []), history, stop, checkpoint, *(callbacks or [])]
-        try:
-            _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
-        except BaseException as error:
-            _folder.write_status(path, "failed", reason=f"{type(error).__name__}: {error}")
-            raise
-        _finish(path, model, dataset, history, stopper, stop, engine)
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, resume)
+        with lock:
+            resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
+            if resume is not None:
+                _record_epochs(path, resumed, training.epochs)
+            try:
+                _train_in(path, model, dataset, training, engine, stop, resumed, callbacks, verbose)
+            except Exception as error:  # any failure after training starts: say so in the folder
+                _mark_failed(path, error)
+                if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
+                    raise FitbenchError(
+                        f"{path}: cannot write the run folder ({error.strerror or error}); its last checkpoint "
+                        f"is intact: free some space, then fitbench train --resume {path}") from None
+                raise
     run = Run(path, model=model, data=dataset)
     if verbose:
         print(summary_line(run), flush=True)
     return run
 
 
+def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
+                 model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                 resume: str | Path | None) -> tuple[Path, RunLock]:
+    """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
+    if resume is None:
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
+        return path, acquire_lock(path)
+    path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
+    check_same_compiled(path, compiled)
+    lock = acquire_lock(path)  # then again: two resumes of one run must not both pass the checks
+    try:
+        _folder.resumable(path, locked=True)  # it may have completed while we waited for the lock
+        _io.remove_leftovers(path)  # temporary files of writes a kill cut short
+    except BaseException:
+        lock.release()
+        raise
+    return path, lock
+
+
+def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
+    """Make config.yaml say the epochs this resume trains to: the saved config is the truth,
+    so a later plain resume continues to the same end. Fewer epochs than are done: refused."""
+    done = 0 if resumed is None else resumed.epoch + 1
+    if epochs < done:
+        raise FitbenchError(f"{path}: cannot resume with training.epochs={epochs}: {done} epochs are "
+                            f"already done; give --set training.epochs={done} or more")
+    config_path = path / _folder.CONFIG
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
+    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
+        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
+    if config["training"].get("epochs") == epochs:
+        return
+    try:
+        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+    except OSError as error:
+        raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
+                            "copy the run folder somewhere writable and resume the copy") from None
+
+
+def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
+              stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
+              verbose: bool) -> None:
+    """Train in the locked folder from ``resumed`` (or the start), then score and save."""
+    _folder.write_status(path, "running")
+    history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
+    stopper = _early_stopping(training)
+    nan = StopOnNaN()
+    checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
+    watchers = [*([stopper] if stopper else []), history, nan, stop, checkpoint, *(callbacks or [])]
+    _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
+    _finish(path, model, dataset, history, stopper, stop, engine)
+
+
+def _mark_failed(path: Path, error: Exception) -> None:
+    try:
+        _folder.write_status(path, "failed", reason=_one_line(error))
+    except OSError:  # the disk that failed the run may fail this too; the error itself still reaches the user
+        pass
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
+
+
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig) -> Path:
+                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any]) -> Path:
     path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
     try:
         _io.write_yaml(path / _folder.CONFIG, {
             "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"),
+            "training": training.model_dump(mode="json"), "compiled": compiled,
         })
         _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
         _folder.write_status(path, "running")
@@ -184,7 +281,7 @@ def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved 
     if not (path / CHECKPOINT).is_file():
         return None
     # The optimizer's variables exist only once it is built, as fit() would do.
-    model._symbolic_build(data_batch=(dataset.x_train[:1], dataset.y_train[:1]))
+    build_for_training(model, dataset.x_train, dataset.y_train)
     return load_checkpoint(path, model)
 
 
@@ -221,11 +318,6 @@ def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: Train
     model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
               validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
               callbacks=callbacks, initial_epoch=initial_epoch)
-
-
-def compile_model(model: keras.Model, training: TrainingConfig) -> None:
-    optimizer = getattr(keras.optimizers, _OPTIMIZERS[training.optimizer])(learning_rate=training.learning_rate)
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
 
 
 def check_compatible(model: keras.Model, dataset: Dataset) -> None:
