@@ -24,14 +24,15 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + k)}: &{chr(98 + k)} [{', '.join(['*' + chr(97 + k)] * 9)}]\n" for k in range(8))
 
 
-def save_model(folder: Path, shape: tuple[int, ...] = (28, 28), *, wraps_code: bool = False) -> Path:
+def save_model(folder: Path, shape: tuple[int, ...] = (28, 28), *, wraps_code: bool = False,
+               activation: str = "softmax") -> Path:
     """An untrained Flatten > Dense softmax model as ``folder/model.keras`` (a Lambda one if ``wraps_code``)."""
     from fitbench._keras import keras
 
     layers = [keras.Input(shape), keras.layers.Flatten()]
     if wraps_code:
         layers.append(keras.layers.Lambda(lambda x: x * 2))
-    model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential([*layers, keras.layers.Dense(10, activation=activation)])
     model.save(folder / "model.keras")
     return folder / "model.keras"
 
@@ -147,6 +148,15 @@ def hostile_runs(base: Path) -> dict[str, str]:
     folder = run_folder(runs, "nested-json")
     (folder / "metrics.json").write_text("[" * 100_000)
     expected["nested-json"] = "metrics.json is damaged"
+
+    folder = run_folder(runs, "logits-model", dataset={"name": "mnist"})
+    save_model(folder, activation="linear")  # no softmax: the page shows probabilities all the same
+    expected["logits-model"] = ""
+
+    folder = run_folder(runs, "fifo-lock")
+    (folder / "status.json").write_text('{"state": "running"}')
+    os.mkfifo(folder / ".lock")  # asking a FIFO for its lock would hang the request
+    expected["fifo-lock"] = ""
 
     (runs / "root-link").symlink_to("/", target_is_directory=True)
     (runs / "linked-run").symlink_to(run_folder(outside, "elsewhere"), target_is_directory=True)

@@ -108,6 +108,7 @@ def test_every_damaged_folder_is_listed_with_its_reason_and_the_others_still_sho
             assert any(said in line for line in lines), (run_id, lines)
         else:
             assert not lines, (run_id, lines)
+    assert listed["fifo-lock"]["state"] == "incomplete"  # no process holds a real lock
     assert SECRET not in text
 
 
@@ -149,6 +150,9 @@ def test_a_good_run_reports_and_predicts_and_fashion_has_class_names(server: Ser
     status, answer = upload(server, "fashion", png(np.eye(28)))
     assert status == 200 and answer["class_names"][:2] == ["T-shirt/top", "Trouser"]
     assert answer["name"] == answer["class_names"][answer["label"]]
+    status, answer = upload(server, "logits-model", png(np.eye(28)))
+    assert status == 200 and sum(answer["probabilities"]) == pytest.approx(1, abs=1e-4)
+    assert min(answer["probabilities"]) >= 0
 
 
 def test_bad_images_are_4xx(server: Server):

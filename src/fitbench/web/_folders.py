@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fitbench.errors import FitbenchError
 from fitbench.runs import _folder
+from fitbench.runs._lock import LOCK
 
 CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
     _folder.CONFIG, _folder.HISTORY, _folder.METRICS, _folder.MODEL, _folder.ENVIRONMENT, _folder.STATUS)
@@ -348,8 +349,9 @@ def read_folder(path: Path) -> Folder:
 def _state(path: Path, status: dict[str, Any] | None) -> str:
     if status is None:
         return "incomplete"
-    if status["state"] == "running":  # alive or killed: the runs package decides (pid, lock)
-        return _folder.run_state(path)
+    if status["state"] == "running":  # alive while a process holds its lock (runs/_lock.py)
+        # Only a real lock file is asked: opening a FIFO planted as .lock would hang the request.
+        return _folder.run_state(path) if _regular(path / LOCK) else "incomplete"
     return str(status["state"])
 
 

@@ -42,6 +42,7 @@ class Loaded:
     scale: float  # 1.0: pixels in 0..1; 255.0: the run was trained on raw pixels
     input_shape: tuple[int, ...]  # without the batch axis
     class_names: tuple[str, ...]  # "0".."9", or Fashion-MNIST's "T-shirt/top", "Trouser"...
+    logits: bool  # the model ends without a softmax: its outputs go through one
 
 
 class ModelCache:
@@ -104,13 +105,16 @@ def load(folder: Folder, info: RunInfo) -> Loaded:
         if "Could not locate" in text or "safe_mode" in text or "Lambda" in text:
             raise CannotPredict(f"{info.name}: its model needs its code ({text[:160]})") from None
         raise CannotPredict(f"{info.name}: {MODEL} is damaged ({text[:160]})") from None
+    from fitbench.models import outputs_logits
     from fitbench.report import class_names
 
     dataset = folder.config.get("dataset") or {}
     shape = tuple(side or 0 for side in model.input_shape[1:]) if hasattr(model, "input_shape") else ()
     classes = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 10
-    return Loaded(_forward(model), 1.0 if dataset.get("normalize", True) else 255.0, shape,
-                  tuple(class_names(folder.config, classes)))
+    forward = _forward(model)
+    logits = outputs_logits(model, lambda: forward(np.zeros((2, *shape), np.float32)))
+    return Loaded(forward, 1.0 if dataset.get("normalize", True) else 255.0, shape,
+                  tuple(class_names(folder.config, classes)), logits)
 
 
 def _forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -142,12 +146,7 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
         raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)[:160]}") from None
     if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
-    return _probabilities(outputs)
-
-
-def _probabilities(outputs: np.ndarray) -> np.ndarray:
-    """Softmax outputs as they are; logits (a model without a softmax) through a softmax."""
-    if outputs.min() >= 0 and abs(outputs.sum() - 1) < 1e-3:
-        return outputs
-    shifted = np.exp(outputs - outputs.max())
-    return shifted / shifted.sum()
+    if loaded.logits:  # a model without a softmax
+        shifted = np.exp(outputs - outputs.max())
+        return shifted / shifted.sum()
+    return outputs
