@@ -303,10 +303,6 @@ class Folder:
     def name(self) -> str:
         return str(self.config.get("name") or self.path.name)
 
-    @property
-    def damaged(self) -> bool:
-        return bool(self.problems)
-
 
 def read_folder(path: Path) -> Folder:
     """Every file of the run folder ``path``, checked; never raises for what is inside it."""
