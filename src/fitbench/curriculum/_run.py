@@ -130,10 +130,10 @@ def _run_step(step: Step, documents: list[dict[str, Any]], folder: Path, clock: 
             clock.done_epochs += experiment.training.epochs
             print(f"{label} seed {seed}/{len(documents)}: already done ({run.path})", flush=True)
         runs.append(run)
-        if run.metrics.get("interrupted"):
+        if run.metrics.interrupted:
             break
     return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
-            "interrupted": any(run.metrics.get("interrupted") for run in runs)}
+            "interrupted": any(run.metrics.interrupted for run in runs)}
 
 
 def _cv_step(step: Step, document: dict[str, Any], folder: Path, clock: Clock, label: str,

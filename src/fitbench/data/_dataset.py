@@ -6,17 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from fitbench.config import DatasetConfig, validate
+from fitbench.data import _registry
+from fitbench.data._registry import DIGIT_NAMES
 from fitbench.errors import ConfigError, DataError
 
 Split = Literal["train", "val", "test"]
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
 
-DIGIT_NAMES = tuple(str(digit) for digit in range(10))
-FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,23 +107,21 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         arrays = _sources.load_official(config.name, config.data_dir)
         train, val = _split((arrays.x_train, arrays.y_train), config.val_size, config)
         test, source = (arrays.x_test, arrays.y_test), arrays.source
-        pixel_max, classes = 255.0, 10
+        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
     elif config.name == "digits":
         x, y, source = _sources.load_digits_arrays()
         train, val, test = _three_way((x, y), config)
-        pixel_max, classes = 16.0, 10
+        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
     else:
         x, y = _idx.read_idx_pair(config.images, config.labels)
         classes = _idx_classes(y, config)
         train, val, test = _three_way((x, y), config)
-        source, pixel_max = f"{config.images} + {config.labels}", 255.0
+        source, pixel_max = f"{config.images} + {config.labels}", _registry.DATASETS[config.name].pixel_max
     if config.folds is not None:
         train, val = _fold(train, val, config)
     train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
     splits = [_scale(pair, pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
-    names = FASHION_NAMES if config.name == "fashion_mnist" else DIGIT_NAMES[:classes]
-    if len(names) != classes:
-        names = tuple(str(label) for label in range(classes))
+    names = _registry.class_names(config.name, classes)
     return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=classes,
                    pixel_max=pixel_max, normalized=config.normalize, class_names=names,
                    source=source, config=config)
@@ -142,6 +138,8 @@ def _split(pair: Pair, size: float | int, config: DatasetConfig) -> tuple[Pair, 
     index = np.arange(len(y))
     # Splitting indexes gives the same permutation as splitting (x, y) themselves, since
     # ShuffleSplit only looks at the number of samples (StratifiedShuffleSplit also at y).
+    from sklearn.model_selection import train_test_split  # scikit-learn takes a second to import
+
     keep, held = train_test_split(index, test_size=size, random_state=config.seed,
                                   stratify=y if config.stratify else None)
     return (x[keep], y[keep]), (x[held], y[held])
@@ -160,6 +158,8 @@ def _fold(train: Pair, val: Pair, config: DatasetConfig) -> tuple[Pair, Pair]:
     """k-fold cross-validation: the training images (train + val) in stratified folds;
     fold ``config.fold`` validates, the others train. The test split is untouched."""
     x, y = np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]])
+    from sklearn.model_selection import StratifiedKFold
+
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     keep, held = list(folds.split(x, y))[config.fold]
     return (x[keep], y[keep]), (x[held], y[held])

@@ -19,14 +19,14 @@ from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError
-from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
-from fitbench.runs import Run, _folder
+from fitbench.runs import Run, RunConfig, _folder, _write
 from fitbench.runs._environment import collect_environment
 from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compiled import CompiledFit, unsupported_reason
+from fitbench.training._results import save_results
 
 _OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
@@ -132,10 +132,10 @@ def train(
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
+    findings = check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr
     engine = choose_engine(model, training.engine)
     if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training)
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, findings)
     else:
         path = _folder.resumable(Path(resume))
     compile_model(model, training)
@@ -160,23 +160,24 @@ def train(
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig) -> Path:
-    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
+                model_config: dict[str, Any], training: TrainingConfig, findings: list[Any]) -> Path:
+    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model, dataset))
     try:
-        _io.write_yaml(path / _folder.CONFIG, {
-            "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"),
-        })
-        _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+        _write.write_config(path, RunConfig(name=name, dataset=_dataset_record(dataset), model=model_config,
+                                            training=training.model_dump(mode="json")))
+        _write.write_environment(path, collect_environment(training.seed))
+        _write.write_findings(path, findings)  # the checks' findings are part of the run
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None
     return path
 
 
-def _bytes_needed(model: keras.Model) -> int:
-    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments.
-    return 5 * 4 * int(model.count_params()) + 1_000_000
+def _bytes_needed(model: keras.Model, dataset: Dataset) -> int:
+    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments,
+    # plus the saved predictions (float16 per class, labels and indices) and a few images.
+    predictions = (len(dataset.y_val) + len(dataset.y_test)) * (2 * dataset.num_classes + 8)
+    return 5 * 4 * int(model.count_params()) + predictions + 1_000_000
 
 
 def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved | None:
@@ -294,23 +295,19 @@ def _keras_verbosity(verbose: bool) -> int:
 
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
-    """Score every split, save the model and the files, and mark the folder complete."""
+    """Score every split, save the model and what the views need, and mark the folder complete."""
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
-    splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
-              for split in ("train", "val", "test") if len(dataset.split(split)[1])}
     epochs_run = len(history.rows)
     monitor, best = _best_epoch(history.rows, stopper)
-    metrics = {
+    save_results(path, model, dataset, {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
         "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
         "interrupted": stop.received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
-        "splits": splits,
-    }
+    })
     _io.atomic_write(path / _folder.MODEL, model.save)
-    _io.write_json(path / _folder.METRICS, metrics)
     _folder.write_status(path, "interrupted" if stop.received else "complete",
                          reason=f"stopped by {stop.received}" if stop.received else None)
     if not stop.received:
@@ -337,9 +334,9 @@ def _dataset_record(dataset: Dataset) -> dict[str, Any]:
 def summary_line(run: Run) -> str:
     """One line: epochs, time, best epoch, and the scores of each split."""
     m = run.metrics
-    scores = ", ".join(f"{split} accuracy {s['accuracy']:.4f} (macro F1 {s['macro_f1']:.4f})"
-                       for split, s in m["splits"].items() if split != "train")
-    flags = " (stopped early)" if m["stopped_early"] else ""
-    flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
-    return (f"{run.name}: {m['epochs_run']} epochs in {m['wall_time_s']:.1f} s "
-            f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")
+    scores = ", ".join(f"{split} accuracy {s.accuracy:.4f} (macro F1 {s.macro_f1:.4f})"
+                       for split, s in m.splits.items() if split != "train")
+    flags = " (stopped early)" if m.stopped_early else ""
+    flags += f" (interrupted by {m.interrupted})" if m.interrupted else ""
+    return (f"{run.name}: {m.epochs_run} epochs in {m.wall_time_s or 0:.1f} s "
+            f"({m.time_per_epoch_s or 0:.2f} s/epoch){flags}, best epoch {m.best_epoch}; {scores}")

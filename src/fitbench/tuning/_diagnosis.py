@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
+
+from fitbench.runs import read_run
 
 SEED_KEY = "training.seed"
 SHAPE_PREFIX = "model."
@@ -151,11 +151,9 @@ def _confusion_matrix(trial: optuna.trial.FrozenTrial, split: str) -> np.ndarray
     path = trial.user_attrs.get("run")
     if not path:
         return None
-    try:
-        metrics = json.loads((Path(path) / "metrics.json").read_text(encoding="utf-8"))
-        return np.asarray(metrics["splits"][split]["confusion_matrix"])
-    except (OSError, ValueError, KeyError):
-        return None
+    metrics = read_run(path).metrics
+    scores = metrics.split(split) if metrics else None
+    return np.asarray(scores.confusion_matrix) if scores else None
 
 
 def failed_trials(study: optuna.Study) -> Finding | None:

@@ -78,23 +78,14 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _info(root: Path, entry: RunEntry) -> RunInfo:
-    from fitbench.report import model_label
-    from fitbench.runs import Run
+    from fitbench.runs import read_run
 
-    config: dict[str, Any] = {}
-    metrics: dict[str, Any] = {}
-    try:
-        run = Run(entry.path)
-        config, metrics = run.config, run.metrics
-    except (FitbenchError, OSError):  # an unreadable config: find_runs already says why
-        pass
     has_model = entry.state in ("complete", "interrupted") and (entry.path / _folder.MODEL).is_file()
-    hint = input_hint(config)
-    test = (metrics.get("splits") or {}).get("test") or {}
+    hint = input_hint(read_run(entry.path).config.model_dump())
     return RunInfo(
-        id=entry.path.relative_to(root).as_posix(), name=entry.name, state=entry.state, epochs=entry.epochs,
-        val_accuracy=json_safe(entry.val_accuracy), test_accuracy=json_safe(test.get("accuracy")),
-        model=model_label(config) if config else "?", parameters=metrics.get("parameters"),
+        id=entry.path.relative_to(root).as_posix(), name=entry.name, state=entry.state, epochs=entry.epochs_run,
+        val_accuracy=json_safe(entry.val_accuracy), test_accuracy=json_safe(entry.test_accuracy),
+        model=entry.model, parameters=entry.parameters,
         modified=_modified(entry.path), has_model=has_model, drawable=has_model and hint in DRAWABLE,
         input_hint=hint, problems=entry.problems,
     )
@@ -124,7 +115,7 @@ def run_detail(path: Path, run_id: str) -> dict[str, Any]:
 
     run = Run(path)
     return {"id": run_id, "name": run.name, "state": run.state, "config": json_safe(run.config),
-            "metrics": json_safe(run.metrics), "history": json_safe(run.history), "problems": list(run.problems),
+            "metrics": json_safe(run.metrics.model_dump(mode="json")), "history": json_safe(run.history), "problems": list(run.problems),
             "has_model": (path / _folder.MODEL).is_file(), "input_hint": input_hint(run.config)}
 
 
