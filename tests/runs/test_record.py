@@ -117,3 +117,14 @@ def test_runs_schema_prints_every_file(capsys):
     schemas = json.loads(capsys.readouterr().out)
     assert {"status.json", "config.yaml", "metrics.json", "architecture.json"} <= set(schemas)
     assert "confusion_matrix" in json.dumps(schemas["metrics.json"])
+
+
+def test_a_pruned_trial_is_listed_as_pruned(tmp_path: Path, capsys):
+    from fitbench.runs import mark_pruned
+    from tests.diagnosis.crafted import run_folder
+
+    trial = run_folder(tmp_path / "runs" / "study" / "trials", "study-t0001")
+    mark_pruned(trial, "pruned after epoch 1: val_macro_f1 0.1000")
+    assert main(["runs", "--runs-dir", str(tmp_path / "runs")]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("pruned        9 epochs") and line.endswith("(pruned after epoch 1: val_macro_f1 0.1000)")

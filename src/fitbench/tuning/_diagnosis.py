@@ -49,8 +49,18 @@ def test_split(objective: str) -> Finding | None:
                    "Score on validation (val_macro_f1) and keep test for one final check.")
 
 
+# fANOVA fits a random forest to the trials: with fewer, its importances are noise.
+MIN_TRIALS_FOR_IMPORTANCE = 10
+
+
+def complete_trials(study: optuna.Study) -> int:
+    return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+
+
 def importances(study: optuna.Study) -> dict[str, float]:
-    """fANOVA importances of the first objective over complete trials (empty when too few)."""
+    """fANOVA importances of the first objective over complete trials (empty when too few to mean anything)."""
+    if complete_trials(study) < MIN_TRIALS_FOR_IMPORTANCE:
+        return {}
     try:
         return optuna.importance.get_param_importances(
             study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0),
