@@ -24,6 +24,7 @@ from fitbench.errors import FitbenchError
 from fitbench.runs import _record as r
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", r.SplitPredictions, r.ImageSet)
 
 
 class DamagedFile(FitbenchError):
@@ -58,25 +59,20 @@ class RunRecord:
 
     def predictions(self, split: str) -> r.SplitPredictions:
         """The saved predictions on ``split``; DamagedFile (one line) when absent or damaged."""
-        arrays = self._arrays(r.PREDICTIONS)
-        keys = (f"{split}_labels", f"{split}_probabilities", f"{split}_indices")
-        if not all(key in arrays for key in keys):
-            raise DamagedFile(f"{r.PREDICTIONS} holds no {split} predictions")
-        return r.SplitPredictions(*(arrays[key] for key in keys))
+        return self._set(r.PREDICTIONS, split, r.SplitPredictions)
 
     def images(self, name: str) -> r.ImageSet:
         """Saved images: ``train`` (the first ones) or a split's mistakes and top losses."""
-        arrays = self._arrays(r.IMAGES)
-        keys = (f"{name}_images", f"{name}_labels", f"{name}_indices")
-        if not all(key in arrays for key in keys):
-            raise DamagedFile(f"{r.IMAGES} holds no {name} images")
-        return r.ImageSet(*(arrays[key] for key in keys))
+        return self._set(r.IMAGES, name, r.ImageSet)
 
-    def _arrays(self, name: str) -> dict[str, np.ndarray]:
+    def _set(self, file: str, name: str, kind: type[T]) -> T:
         cache = self.__dict__.setdefault("_npz", {})
-        if name not in cache:
-            cache[name] = _read_npz(self.path / name, self.format, self.metrics.classes if self.metrics else None)
-        return cache[name]
+        if file not in cache:
+            cache[file] = _read_npz(self.path / file, self.format, self.metrics.classes if self.metrics else None)
+        keys = [f"{name}_{field}" for field in kind._fields]  # type: ignore[attr-defined]
+        if not all(key in cache[file] for key in keys):
+            raise DamagedFile(f"{file} holds no {name} {'predictions' if file == r.PREDICTIONS else 'images'}")
+        return kind(*(cache[file][key] for key in keys))
 
 
 def read_run(path: str | Path) -> RunRecord:

@@ -39,24 +39,17 @@ def write_architecture(folder: Path, architecture: r.Architecture) -> None:
 
 
 def write_predictions(folder: Path, predictions: Mapping[str, r.SplitPredictions]) -> None:
-    arrays = {}
-    for split, p in predictions.items():
-        arrays |= {f"{split}_labels": np.asarray(p.labels, dtype=np.int32),
-                   f"{split}_probabilities": np.asarray(p.probabilities, dtype=np.float16),
-                   f"{split}_indices": np.asarray(p.indices, dtype=np.int32)}
-    _write_npz(folder / r.PREDICTIONS, arrays)
+    _write_npz(folder / r.PREDICTIONS, predictions, {"probabilities": np.float16})
 
 
 def write_images(folder: Path, images: Mapping[str, r.ImageSet]) -> None:
-    arrays = {}
-    for name, s in images.items():
-        arrays |= {f"{name}_images": np.asarray(s.images, dtype=np.uint8),
-                   f"{name}_labels": np.asarray(s.labels, dtype=np.int32),
-                   f"{name}_indices": np.asarray(s.indices, dtype=np.int32)}
-    _write_npz(folder / r.IMAGES, arrays)
+    _write_npz(folder / r.IMAGES, images, {"images": np.uint8})
 
 
-def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+def _write_npz(path: Path, sets: Mapping[str, Any], dtypes: Mapping[str, type]) -> None:
+    """Each named tuple's fields as ``<name>_<field>`` arrays (int32 unless ``dtypes`` says otherwise)."""
+    arrays = {f"{name}_{key}": np.asarray(value, dtype=dtypes.get(key, np.int32))
+              for name, record in sets.items() for key, value in record._asdict().items()}
     _io.atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 
 

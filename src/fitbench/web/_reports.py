@@ -11,10 +11,11 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from fitbench.runs import _folder
+from fitbench.runs._record import FILES
 
-# What a report is made from; figures/ and report.html are its outputs, so they do not count.
-SOURCES = (_folder.CONFIG, _folder.HISTORY, _folder.METRICS, _folder.MODEL, _folder.ENVIRONMENT, _folder.STATUS)
+# What a report is made from (every declared file of the folder); figures/ and report.html are
+# its outputs, so they do not count.
+SOURCES = tuple(FILES)
 
 
 class ReportCache:
