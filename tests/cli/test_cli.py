@@ -60,7 +60,7 @@ def test_datasets_lists_every_source():
     listed = fitbench("datasets")
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
-    assert names == ["mnist", "fashion_mnist", "digits", "idx"]
+    assert names == ["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"]
 
 
 def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
