@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fitbench import plots
 from fitbench._words import plural
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fitbench.diagnosis import Finding
     from fitbench.evaluation import Evaluation
     from fitbench.runs import Run
+    from fitbench.runs._record import Metrics
 
 SPLITS = ("train", "val", "test")
 
@@ -34,27 +35,25 @@ def dataset_html(data: Dataset) -> str:
 
 def run_html(run: Run) -> str:
     """State, scores per split, the curves and the diagnosis, all from the run folder."""
-    metrics = run.metrics
-    scores = [[split, s.get("n"), s.get("accuracy"), s.get("macro_f1"), s.get("loss")]
-              for split, s in (metrics.get("splits") or {}).items()]
+    scores = [[split, s.n, s.accuracy, s.macro_f1, s.loss] for split, s in run.metrics.splits.items()]
     problems = list(run.problems)
     try:
         findings: Sequence[Finding] = run.diagnose()
     except FitbenchError as error:
         findings, problems = [], [*problems, f"no diagnosis: {error}"]
-    return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(metrics),
+    return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(run.metrics),
                   problems=problems, scores=scores, curves=picture(run.plot_history), findings=findings)
 
 
-def _facts(metrics: dict[str, Any]) -> str:
-    if not metrics.get("epochs_run"):
+def _facts(metrics: Metrics) -> str:
+    if not metrics.epochs_run:
         return ""
-    facts = [plural(int(metrics["epochs_run"]), "epoch"), f"best epoch {metrics.get('best_epoch')}"]
-    if metrics.get("parameters") is not None:
-        facts.append(f"{int(metrics['parameters']):,} parameters")
-    if metrics.get("wall_time_s") is not None:
-        facts.append(f"{metrics['wall_time_s']:.1f} s")
-    if metrics.get("stopped_early"):
+    facts = [plural(metrics.epochs_run, "epoch"), f"best epoch {metrics.best_epoch}"]
+    if metrics.parameters is not None:
+        facts.append(f"{metrics.parameters:,} parameters")
+    if metrics.wall_time_s is not None:
+        facts.append(f"{metrics.wall_time_s:.1f} s")
+    if metrics.stopped_early:
         facts.append("stopped early")
     return ", ".join(facts)
 

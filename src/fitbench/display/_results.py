@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def comparison_html(comparison: Comparison) -> str:
     """The runs, best first, with each validation accuracy's 95% interval: the noise, stated."""
-    rows = [[row.run, row.model, row.parameters, row.epochs_run, _interval(row.val_accuracy, row.val_half_width),
+    rows = [[row.name, row.model, row.parameters, row.epochs_run, _interval(row.val_accuracy, row.val_half_width),
              row.val_macro_f1, row.test_accuracy] for row in comparison.rows]
     widths = [row.val_half_width for row in comparison.rows if row.val_half_width is not None]
     noise = (f"± is the 95% interval of each validation accuracy (up to {100 * max(widths):.1f} points here): "
