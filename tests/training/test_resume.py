@@ -42,7 +42,7 @@ def finish(process: subprocess.Popen) -> Path:
 def kill_after_epoch(process: subprocess.Popen, epoch: int) -> None:
     """Read the progress lines (no sleeping) and SIGKILL the process once `epoch` is done."""
     for line in process.stdout:
-        if line.startswith(f"Epoch {epoch}/"):
+        if line.startswith(f"epoch {epoch}/"):
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)

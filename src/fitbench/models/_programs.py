@@ -23,6 +23,7 @@ import jax
 import numpy as np
 
 from fitbench._keras import keras, nested_layers, prepare_stateless_steps
+from fitbench.models._outputs import as_probabilities
 
 PREDICT_BATCH = 1024
 MAX_SHARED_PARAMETERS = 4_000_000  # the reference models kept alive, all together (about 50 MB with Adam)
@@ -104,10 +105,13 @@ def programs_for(model: keras.Model, *, training: bool) -> Programs:
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
-    """``model.predict(x)`` as float64, compiled once per architecture on the JAX backend."""
+    """The class probabilities ``(n, classes)`` of ``model.predict(x)`` as float64 (softmax of
+    the outputs when the model outputs logits), compiled once per architecture on the JAX backend."""
     if keras.backend.backend() != "jax" or not model.jit_compile:  # the user asked for eager execution
-        return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
-    return programs_for(model, training=False).predict(model, x, batch_size).astype(np.float64)
+        outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    else:
+        outputs = programs_for(model, training=False).predict(model, x, batch_size)
+    return as_probabilities(model, outputs)
 
 
 def architecture_key(model: keras.Model, *, training: bool) -> str | None:

@@ -62,6 +62,8 @@ class CompiledFit:
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
+            if model.stop_training:  # asked between epochs (e.g. a signal): do not start another
+                break
             logs = self._run_epoch(epoch, x_train, y_train)
             if val is not None:
                 logs |= {f"val_{key}": value for key, value in self.evaluate(val).items()}
