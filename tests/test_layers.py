@@ -15,8 +15,9 @@ from tests.conftest import ROOT
 PENDING = {
     "pending-report-no-training": "report reads models through runs._run and report._facts (issue 14: views "
                                   "read only the folder)",
-    "pending-no-cycles": "cycles runs <-> diagnosis <-> report, curriculum._run <-> _report, "
-                         "tuning._worker <-> _progress (issue 15.3)",
+    "pending-no-cycles": "cycles among packages (runs, diagnosis, report, display, data, config...), "
+                         "curriculum._run <-> _report, tuning._worker <-> _progress (issue 15.3); "
+                         "`lint-imports --contract pending-no-cycles` names the imports to cut",
     "pending-records-no-keras": "runs, diagnosis, report and config reach Keras through models and runs._run "
                                 "(issue 14: the run record)",
 }
