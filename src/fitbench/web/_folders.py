@@ -30,9 +30,10 @@ CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
     _folder.CONFIG, _folder.HISTORY, _folder.METRICS, _folder.MODEL, _folder.ENVIRONMENT, _folder.STATUS)
 KIB = 1024
 # A `first` run's files are a few kB; these limits leave room for 10,000 epochs and 100 classes.
-LIMITS = {CONFIG: 256 * KIB, STATUS: 64 * KIB, METRICS: 2048 * KIB, HISTORY: 4096 * KIB, ENVIRONMENT: 256 * KIB}
+LIMITS = {CONFIG: 256 * KIB, STATUS: 64 * KIB, METRICS: 2048 * KIB, HISTORY: 1024 * KIB, ENVIRONMENT: 256 * KIB}
 MAX_CLASSES = 62  # EMNIST by class, the most of any MNIST-like set: its report draws in ~25 s, a 300x300 matrix took 283 s
 MAX_EPOCHS = 10_000
+MAX_COLUMNS = 64  # history.csv: epoch, time_s and a few metrics for train and validation
 MAX_SPLITS = 8
 MAX_NODES = 20_000  # values in config.yaml counted through YAML aliases: an anchor bomb is damage
 MAX_NESTING = 32
@@ -263,6 +264,8 @@ def _history(name: str, data: bytes) -> tuple[dict[str, list[float]], list[float
     if not rows:
         return {}, []
     columns, rows = rows[0], rows[1:]
+    if len(columns) > MAX_COLUMNS:
+        raise Damaged(f"{name} has {len(columns):,} columns; at most {MAX_COLUMNS} are read")
     for needed in ("epoch", "time_s"):
         if needed not in columns:
             raise Damaged(f"{name} has no {needed} column")

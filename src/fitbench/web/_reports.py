@@ -89,10 +89,13 @@ class ReportCache:
             with self._guard:
                 if key in self._pages:
                     return self._pages[key]
-            page = make()
+            try:
+                page = make()
+            finally:
+                with self._guard:
+                    self._locks.pop(key, None)
             with self._guard:
                 self._pages[key] = page
-                self._locks.pop(key, None)
                 while len(self._pages) > CACHED_PAGES:
                     self._pages.popitem(last=False)
             return page
