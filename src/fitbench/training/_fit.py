@@ -7,30 +7,31 @@ stopping), and then scores the model and writes the run folder.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from fitbench import _io
 from fitbench._keras import build_for_training, keras
+from fitbench._log import log
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError, FitbenchError
-from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
-from fitbench.runs import Run, _folder
+from fitbench.runs import DamagedFile, Run, RunConfig, _folder, _write
+from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
-from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnNaN, StopOnSignal, write_history
+from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
+from fitbench.training._results import save_results
 
 LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
@@ -54,6 +55,7 @@ def fit(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
@@ -67,6 +69,10 @@ def fit(
         seed: seeds shuffling, dropout and augmentation, so a rerun gives the same history.
         resume: a run folder to continue from its last checkpoint, with the same model,
             data and settings (``epochs`` may grow).
+        verbose: show progress (a bar in a terminal or notebook, a line per epoch in a log)
+            and a summary line; False: write nothing (warnings aside: see FitbenchWarning).
+        live_plot: in a notebook kernel, redraw loss and accuracy after every epoch
+            (None: on in a notebook, off elsewhere).
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -78,7 +84,7 @@ def fit(
     if resume is not None:
         name = check_same_training(resume, training)
     return train(model, dataset, training, name=name or model.name, model_config=spec,
-                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
+                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume, live_plot=live_plot)
 
 
 # Compared through what the model was compiled with (config.yaml's `compiled`), which they may leave out.
@@ -155,6 +161,7 @@ def train(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train an already-validated setup; every check that can fail runs before the folder exists.
 
@@ -162,19 +169,22 @@ def train(
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
+    # Warns (FitbenchWarning) of e.g. scale_mismatch; the findings are saved with the run.
+    findings = check_before_training(model, dataset)
     engine = choose_engine(model, training.engine)
     compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
     # The handler is in place before the folder exists, so a signal at any moment from here
     # on ends with a complete folder (state interrupted), never a half-written one.
     with StopOnSignal() as stop:
-        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, resume)
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings,
+                                  resume)
         with lock:
             resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
             if resume is not None:
                 _record_epochs(path, resumed, training.epochs)
             try:
-                _train_in(path, model, dataset, training, engine, stop, resumed, callbacks, verbose)
+                display = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
+                                    _progress(training, resumed, verbose, live_plot))
             except Exception as error:  # any failure after training starts: say so in the folder
                 _mark_failed(path, error)
                 if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
@@ -183,17 +193,25 @@ def train(
                         f"is intact: free some space, then fitbench train --resume {path}") from None
                 raise
     run = Run(path, model=model, data=dataset)
-    if verbose:
-        print(summary_line(run), flush=True)
+    display.note(summary_line(run))
     return run
+
+
+def _progress(training: TrainingConfig, resumed: Saved | None, verbose: bool,
+              live_plot: bool | None) -> TrainingProgress:
+    """The epochs left, shown where this process writes (nowhere if not verbose)."""
+    left = training.epochs - _first_epoch(resumed, training)
+    mode = choose_mode(verbose)
+    figure = LiveFigure() if mode == "notebook" and live_plot is not False else None
+    return TrainingProgress(open_display(mode, total=left), training.epochs, estimate=Estimate(left), figure=figure)
 
 
 def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
                  model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
-                 resume: str | Path | None) -> tuple[Path, RunLock]:
+                 findings: list[Any], resume: str | Path | None) -> tuple[Path, RunLock]:
     """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
     if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings)
         return path, acquire_lock(path)
     path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
     check_same_compiled(path, compiled)
@@ -216,15 +234,13 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
                             f"already done; give --set training.epochs={done} or more")
     config_path = path / _folder.CONFIG
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
-    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
-        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
-    if config["training"].get("epochs") == epochs:
+        config = parse(config_path, RunConfig)
+    except DamagedFile as error:
+        raise FitbenchError(f"{path}: {error}; the run cannot be resumed") from None
+    if config.training.get("epochs") == epochs:
         return
     try:
-        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+        _write.write_config(path, config.model_copy(update={"training": {**config.training, "epochs": epochs}}))
     except OSError as error:
         raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
                             "copy the run folder somewhere writable and resume the copy") from None
@@ -232,16 +248,23 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
 
 def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
               stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
-              verbose: bool) -> None:
-    """Train in the locked folder from ``resumed`` (or the start), then score and save."""
+              progress: TrainingProgress) -> Display:
+    """Train in the locked folder from ``resumed`` (or the start), then score and save;
+    the display, finished, for the summary line."""
     _folder.write_status(path, "running")
     history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
     stopper = _early_stopping(training)
     nan = StopOnNaN()
     checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-    watchers = [*([stopper] if stopper else []), history, nan, stop, checkpoint, *(callbacks or [])]
-    _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
+    # `stop` comes last: a signal that arrives during another callback's epoch end (or the
+    # checkpoint's write) still stops training after this epoch, not one epoch later.
+    watchers = [*([stopper] if stopper else []), history, nan, checkpoint, *(callbacks or []), progress, stop]
+    try:
+        _fit_with(engine, model, dataset, training, watchers, _first_epoch(resumed, training))
+    finally:
+        progress.display.close()
     _finish(path, model, dataset, history, stopper, stop, engine)
+    return progress.display
 
 
 def _mark_failed(path: Path, error: Exception) -> None:
@@ -257,23 +280,26 @@ def _one_line(error: BaseException) -> str:
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any]) -> Path:
-    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
+                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                findings: list[Any]) -> Path:
+    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model, dataset))
     try:
-        _io.write_yaml(path / _folder.CONFIG, {
-            "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"), "compiled": compiled,
-        })
-        _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+        _write.write_config(path, RunConfig(name=name, dataset=_dataset_record(dataset), model=model_config,
+                                            training=training.model_dump(mode="json"),
+                                            compiled=compiled))
+        _write.write_environment(path, collect_environment(training.seed))
+        _write.write_findings(path, findings)  # the checks' findings are part of the run
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None
     return path
 
 
-def _bytes_needed(model: keras.Model) -> int:
-    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments.
-    return 5 * 4 * int(model.count_params()) + 1_000_000
+def _bytes_needed(model: keras.Model, dataset: Dataset) -> int:
+    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments,
+    # plus the saved predictions (float16 per class, labels and indices) and a few images.
+    predictions = (len(dataset.y_val) + len(dataset.y_test)) * (2 * dataset.num_classes + 8)
+    return 5 * 4 * int(model.count_params()) + predictions + 1_000_000
 
 
 def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved | None:
@@ -300,23 +326,21 @@ def choose_engine(model: keras.Model, requested: str) -> str:
     reason = unsupported_reason(model)
     if reason is None:
         return "compiled"
-    print(f"fitbench: the compiled engine cannot train {model.name!r}: {reason}; using engine: keras",
-          file=sys.stderr, flush=True)
+    log.info(f"the compiled engine cannot train {model.name!r}: {reason}; using engine: keras")
     return "keras"
 
 
 def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: TrainingConfig,
-              callbacks: list[keras.callbacks.Callback], verbose: bool, initial_epoch: int) -> None:
+              callbacks: list[keras.callbacks.Callback], initial_epoch: int) -> None:
     validation = (dataset.x_val, dataset.y_val) if len(dataset.y_val) else None
     keras.utils.set_random_seed(training.seed)
     if engine == "compiled":
-        progress = [EpochProgress(training.epochs)] if verbose else []
         CompiledFit(model, batch_size=training.batch_size, shuffle=training.shuffle, seed=training.seed).fit(
             dataset.x_train, dataset.y_train, epochs=training.epochs, validation_data=validation,
-            callbacks=[*callbacks, *progress], initial_epoch=initial_epoch)
+            callbacks=callbacks, initial_epoch=initial_epoch)
         return
     model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
-              validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
+              validation_data=validation, shuffle=training.shuffle, verbose=0,  # fitbench.progress shows it
               callbacks=callbacks, initial_epoch=initial_epoch)
 
 
@@ -379,30 +403,21 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
     )
 
 
-def _keras_verbosity(verbose: bool) -> int:
-    # A live bar on a terminal; one line per epoch in logs and pipes.
-    return 0 if not verbose else (1 if sys.stdout.isatty() else 2)
-
-
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
-    """Score every split, save the model and the files, and mark the folder complete."""
+    """Score every split, save the model and what the views need, and mark the folder complete."""
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
-    splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
-              for split in ("train", "val", "test") if len(dataset.split(split)[1])}
     epochs_run = len(history.rows)
     monitor, best = _best_epoch(history.rows, stopper)
-    metrics = {
+    save_results(path, model, dataset, {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
         "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
         "interrupted": stop.received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
-        "splits": splits,
-    }
+    })
     _io.atomic_write(path / _folder.MODEL, model.save)
-    _io.write_json(path / _folder.METRICS, metrics)
     _folder.write_status(path, "interrupted" if stop.received else "complete",
                          reason=f"stopped by {stop.received}" if stop.received else None)
     if not stop.received:
@@ -429,9 +444,9 @@ def _dataset_record(dataset: Dataset) -> dict[str, Any]:
 def summary_line(run: Run) -> str:
     """One line: epochs, time, best epoch, and the scores of each split."""
     m = run.metrics
-    scores = ", ".join(f"{split} accuracy {s['accuracy']:.4f} (macro F1 {s['macro_f1']:.4f})"
-                       for split, s in m["splits"].items() if split != "train")
-    flags = " (stopped early)" if m["stopped_early"] else ""
-    flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
-    return (f"{run.name}: {m['epochs_run']} epochs in {m['wall_time_s']:.1f} s "
-            f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")
+    scores = ", ".join(f"{split} accuracy {s.accuracy:.4f} (macro F1 {s.macro_f1:.4f})"
+                       for split, s in m.splits.items() if split != "train")
+    flags = " (stopped early)" if m.stopped_early else ""
+    flags += f" (interrupted by {m.interrupted})" if m.interrupted else ""
+    return (f"{run.name}: {plural(m.epochs_run, 'epoch')} in {m.wall_time_s or 0:.1f} s "
+            f"({m.time_per_epoch_s or 0:.2f} s/epoch){flags}, best epoch {m.best_epoch}; {scores}")
