@@ -112,7 +112,7 @@ def hostile_runs(base: Path) -> dict[str, str]:
 
     folder = run_folder(runs, "linked-model", dataset={"name": "mnist"})
     (folder / "model.keras").symlink_to(save_model(outside))
-    expected["linked-model"] = "model.keras is missing or not a regular file"
+    expected["linked-model"] = "model.keras is a symbolic link (not followed)"
 
     folder = run_folder(runs, "truncated-model", dataset={"name": "mnist"})
     data = save_model(folder).read_bytes()
@@ -156,7 +156,7 @@ def hostile_runs(base: Path) -> dict[str, str]:
     folder = run_folder(runs, "fifo-lock")
     (folder / "status.json").write_text('{"state": "running"}')
     os.mkfifo(folder / ".lock")  # asking a FIFO for its lock would hang the request
-    expected["fifo-lock"] = ""
+    expected["fifo-lock"] = ".lock is not a regular file"
 
     (runs / "root-link").symlink_to("/", target_is_directory=True)
     (runs / "linked-run").symlink_to(run_folder(outside, "elsewhere"), target_is_directory=True)

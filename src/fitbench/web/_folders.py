@@ -326,6 +326,7 @@ def read_folder(path: Path) -> Folder:
         if not any(problem.startswith(name) for problem in problems):  # not already damaged
             problems.append(f"{name} is missing{why}")
 
+    problems += _strangers(path)
     config = part(CONFIG, _yaml, Config)
     if config is None:
         missing(CONFIG)
@@ -342,7 +343,23 @@ def read_folder(path: Path) -> Folder:
     if state in ("complete", "interrupted") and not has_model:
         problems.append(f"{MODEL} is missing or not a regular file: the trained model is not there")
     return Folder(path, state, config or {}, status or {}, metrics or {}, history, times, environment or {},
-                  tuple(problems), has_model)
+                  tuple(dict.fromkeys(problems)), has_model)  # a link is found twice: said once
+
+
+def _strangers(path: Path) -> list[str]:
+    """A line for every entry of the folder that is a symlink or neither a file nor a folder:
+    the views' reader follows paths, so such a folder is not handed to it."""
+    found = []
+    try:
+        with os.scandir(path) as scan:
+            for entry in scan:
+                if entry.is_symlink():
+                    found.append(f"{entry.name} is a symbolic link (not followed)")
+                elif not (entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)):
+                    found.append(f"{entry.name} is not a regular file")
+    except OSError as error:
+        found.append(f"the folder cannot be listed ({error.strerror})")
+    return found
 
 
 def _state(path: Path, status: dict[str, Any] | None) -> str:
