@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fitbench.errors import FitbenchError
 from fitbench.runs import _folder
+from fitbench.runs import _record as record
 from fitbench.runs._lock import LOCK
 
 CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
@@ -174,38 +175,10 @@ def _first_line(error: BaseException) -> str:
 
 # --- the shapes the pages use ---------------------------------------------------------------
 
-Finite = Annotated[float, Field(allow_inf_nan=True)]  # a diverged run's loss is NaN: still a run
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-class Split(_Open):
-    n: int = Field(ge=0, le=10**9)
-    loss: Finite
-    accuracy: float = Field(ge=0, le=1)
-    macro_f1: Finite
-    confusion_matrix: list[list[Annotated[int, Field(ge=0)]]] = Field(min_length=1, max_length=MAX_CLASSES)
-
-    @field_validator("confusion_matrix")
-    @classmethod
-    def _square(cls, matrix: list[list[int]]) -> list[list[int]]:
-        if any(len(row) != len(matrix) for row in matrix):
-            raise ValueError(f"must be square ({len(matrix)} rows of {len(matrix)} counts)")
-        return matrix
-
-
-class Metrics(_Open):
-    parameters: int | None = Field(default=None, ge=0)
-    epochs_run: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
-    best_epoch: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
-    monitor: str | None = None
-    stopped_early: bool | None = None
-    interrupted: str | None = None
-    wall_time_s: Finite | None = None
-    time_per_epoch_s: Finite | None = None
-    splits: dict[str, Split] = Field(default_factory=dict, max_length=MAX_SPLITS)
 
 
 class Section(_Open):
@@ -251,11 +224,20 @@ class Environment(_Open):
 
 def _checked(name: str, shape: type[BaseModel], value: dict[str, Any]) -> dict[str, Any]:
     try:
-        return shape.model_validate(value).model_dump(exclude_unset=True)
+        return shape.model_validate(value).model_dump(mode="json", exclude_unset=True)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         raise Damaged(f"{name}: {where}: {first['msg'][:120]}") from None
+
+
+def _metrics(name: str, data: bytes) -> dict[str, Any]:
+    """``metrics.json`` checked by the run format's own model, then against what a page can draw."""
+    metrics = _checked(name, record.Metrics, _json(name, data))
+    classes = max((len(split["confusion_matrix"]) for split in metrics.get("splits", {}).values()), default=0)
+    if classes > MAX_CLASSES:  # a heatmap of 100 classes took 76 s to draw, one of 300 took 283 s
+        raise Damaged(f"{name}: {classes} classes; the web page draws at most {MAX_CLASSES}")
+    return metrics
 
 
 def _history(name: str, data: bytes) -> tuple[dict[str, list[float]], list[float]]:
@@ -334,7 +316,7 @@ def read_folder(path: Path) -> Folder:
     if status is None:
         missing(STATUS, " (the run was killed before it started?)")
     state = _state(path, status)
-    metrics = part(METRICS, _json, Metrics)
+    metrics = part(METRICS, _metrics)
     if metrics is None and state in ("complete", "interrupted"):
         missing(METRICS)
     history, times = part(HISTORY, _history) or ({}, [])
