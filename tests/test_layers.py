@@ -13,13 +13,13 @@ from tests.conftest import ROOT
 # Contracts broken today, each with the work that keeps it. xfail(strict): once one is kept,
 # this test fails until its "pending-" prefix is dropped here and in pyproject.toml.
 PENDING = {
-    "pending-report-no-training": "report reads models through runs._run and report._facts (issue 14: views "
-                                  "read only the folder)",
+    "pending-report-no-training": "report reaches models through display (-> tuning, evaluation) and "
+                                  "diagnosis -> data -> config._schema (issues 14, 15.3)",
     "pending-no-cycles": "cycles among packages (runs, diagnosis, report, display, data, config...), "
                          "curriculum._run <-> _report, tuning._worker <-> _progress (issue 15.3); "
                          "`lint-imports --contract pending-no-cycles` names the imports to cut",
-    "pending-records-no-keras": "runs, diagnosis, report and config reach Keras through models and runs._run "
-                                "(issue 14: the run record)",
+    "pending-records-no-keras": "runs._environment imports jax and _keras; runs._run, config._schema and "
+                                "config._load reach models, evaluation, display, data._sources (issue 14)",
 }
 
 
