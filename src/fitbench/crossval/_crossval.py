@@ -41,7 +41,7 @@ class CrossValidation:
         return statistics.stdev(self.fold_accuracy) if len(self.fold_accuracy) > 1 else 0.0
 
     def _repr_html_(self) -> str:
-        from fitbench.display._results import crossval_html
+        from fitbench.display._crossval import crossval_html
 
         return crossval_html(self)
 

@@ -12,8 +12,11 @@ package: a run folder's reader must not import tuning (and with it Keras) to sho
 
 from __future__ import annotations
 
-from fitbench.display._objects import dataset_html, evaluation_html, findings_html, run_html
-from fitbench.display._results import comparison_html, crossval_html
+from fitbench.display._crossval import crossval_html
+from fitbench.display._evaluation import evaluation_html
+from fitbench.display._findings import findings_html
+from fitbench.display._objects import dataset_html, run_html
+from fitbench.display._results import comparison_html
 from fitbench.display._study import study_html
 
 __all__ = ["comparison_html", "crossval_html", "dataset_html", "evaluation_html", "findings_html", "run_html",

@@ -1,4 +1,4 @@
-"""HTML for fitbench's own objects: a Dataset, a Run, an Evaluation, findings."""
+"""HTML for a Dataset and a Run."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from fitbench.errors import FitbenchError
 if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
-    from fitbench.evaluation import Evaluation
     from fitbench.runs import Run
     from fitbench.runs._record import Metrics
 
@@ -56,16 +55,3 @@ def _facts(metrics: Metrics) -> str:
     if metrics.stopped_early:
         facts.append("stopped early")
     return ", ".join(facts)
-
-
-def evaluation_html(evaluation: Evaluation) -> str:
-    """Scores, the confusion matrix as a heatmap, and the F1 of every class."""
-    matrix = plots.confusion_matrix(evaluation.confusion_matrix, split=evaluation.split)
-    return render("evaluation.html.j2", e=evaluation,
-                  confusion=picture(lambda: plots.plot_confusion_matrix(matrix)),
-                  per_class=[[label, f1] for label, f1 in zip(matrix.labels, evaluation.per_class_f1)])
-
-
-def findings_html(findings: Sequence[Finding]) -> str:
-    """Each finding: severity, code, verdict, its evidence and the next thing to try."""
-    return render("findings.html.j2", findings=findings)

@@ -1,14 +1,12 @@
-"""HTML for results of several runs: a comparison, a cross-validation."""
+"""HTML for a comparison of runs: the table with the noise stated, the curves."""
 
 from __future__ import annotations
 
-import statistics
 from typing import TYPE_CHECKING
 
 from fitbench.display._render import picture, render
 
 if TYPE_CHECKING:
-    from fitbench.crossval import CrossValidation
     from fitbench.report import Comparison
 
 def comparison_html(comparison: Comparison) -> str:
@@ -28,12 +26,3 @@ def _interval(value: float | None, half_width: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.4f} ± {half_width:.4f}" if half_width is not None else f"{value:.4f}"
-
-
-def crossval_html(result: CrossValidation) -> str:
-    """Each fold's validation and test score, their spread, and the vote of the k models."""
-    rows = [[k + 1, acc, f1, test] for k, (acc, f1, test) in
-            enumerate(zip(result.fold_accuracy, result.fold_macro_f1, result.test_single_accuracy))]
-    return render("crossval.html.j2", folds=len(result.runs), rows=rows, mean=result.mean, sd=result.sd,
-                  vote_accuracy=result.vote_accuracy, vote_macro_f1=result.vote_macro_f1,
-                  single=statistics.mean(result.test_single_accuracy))
