@@ -19,9 +19,8 @@ from fitbench._keras import keras
 from fitbench.config import Experiment, validate
 from fitbench.curriculum import _plan
 from fitbench.curriculum._plan import Step
-from fitbench.runs import Run, load_run
+from fitbench.curriculum._report import SUMMARY, load_step_runs
 
-SUMMARY = "curriculum.json"
 
 
 @dataclass
@@ -169,17 +168,6 @@ def _tune_step(step: Step, document: dict[str, Any], folder: Path, clock: Clock,
             "tuning": {"storage": f"sqlite:///{folder / 'studies.db'}", "study": step.id, "trials": len(study.trials),
                        "best_trial": best.number if best else None, "best_value": best.value if best else None,
                        "best_params": dict(best.params) if best else {}, "test": study.user_attrs.get(TEST_ATTR)}}
-
-
-def load_step_runs(record: dict[str, Any]) -> list[Run]:
-    """The runs a summary record names, skipping folders that are gone."""
-    runs = []
-    for path in record.get("runs", []):
-        try:
-            runs.append(load_run(path))
-        except Exception:  # a deleted or damaged folder: the report says what it has
-            continue
-    return runs
 
 
 def _clock(seconds: float) -> str:
