@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+import warnings
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from fitbench.diagnosis._curves import (
     divergence,
@@ -32,6 +32,7 @@ from fitbench.diagnosis._scores import (
     test_leakage_in_records,
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
+from fitbench.errors import FitbenchError, FitbenchWarning
 from fitbench.runs._record import CONFIG, FINDINGS, HISTORY, METRICS
 
 if TYPE_CHECKING:
@@ -136,10 +137,10 @@ def _array_facts(dataset: Dataset) -> tuple[dict[str, tuple[float, float]], Find
     return _FACTS[dataset]
 
 
-def check_before_training(model: Any, dataset: Dataset, *, stream: TextIO | None = None) -> list[Finding]:
-    """``check_arrays``, printing each error and warning on one line of stderr; training goes on."""
+def check_before_training(model: Any, dataset: Dataset) -> list[Finding]:
+    """``check_arrays``, each error and warning also raised as a ``FitbenchWarning`` (training goes on)."""
     findings = check_arrays(model, dataset)
     for finding in findings:
         if finding.severity != "info":
-            print(f"fitbench: {finding.line()}", file=stream or sys.stderr, flush=True)
+            warnings.warn(finding.line(), FitbenchWarning, stacklevel=4)  # points at the user's fit() call
     return findings

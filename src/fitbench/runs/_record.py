@@ -79,6 +79,7 @@ class RunConfig(_Record):
     dataset: dict[str, Any] = {}
     model: dict[str, Any] = {}
     training: dict[str, Any] = {}
+    compiled: dict[str, Any] = {}  # what the model was compiled with (optimizer, learning rate, loss)
 
     @property
     def dataset_name(self) -> str:

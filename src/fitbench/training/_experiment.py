@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from fitbench._keras import keras
 from fitbench.config import Experiment, ModelConfig
@@ -48,8 +49,7 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import load_run, run_state
-    from fitbench.runs import RunConfig
+    from fitbench.runs import RunConfig, load_run, run_state
     from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
@@ -57,7 +57,7 @@ def run_or_reuse(
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if parse(config, RunConfig).model_dump(mode="json") != wanted:
+            if experiment_part(parse(config, RunConfig).model_dump(mode="json")) != wanted:
                 continue
         except FitbenchError:
             continue
@@ -91,12 +91,17 @@ def resume_run(
         )
     if epochs is not None:
         config["training"]["epochs"] = epochs
-    experiment = validate(Experiment, config, where=str(Path(folder) / "config.yaml"))
+    experiment = validate(Experiment, experiment_part(config), where=str(Path(folder) / "config.yaml"))
     dataset = load_from_config(experiment.dataset)
     model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
     return train(model, dataset, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), callbacks=callbacks,
                  verbose=verbose, resume=folder)
+
+
+def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config.yaml without what training added to the experiment (``compiled``: what was used)."""
+    return {key: value for key, value in config.items() if key != "compiled"}
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:
