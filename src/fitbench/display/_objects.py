@@ -13,8 +13,7 @@ from fitbench.errors import FitbenchError
 if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
-    from fitbench.runs import Run
-    from fitbench.runs._record import Metrics
+    from fitbench.runs import Metrics, Run
 
 SPLITS = ("train", "val", "test")
 
