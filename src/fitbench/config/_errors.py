@@ -35,7 +35,7 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
     except ValidationError as error:
         lines = _unique([format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()])
         if len(lines) > MAX_LINES:
-            lines = [*lines[:MAX_LINES], f"{where}: ... and {len(lines) - MAX_LINES} more problems"]
+            lines = [*lines[:MAX_LINES], f"{where}: (top level): {len(lines) - MAX_LINES} more problems not shown"]
         raise ConfigError("\n".join(lines)) from None
 
 
