@@ -67,11 +67,7 @@ def load(path: Path) -> Loaded:
     from fitbench.runs import Run
 
     run = Run(path)
-    factory = (run.config.get("model") or {}).get("factory")
-    if factory:  # an installed module named in the config registers the custom layers it needs
-        from fitbench.models import resolve_factory
-
-        resolve_factory(factory)
+    # A factory named in the config is never imported: a run folder must not make the server run code.
     try:
         model = keras.saving.load_model(path / _folder.MODEL, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged, foreign or unsafe file
