@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +93,219 @@ def test_signals_at_random_moments_compiled(tmp_path: Path, caught: list[int]):
 @pytest.mark.slow  # about 4 minutes: Keras traces each new model's train step again
 def test_signals_at_random_moments_keras(tmp_path: Path, caught: list[int]):
     interrupt_at_random("keras", tmp_path, seed=2)
+
+
+def _interrupt_after(epoch: int):
+    from fitbench._keras import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        """Ctrl-C, as a person would press it, at the end of epoch ``epoch`` (1-based)."""
+
+        def on_epoch_end(self, index: int, logs: dict | None = None) -> None:
+            if index + 1 == epoch:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return Interrupt()
+
+
+@pytest.fixture(scope="module")
+def cut(tmp_path_factory) -> tuple[Path, fb.Run]:
+    """An interrupted run (2 of 3 epochs and a checkpoint), and the same run uninterrupted."""
+    root = tmp_path_factory.mktemp("cut")
+    whole = run_experiment(experiment("compiled"), runs_dir=root / "whole", verbose=False)
+    run = run_experiment(experiment("compiled"), runs_dir=root / "cut", verbose=False, callbacks=[_interrupt_after(2)])
+    assert run.state == "interrupted" and (run.path / CHECKPOINT).is_file()
+    return run.path, whole
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(folder, tmp_path / "runs" / folder.name))
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("fitbench: error: "), err
+    return lines[0]
+
+
+def _rewrite_checkpoint(path: Path, change) -> None:
+    with np.load(path) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    change(arrays)
+    np.savez(path, **arrays)
+
+
+def _bad_random_state(arrays: dict) -> None:
+    import json
+
+    record = json.loads(str(arrays["record"]))
+    record["numpy_state"] = ["MT19937", 7, 0.0]
+    arrays["record"] = np.array(json.dumps(record))
+    arrays["numpy_keys"] = arrays["numpy_keys"][:10]
+
+
+DAMAGE = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "empty": lambda p: p.write_bytes(b""),
+    "zip garbage": lambda p: p.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8),
+    "bit flipped": lambda p: p.write_bytes(_flip(p.read_bytes())),
+    "missing keys": lambda p: _rewrite_checkpoint(p, lambda a: a.pop("record")),
+    "bad random state": lambda p: _rewrite_checkpoint(p, _bad_random_state),
+}
+
+
+def _flip(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x10]) + data[middle + 1:]
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_checkpoint_is_one_line(cut, tmp_path: Path, capsys, damage: str):
+    folder = copy_of(cut[0], tmp_path)
+    DAMAGE[damage](folder / CHECKPOINT)
+    assert main(["train", "--resume", str(folder)]) == 2
+    line = one_error_line(capsys)
+    assert f"{folder / CHECKPOINT}: cannot read the checkpoint" in line and len(line) < 400
+    assert run_state(folder) == "interrupted"  # untouched: it can still be read, or removed by name
+
+
+def test_a_copied_folder_with_a_foreign_pid_resumes_exactly(cut, tmp_path: Path):
+    folder = copy_of(cut[0], tmp_path)
+    (folder / "status.json").write_text('{"state": "running", "pid": 1, "host": "another-machine"}')
+    (folder / ".checkpoint.npz.x1y2.tmp.npz").write_bytes(b"half")  # a kill during a checkpoint write
+    run = resume_run(folder, verbose=False)
+    complete_folder(folder, "complete")
+    same_run(run, cut[1])
+    assert not list(folder.glob(".*.tmp*"))
+
+
+def test_the_disk_filling_up_keeps_the_last_checkpoint(cut, tmp_path: Path, monkeypatch, capsys):
+    import fitbench.training._checkpoint as checkpoint
+
+    folder = copy_of(cut[0], tmp_path)
+    real = checkpoint.np.savez
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    before = (folder / CHECKPOINT).read_bytes()
+    monkeypatch.setattr(checkpoint.np, "savez", full)
+    assert main(["train", "--resume", str(folder), "--set", "training.epochs=4", "--quiet"]) == 2
+    line = one_error_line(capsys)
+    assert "cannot write the run folder (No space left on device); its last checkpoint is intact" in line
+    assert (folder / CHECKPOINT).read_bytes() == before and not list(folder.glob(".*.tmp*"))
+    assert run_state(folder) == "failed"
+    monkeypatch.setattr(checkpoint.np, "savez", real)
+    assert resume_run(folder, epochs=3, verbose=False).state == "complete"
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(cut, tmp_path: Path, monkeypatch, capsys):
+    folder = copy_of(cut[0], tmp_path)
+    real_open = os.open
+
+    def read_only(path, flags, *args):
+        if str(path).endswith(".lock") and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)  # as root, chmod would not stop the writes
+    assert main(["train", "--resume", str(folder)]) == 2
+    assert "cannot write in this run folder (Read-only file system)" in one_error_line(capsys)
+
+
+def test_resume_keeps_a_changed_epoch_count_and_refuses_fewer(cut, tmp_path: Path, capsys):
+    folder = copy_of(cut[0], tmp_path)
+    assert main(["train", "--resume", str(folder), "--set", "training.epochs=1"]) == 2
+    assert "cannot resume with training.epochs=1: 2 epochs are already done" in one_error_line(capsys)
+    # Resumed to 5, interrupted at 4: the next plain resume goes on to 5, as config.yaml now says.
+    run = resume_run(folder, epochs=5, verbose=False, callbacks=[_interrupt_after(4)])
+    assert run.state == "interrupted" and "epochs: 5" in (folder / "config.yaml").read_text()
+    assert len(resume_run(folder, verbose=False).history["loss"]) == 5
+
+
+def test_clean_never_removes_a_run_being_resumed(cut, tmp_path: Path):
+    from fitbench.runs._clean import clean
+    from fitbench._keras import keras
+
+    folder = copy_of(cut[0], tmp_path)
+    (folder / "model.keras").unlink()  # nothing would protect it but the lock
+    (folder / CHECKPOINT).unlink()
+    (folder / "status.json").write_text('{"state": "running"}')
+    seen = []
+
+    class CleanMeanwhile(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            seen.append(clean([folder], named=True))  # another cleaner, as `fitbench runs --clean RUN` would
+
+    run = resume_run(folder, verbose=False, callbacks=[CleanMeanwhile()])
+    assert run.state == "complete" and folder.is_dir()
+    assert all(done.removed == [] and done.kept == [(folder, "another process is using it")] for done in seen)
+
+
+@pytest.mark.slow  # two fitbench processes
+def test_two_resumes_at_once_train_once(cut, tmp_path: Path):
+    folder = copy_of(cut[0], tmp_path)
+    command = [sys.executable, "-m", "fitbench.cli", "train", "--resume", str(folder), "--set", "training.epochs=4"]
+    both = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    results = [(process.wait(timeout=300), process.stderr.read()) for process in both]
+    assert sorted(code for code, _ in results) == [0, 2], results
+    (error,) = [err for code, err in results if code == 2]
+    assert error.count("\n") == 1 and ("another process is training this run" in error
+                                       or "this run is complete" in error)
+    assert len(fb.load_run(folder).history["loss"]) == 4
+
+
+def test_a_loss_that_becomes_nan_stops_training_with_a_finding(digits, tmp_path: Path):
+    from fitbench._keras import keras
+
+    class Diverge(keras.callbacks.Callback):
+        """The weights blow up in the second epoch, as with a far too large learning rate."""
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            if epoch == 1:
+                self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+    for engine in ("compiled", "keras"):
+        model = fb.build_model("small", digits, seed=0)
+        run = fb.fit(model, digits, epochs=4, engine=engine, runs_dir=tmp_path, verbose=False, callbacks=[Diverge()])
+        assert run.state == "complete" and len(run.history["loss"]) == 2, engine
+        assert np.isfinite(run.history["loss"][0]) and not np.isfinite(run.history["loss"][1])
+        assert np.isfinite(run.metrics["splits"]["val"]["loss"])  # scored with the last finite weights
+        assert "divergence" in [finding.code for finding in run.diagnose()]
+
+
+def test_a_failure_after_training_marks_the_folder_failed(digits, tmp_path: Path):
+    from fitbench._keras import keras
+
+    # Outputs are NaN whatever the weights: training ends, then scoring fails.
+    model = keras.Sequential([keras.Input(digits.input_shape), keras.layers.Flatten(),
+                              keras.layers.Rescaling(float("inf")), keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(ValueError):
+        fb.fit(model, digits, epochs=1, runs_dir=tmp_path, verbose=False)
+    (folder,) = tmp_path.iterdir()
+    status = fb.load_run(folder).status
+    assert run_state(folder) == "failed" and status["reason"].startswith("ValueError: Input contains NaN")
+
+
+@pytest.mark.slow  # a few subprocesses of the quick course
+def test_ctrl_c_in_the_curriculum_always_exits_130(tmp_path: Path):
+    """SIGINT after a seeded random number of output lines (sometimes twice: stop at once);
+    every try ends with rc 130 and "interrupted", never a crash (it once ended in SIGSEGV)."""
+    rng = random.Random(7)
+    for attempt in range(4):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fitbench.cli", "curriculum", "--dataset", "digits", "--quick",
+             "--only", "try01,try02", "-o", str(tmp_path / f"c{attempt}")],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_lines, twice = rng.randint(1, 6), attempt % 2 == 1
+        for count, _ in enumerate(process.stdout, start=1):
+            if count == wait_lines:
+                process.send_signal(signal.SIGINT)
+                if twice:
+                    process.send_signal(signal.SIGINT)
+                break
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 130, (attempt, process.returncode, err[-2000:])
+        assert "Traceback" not in err and "interrupted" in err
