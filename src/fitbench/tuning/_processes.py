@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fitbench._keras import SINGLE_THREAD_XLA
 from fitbench.errors import FitbenchError
+from fitbench.tuning._storage import storage_errors
 from fitbench.tuning._worker import WorkerSpec, run_worker
 
 
@@ -80,7 +81,8 @@ def worker_main(spec: WorkerSpec) -> None:
     """Entry point of a worker process: one-line errors, exit codes like the CLI's."""
     try:
         use_one_xla_thread()
-        run_worker(spec)
+        with storage_errors(spec.storage):
+            run_worker(spec)
         gc.freeze()  # exiting: spare the interpreter's last collection of Keras' objects (0.8 s)
     except FitbenchError as error:
         print(f"fitbench: error (worker {spec.index + 1}): {error}", file=sys.stderr, flush=True)
