@@ -11,7 +11,7 @@ from fitbench._keras import keras
 from fitbench.config import TrainingConfig
 from fitbench.models import build_model, predict
 from fitbench.models._programs import architecture_key, clear_programs, programs_for
-from fitbench.training._fit import compile_model
+from fitbench.training._compile import compile_model
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def no_shared_programs():
 
 def compiled(units: list[int], digits, learning_rate: float = 1e-3) -> keras.Model:
     model = build_model("mlp", digits, seed=3, units=units)
-    compile_model(model, TrainingConfig(learning_rate=learning_rate))
+    compile_model(model, TrainingConfig(learning_rate=learning_rate), digits.x_train[:8])
     model._symbolic_build(data_batch=(digits.x_train[:1], digits.y_train[:1]))  # as fit() does
     return model
 
@@ -54,7 +54,7 @@ def test_training_through_shared_programs_gives_the_same_run(digits, tmp_path):
 def test_a_recompiled_reference_no_longer_serves_its_old_settings(digits):
     reference = compiled([16], digits)
     old = programs_for(reference, training=True)
-    compile_model(reference, TrainingConfig(optimizer="sgd", learning_rate=0.1))
+    compile_model(reference, TrainingConfig(optimizer="sgd", learning_rate=0.1), digits.x_train[:8])
     reference._symbolic_build(data_batch=(digits.x_train[:1], digits.y_train[:1]))
     assert programs_for(compiled([16], digits), training=True) is not old
 

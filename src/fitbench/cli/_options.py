@@ -9,6 +9,7 @@ def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "t
     """``--set KEY=VALUE`` (repeatable), ``--dataset NAME`` and ``--data-dir DIR``."""
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help=f"override a value, e.g. --set {example} (repeatable)")
-    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
-                        help="use another data set (digits needs no download)")
+    parser.add_argument("--dataset", metavar="SPEC",
+                        help="use another data set: mnist, fashion_mnist, digits (no download), "
+                        "idx:IMAGES,LABELS, folder:DIR (one subfolder per class) or csv:FILE (Kaggle layout)")
     parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")

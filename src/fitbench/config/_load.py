@@ -14,7 +14,8 @@ from fitbench.config._schema import Experiment
 from fitbench.errors import ConfigError, did_you_mean
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
-_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir")
+_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir", "path", "image_size",
+                     "color_mode", "strict", "cache_dir", "class_names")
 
 
 def bundled_files(*folders: str) -> dict[str, Path]:
@@ -179,16 +180,21 @@ def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str)
     node[parts[-1]] = value
 
 
-def switch_dataset(document: dict[str, Any], name: str) -> dict[str, Any]:
-    """``--dataset NAME``: the same experiment on another dataset, keeping split seed and limits."""
+def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
+    """``--dataset SPEC``: the same experiment on another dataset, keeping split seed and limits.
+
+    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``data.dataset_section``).
+    """
+    from fitbench.data._sources import dataset_section
+
+    section = dataset_section(spec)
     result = copy.deepcopy(document)
     dataset = result.get("dataset")
     dataset = dict(dataset) if isinstance(dataset, dict) else {}
-    if dataset.get("name") != name:
+    if dataset.get("name") != section["name"] or len(section) > 1:
         for key in _DATASET_SPECIFIC:
             dataset.pop(key, None)
-    dataset["name"] = name
-    result["dataset"] = dataset
+    result["dataset"] = {**dataset, **section}
     return result
 
 

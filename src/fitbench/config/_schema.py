@@ -21,8 +21,10 @@ from pydantic import (
     model_validator,
 )
 
-DATASETS = ("mnist", "fashion_mnist", "digits", "idx")
+DATASETS = ("mnist", "fashion_mnist", "digits", "idx", "folder", "csv")
 OFFICIAL = ("mnist", "fashion_mnist")
+# Sources split three ways (test, then validation) from one pool of images.
+_SPLIT_ALL = ("idx", "digits", "folder", "csv")
 
 
 class _Strict(BaseModel):
@@ -70,8 +72,8 @@ Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 class DatasetConfig(_Strict):
     """Which images, how they are split into train/val/test, and how they are scaled."""
 
-    name: Literal["mnist", "fashion_mnist", "digits", "idx"] = Field(
-        "mnist", description="mnist | fashion_mnist | digits | idx", examples=["mnist"]
+    name: Literal["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"] = Field(
+        "mnist", description="mnist | fashion_mnist | digits | idx | folder | csv", examples=["mnist"]
     )
     data_dir: Path | None = Field(
         None, description="folder with the four IDX files or a .npz (mnist, fashion_mnist)",
@@ -81,11 +83,33 @@ class DatasetConfig(_Strict):
                                 examples=["t10k-images-idx3-ubyte.gz"])
     labels: Path | None = Field(None, description="IDX label file (idx only)",
                                 examples=["t10k-labels-idx1-ubyte.gz"])
-    train_size: Size | None = Field(None, description="train split size (idx, digits)",
+    path: Path | None = Field(
+        None, description="folder: one subfolder of images per class (optionally under train/ and test/); "
+        "csv: a file with a label column and pixel0..pixelN", examples=["~/data/scans"],
+    )
+    image_size: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="folder: [height, width] every image is resized to (default: the most common size)",
+        examples=[[28, 28]],
+    )
+    color_mode: Literal["grayscale", "rgb"] | None = Field(
+        None, description="folder: grayscale or rgb (default: the most common of the images)", examples=["grayscale"]
+    )
+    strict: bool = Field(False, description="folder: refuse unreadable image files instead of skipping them")
+    cache_dir: Path | None = Field(
+        None, description="folder: where decoded images are cached (default: ~/.cache/fitbench)",
+        examples=["~/.cache/fitbench"],
+    )
+    class_names: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=2, max_length=10_000,
+        description="the classes' names in label order (folder: set from the subfolder names)",
+        examples=[["cat", "dog"]],
+    )
+    train_size: Size | None = Field(None, description="train split size (idx, digits, folder, csv)",
                                     examples=[6000])
     val_size: Size = Field(0.2, description="validation split: fraction or count of the training images",
                            examples=[0.2])
-    test_size: Size | None = Field(None, description="test split size (idx, digits; default 0.2)",
+    test_size: Size | None = Field(None, description="test split size (idx, digits, folder, csv; default 0.2; "
+                                   "folder: its test/ subfolder when it has one)",
                                    examples=[2000])
     seed: Seed = Field(42, description="seed of the random split (the course uses 42)", examples=[42])
     stratify: bool = Field(False, description="keep class proportions in every split", examples=[False])
@@ -95,14 +119,14 @@ class DatasetConfig(_Strict):
                                           examples=[200])
     normalize: bool = Field(True, description="scale every split to 0..1 (false: raw pixels)",
                             examples=[True])
-    num_classes: Count | None = Field(None, le=10_000, description="number of classes (idx; default: max label + 1)",
+    num_classes: Count | None = Field(None, le=10_000, description="number of classes (idx, csv; default: max label + 1)",
                                             examples=[10])
     folds: Whole | None = Field(None, ge=2, description="k-fold cross-validation: train+val split into this many "
                               "stratified folds", examples=[5])
     fold: Whole | None = Field(None, ge=0, description="which fold (0-based) is the validation split",
                                         examples=[0])
 
-    @field_validator("data_dir", "images", "labels")
+    @field_validator("data_dir", "images", "labels", "path", "cache_dir")
     @classmethod
     def check_path(cls, value: Path | None) -> Path | None:
         # Relative paths resolve against the current directory, as on the command line;
@@ -117,9 +141,10 @@ class DatasetConfig(_Strict):
     @model_validator(mode="after")
     def check_keys_fit_the_dataset(self) -> DatasetConfig:
         only = {
-            "images": ("idx",), "labels": ("idx",), "num_classes": ("idx",),
-            "train_size": ("idx", "digits"), "test_size": ("idx", "digits"),
-            "data_dir": OFFICIAL,
+            "images": ("idx",), "labels": ("idx",), "num_classes": ("idx", "csv"),
+            "train_size": _SPLIT_ALL, "test_size": _SPLIT_ALL,
+            "data_dir": OFFICIAL, "path": ("folder", "csv"),
+            "image_size": ("folder",), "color_mode": ("folder",), "cache_dir": ("folder",),
         }
         for key, names in only.items():
             if getattr(self, key) is not None and self.name not in names:
@@ -132,6 +157,11 @@ class DatasetConfig(_Strict):
                 f"dataset.folds and dataset.fold go together, with 0 <= fold < folds; got folds={self.folds}, "
                 f"fold={self.fold}"
             )
+        if self.strict and self.name != "folder":
+            raise ValueError(f"dataset.strict applies to name: folder, not to name: {self.name}; remove dataset.strict")
+        if self.name in ("folder", "csv") and self.path is None:
+            what = "a folder with one subfolder of images per class" if self.name == "folder" else "a CSV file"
+            raise ValueError(f"dataset name: {self.name} needs dataset.path ({what})")
         if self.name == "idx" and (self.images is None or self.labels is None):
             raise ValueError(
                 "dataset name: idx needs both dataset.images and dataset.labels "
@@ -217,12 +247,38 @@ LayerSpec = Annotated[
     BeforeValidator(_layer_shorthand),
 ]
 
-# Options a zoo model may take; which ones a given model accepts comes from its builder.
+# Options a zoo model may take.
 ZOO_OPTIONS = ("augment", "rotation", "rate", "l2", "units", "rescale", "filters")
+# Each zoo model and the options it takes, declared here so that checking an experiment file
+# needs no Keras (tests/models checks this table against the builders' signatures).
+ZOO_MODELS: dict[str, tuple[str, ...]] = {
+    "first": ("augment", "rotation", "l2"),
+    "small": ("augment", "rotation", "l2"),
+    "dropout": ("rate", "augment", "rotation", "l2"),
+    "rescaling": ("rate",),
+    "functional": (),
+    "bypass": (),
+    "subclass": (),
+    "mlp": ("units", "rescale", "rate", "l2"),
+    "cnn": ("filters", "units", "rate", "l2"),
+}
+
+
+def _zoo_schema(schema: dict[str, Any]) -> None:
+    # Editors complete the zoo names and flag an option the chosen model does not take.
+    schema["properties"]["zoo"] = {"enum": [*ZOO_MODELS, None], "description": "a course model by name",
+                                   "default": None}
+    schema["allOf"] = [
+        {"if": {"properties": {"zoo": {"const": name}}, "required": ["zoo"]},
+         "then": {"not": {"anyOf": [{"required": [option]} for option in ZOO_OPTIONS if option not in takes]}}}
+        for name, takes in ZOO_MODELS.items() if len(takes) < len(ZOO_OPTIONS)
+    ]
 
 
 class ModelConfig(_Strict):
     """One of: a zoo model by name (with its options), a list of layers, or a factory."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, json_schema_extra=_zoo_schema)
 
     zoo: str | None = Field(None, description="a course model by name", examples=["first"])
     layers: list[LayerSpec] | None = Field(None, min_length=1, description="layers, first to last")
@@ -241,18 +297,16 @@ class ModelConfig(_Strict):
     @field_validator("zoo")
     @classmethod
     def check_zoo_name(cls, value: str | None) -> str | None:
-        from fitbench.models import zoo_names
-
-        if value is not None and value not in zoo_names():
-            raise ValueError(f"expected one of {', '.join(zoo_names())}, got {value!r}{did_you_mean(value, zoo_names())}")
+        if value is not None and value not in ZOO_MODELS:
+            raise ValueError(f"expected one of {', '.join(ZOO_MODELS)}, got {value!r}{did_you_mean(value, ZOO_MODELS)}")
         return value
 
     @field_validator("factory")
     @classmethod
     def check_factory(cls, value: str | None) -> str | None:
-        from fitbench.models import resolve_factory
-
         if value is not None:
+            from fitbench.models import resolve_factory  # the factory's own module needs Keras anyway
+
             resolve_factory(value)  # its ConfigError (a ValueError) becomes this key's message
         return value
 
@@ -268,13 +322,11 @@ class ModelConfig(_Strict):
 
     @model_validator(mode="after")
     def check_options_fit_the_source(self) -> ModelConfig:
-        from fitbench.models import zoo_options
-
         used = [key for key in ZOO_OPTIONS if getattr(self, key) is not None]
-        accepted = set(zoo_options(self.zoo)) if self.zoo else set()
+        accepted = set(ZOO_MODELS.get(self.zoo or "", ()))
         for key in used:
             if key not in accepted:
-                takes = ", ".join(sorted(accepted & set(ZOO_OPTIONS))) or "no options"
+                takes = ", ".join(sorted(accepted)) or "no options"
                 where = f"zoo model {self.zoo!r} takes {takes}" if self.zoo else "options apply to zoo models only"
                 raise ValueError(f"model.{key} is not used here: {where}; remove model.{key}")
         if self.kwargs and self.factory is None:
@@ -304,8 +356,11 @@ class EarlyStoppingConfig(_Strict):
 class TrainingConfig(_Strict):
     """How the model is trained: the course's settings are the defaults."""
 
-    optimizer: Literal["adam", "sgd", "rmsprop"] = "adam"
-    learning_rate: Finite = Field(3e-4, gt=0.0, le=10.0, description="step size", examples=[3e-4])
+    # null (fit() with optimizer/learning_rate left out): a compiled model's own, else adam at 3e-4.
+    optimizer: Literal["adam", "sgd", "rmsprop"] | None = Field(
+        "adam", description="null: a compiled model's own optimizer, else adam")
+    learning_rate: Annotated[Finite, Field(gt=0.0, le=10.0)] | None = Field(
+        3e-4, description="step size (null: the optimizer's own, else 3e-4)", examples=[3e-4])
     batch_size: Count = Field(10, le=1_000_000, description="images per step (the course uses 10)", examples=[10])
     epochs: Count = Field(25, le=100_000, description="passes over the training data", examples=[25])
     early_stopping: Annotated[EarlyStoppingConfig | None, BeforeValidator(_early_stopping_shorthand)] = Field(

@@ -36,7 +36,7 @@ STEPS = (
     Step("try06-l2", "L2 regularisation", "train", "an L2 weight penalty instead of dropout"),
     Step("try07-rescaling", "Rescaling inside the model", "train", "raw pixels in, a Rescaling layer first"),
     Step("try08-functional", "Functional API", "train", "the small model written with the Functional API"),
-    Step("try08-bypass", "Bypass network", "train", "a 21.7-million-parameter two-branch network"),
+    Step("try08-bypass", "Bypass network", "train", "a two-branch network: the input joined to a wide reconstruction of itself"),
     Step("try09-subclass", "Model subclassing", "train", "the small model as a keras.Model subclass"),
     Step("try10-cross-validation", "Cross-validation", "cv", "5 stratified folds of all the training images"),
     Step("try11-tuning", "Tuning with Optuna", "tune", "a search over layer count, sizes and init seed"),
@@ -87,26 +87,9 @@ def adapt(doc: dict[str, Any], *, dataset: str | None, data_dir: str | None, qui
 
 
 def _with_dataset(doc: dict[str, Any], spec: str) -> dict[str, Any]:
-    """``mnist``, ``fashion_mnist``, ``digits``, ``idx:IMAGES,LABELS`` or ``idx:FOLDER``."""
-    name, _, where = spec.partition(":")
-    result = switch_dataset(doc, name)
-    if name == "idx":
-        result["dataset"].update(_idx_files(where))
-    return result
-
-
-def _idx_files(where: str) -> dict[str, str]:
-    if "," in where:
-        images, labels = (part.strip() for part in where.split(",", 1))
-        return {"images": images, "labels": labels}
-    folder = Path(where).expanduser()
-    images, labels = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
-    if len(images) != 1 or len(labels) != 1:
-        raise ConfigError(
-            f"--dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
-            "idx:IMAGES,LABELS; e.g. --dataset idx:../shared/data/mnist"
-        )
-    return {"images": str(images[0]), "labels": str(labels[0])}
+    """``mnist``, ``fashion_mnist``, ``digits``, ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR``
+    or ``csv:FILE``."""
+    return switch_dataset(doc, spec)
 
 
 def _shrink(doc: dict[str, Any]) -> None:

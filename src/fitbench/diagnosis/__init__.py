@@ -3,7 +3,7 @@
 Each rule is a small function that returns a ``Finding`` (stable ``code``, ``severity``,
 one-line ``verdict``, ``evidence``, ``advice``) or None. ``diagnose(run)`` applies the rules to
 a run folder; ``check_arrays(model, dataset)`` checks the arrays before training, and
-``check_before_training`` (called by ``fb.fit``) prints what it finds.
+``check_before_training`` (called by ``fb.fit``) warns (``FitbenchWarning``) of what it finds.
 
 >>> for finding in fb.diagnose(run):
 ...     print(finding)
@@ -42,7 +42,7 @@ from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 CODES = (
     "scale_mismatch", "unscaled_inputs", "double_scaling", "overfitting", "underfitting",
     "noisy_validation", "label_changing_augmentation", "no_best_weights", "noisy_stop",
-    "divergence", "test_leakage", "metric_loss_disagree",
+    "divergence", "test_leakage", "metric_loss_disagree", "damaged_folder",
 )
 
 __all__ = [

@@ -17,6 +17,7 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 from fitbench.models import _factory, _layers
 from fitbench.models._factory import resolve_factory
+from fitbench.models._outputs import as_probabilities, outputs_logits
 from fitbench.models._programs import predict
 from fitbench.models._zoo import DESCRIPTIONS, ZOO
 
@@ -31,6 +32,8 @@ __all__ = [
     "count_params",
     "model_spec",
     "predict",
+    "as_probabilities",
+    "outputs_logits",
 ]
 
 # The course's data: MNIST, 28x28 grayscale, digits 0-9.

@@ -22,7 +22,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from fitbench._keras import keras
+from fitbench._keras import keras, nested_layers, prepare_stateless_steps
+from fitbench.models._outputs import as_probabilities
 
 PREDICT_BATCH = 1024
 MAX_SHARED_PARAMETERS = 4_000_000  # the reference models kept alive, all together (about 50 MB with Adam)
@@ -56,6 +57,7 @@ class Programs:
         return np.concatenate(outputs) if outputs else np.zeros((0, *_output_shape(model)), np.float32)
 
     def _epoch(self, state: tuple, x: jax.Array, y: jax.Array, batches: int, order: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)  # runs once per trace, not per call
         def body(state: tuple, index: jax.Array) -> tuple[tuple, None]:
             _, state = self.reference.train_step(state, (x[index], y[index]))
             return state, None
@@ -64,10 +66,12 @@ class Programs:
         return state
 
     def _step(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)
         _, state = self.reference.train_step(state, (x, y))
         return state
 
     def _test(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)
         def body(state: tuple, batch: tuple[jax.Array, jax.Array]) -> tuple[tuple, None]:
             _, state = self.reference.test_step(state, batch)
             return state, None
@@ -101,10 +105,13 @@ def programs_for(model: keras.Model, *, training: bool) -> Programs:
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
-    """``model.predict(x)`` as float64, compiled once per architecture on the JAX backend."""
+    """The class probabilities ``(n, classes)`` of ``model.predict(x)`` as float64 (softmax of
+    the outputs when the model outputs logits), compiled once per architecture on the JAX backend."""
     if keras.backend.backend() != "jax" or not model.jit_compile:  # the user asked for eager execution
-        return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
-    return programs_for(model, training=False).predict(model, x, batch_size).astype(np.float64)
+        outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    else:
+        outputs = programs_for(model, training=False).predict(model, x, batch_size)
+    return as_probabilities(model, outputs)
 
 
 def architecture_key(model: keras.Model, *, training: bool) -> str | None:
@@ -141,7 +148,7 @@ def _without_names(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _keras_own(model: keras.Model) -> bool:
-    layers = [model, *model._flatten_layers(include_self=False)]
+    layers = [model, *nested_layers(model)]
     wrappers = (keras.layers.Lambda, keras.layers.JaxLayer)  # their config names a function, not its code
     return all(type(layer).__module__.startswith("keras.") and not isinstance(layer, wrappers) for layer in layers)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 from fitbench import _io
 from fitbench._keras import keras
+from fitbench._log import log
 from fitbench.runs import _folder
 
 
@@ -67,8 +67,7 @@ class StopOnSignal(keras.callbacks.Callback):
         self.model.stop_training = True
         if not self._told:
             self._told = True
-            print(f"\n{self.received}: stopping {when} and saving the run (Ctrl-C again to stop at once)",
-                  file=sys.stderr, flush=True)
+            log.warning(f"{self.received}: stopping {when} and saving the run (Ctrl-C again to stop at once)")
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -126,22 +125,6 @@ class HistoryWriter(keras.callbacks.Callback):
     def wall_time_s(self) -> float:
         """Seconds of training so far, earlier sessions of a resumed run included."""
         return self.wall_before + time.perf_counter() - self._train_start
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """One line per epoch, like Keras' ``verbose=2``: the compiled engine has no batches to show."""
-
-    def __init__(self, epochs: int) -> None:
-        super().__init__()
-        self.epochs = epochs
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        scores = " - ".join(f"{key}: {value:.4f}" for key, value in (logs or {}).items())
-        print(f"Epoch {epoch + 1}/{self.epochs} - {time.perf_counter() - self._start:.2f}s - {scores}", flush=True)
 
 
 def write_history(folder: Path, rows: list[dict[str, float]], times: list[float]) -> None:

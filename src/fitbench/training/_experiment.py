@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from fitbench._keras import keras
 from fitbench.config import Experiment, ModelConfig
@@ -56,7 +57,7 @@ def run_or_reuse(
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if _read_yaml(config) != wanted:
+            if experiment_part(_read_yaml(config)) != wanted:
                 continue
         except FitbenchError:
             continue
@@ -103,12 +104,17 @@ def resume_run(
     if epochs is not None:
         training = config.get("training")
         config["training"] = {**(training if isinstance(training, dict) else {}), "epochs": epochs}
-    experiment = validate(Experiment, config, where=str(Path(folder) / "config.yaml"))
+    experiment = validate(Experiment, experiment_part(config), where=str(Path(folder) / "config.yaml"))
     data = load_from_config(experiment.dataset)
     built = build_from_config(experiment.model, data, seed=experiment.training.seed)
     return train(built, data, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), callbacks=callbacks,
                  verbose=verbose, resume=folder)
+
+
+def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config.yaml without what training added to the experiment (``compiled``: what was used)."""
+    return {key: value for key, value in config.items() if key != "compiled"}
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:

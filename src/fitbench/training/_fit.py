@@ -1,37 +1,39 @@
 """``fit``: train a Keras model with the course's settings and leave a complete run folder.
 
-Training is ``keras.Model.fit`` itself; fitbench only compiles the model with the configured
-optimizer, adds callbacks that watch (history, signals) or act as configured (early
+Training is ``keras.Model.fit`` itself; fitbench only compiles the model (its own settings when
+the user compiled it, see ``_compile``), adds callbacks that watch (history, signals) or act as configured (early
 stopping), and then scores the model and writes the run folder.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from fitbench import _io
-from fitbench._keras import keras
+from fitbench._keras import build_for_training, keras
+from fitbench._log import log
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError, FitbenchError
-from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
-from fitbench.runs import Run, _folder
+from fitbench.runs import DamagedFile, Run, RunConfig, _folder, _write
+from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
-from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnNaN, StopOnSignal, write_history
+from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
+from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
+from fitbench.training._results import save_results
 
-_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
 
 def fit(
@@ -40,8 +42,8 @@ def fit(
     *,
     epochs: int = 25,
     batch_size: int = 10,
-    learning_rate: float = 3e-4,
-    optimizer: str = "adam",
+    learning_rate: float | None = None,
+    optimizer: str | None = None,
     early_stopping: int | dict[str, Any] | None = None,
     seed: int = 42,
     shuffle: bool = True,
@@ -53,10 +55,13 @@ def fit(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
     Args:
+        optimizer, learning_rate: None: a compiled model's own optimizer (and its learning
+            rate), else Adam at 3e-4. A compiled model also keeps its loss and metrics.
         data: a ``Dataset`` (its train split is trained on, val is validated on) or, like
             Keras, a pair ``(x, y)`` with ``validation_data`` or ``validation_split``.
         early_stopping: patience in epochs (monitoring val_loss and restoring the best
@@ -64,6 +69,10 @@ def fit(
         seed: seeds shuffling, dropout and augmentation, so a rerun gives the same history.
         resume: a run folder to continue from its last checkpoint, with the same model,
             data and settings (``epochs`` may grow).
+        verbose: show progress (a bar in a terminal or notebook, a line per epoch in a log)
+            and a summary line; False: write nothing (warnings aside: see FitbenchWarning).
+        live_plot: in a notebook kernel, redraw loss and accuracy after every epoch
+            (None: on in a notebook, off elsewhere).
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -75,24 +84,48 @@ def fit(
     if resume is not None:
         name = check_same_training(resume, training)
     return train(model, dataset, training, name=name or model.name, model_config=spec,
-                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
+                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume, live_plot=live_plot)
+
+
+# Compared through what the model was compiled with (config.yaml's `compiled`), which they may leave out.
+_COMPARED_AS_COMPILED = ("epochs", "optimizer", "learning_rate")
 
 
 def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
-    """The run's name, after checking that ``training`` continues it (only epochs may change)."""
+    """The run's name, after checking that ``training`` continues it (only epochs may change);
+    ``check_same_compiled`` compares the optimizer, once the model is compiled."""
     from fitbench.runs import load_run
 
     stored = load_run(folder).config
-    before = {key: value for key, value in (stored.get("training") or {}).items() if key != "epochs"}
-    now = {key: value for key, value in training.model_dump(mode="json").items() if key != "epochs"}
+    before = {key: value for key, value in (stored.get("training") or {}).items() if key not in _COMPARED_AS_COMPILED}
+    now = {key: value for key, value in training.model_dump(mode="json").items() if key not in _COMPARED_AS_COMPILED}
+    _refuse_changes(folder, "training.", before, now)
+    return str(stored.get("name", Path(folder).name))
+
+
+def check_same_compiled(folder: str | Path, compiled: dict[str, Any]) -> None:
+    """Refuse to resume a run with another optimizer, learning rate or loss than it was trained with."""
+    from fitbench.runs import load_run
+
+    stored = load_run(folder).config
+    _refuse_changes(folder, "", stored.get("compiled") or _compiled_before_0_2(stored.get("training") or {}), compiled)
+
+
+def _compiled_before_0_2(training: dict[str, Any]) -> dict[str, Any]:
+    # Folders written before config.yaml had `compiled`: fitbench compiled every model alike.
+    return {"optimizer": OPTIMIZERS.get(training.get("optimizer", "adam")),
+            "learning_rate": float(f"{training.get('learning_rate', 3e-4):.7g}"),
+            "loss": SPARSE_CE, "from_logits": False}
+
+
+def _refuse_changes(folder: str | Path, prefix: str, before: dict[str, Any], now: dict[str, Any]) -> None:
     changed = [key for key in now if before.get(key) != now[key]]
     if changed:
         key = changed[0]
         raise ConfigError(
-            f"{folder}: cannot resume with training.{key}={now[key]!r}: the run used {before.get(key)!r}; "
+            f"{folder}: cannot resume with {prefix}{key}={now[key]!r}: the run used {before.get(key)!r}; "
             "a resumed run keeps its settings (only epochs may grow)"
         )
-    return str(stored.get("name", Path(folder).name))
 
 
 def as_dataset(data: Any, validation_data: Any = None, validation_split: float | None = None) -> Dataset:
@@ -128,6 +161,7 @@ def train(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train an already-validated setup; every check that can fail runs before the folder exists.
 
@@ -135,19 +169,22 @@ def train(
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
+    # Warns (FitbenchWarning) of e.g. scale_mismatch; the findings are saved with the run.
+    findings = check_before_training(model, dataset)
     engine = choose_engine(model, training.engine)
+    compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
     # The handler is in place before the folder exists, so a signal at any moment from here
     # on ends with a complete folder (state interrupted), never a half-written one.
     with StopOnSignal() as stop:
-        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, resume)
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings,
+                                  resume)
         with lock:
-            compile_model(model, training)
             resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
             if resume is not None:
                 _record_epochs(path, resumed, training.epochs)
             try:
-                _train_in(path, model, dataset, training, engine, stop, resumed, callbacks, verbose)
+                display = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
+                                    _progress(training, resumed, verbose, live_plot))
             except Exception as error:  # any failure after training starts: say so in the folder
                 _mark_failed(path, error)
                 if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
@@ -156,19 +193,28 @@ def train(
                         f"is intact: free some space, then fitbench train --resume {path}") from None
                 raise
     run = Run(path, model=model, data=dataset)
-    if verbose:
-        print(summary_line(run), flush=True)
+    display.note(summary_line(run))
     return run
 
 
+def _progress(training: TrainingConfig, resumed: Saved | None, verbose: bool,
+              live_plot: bool | None) -> TrainingProgress:
+    """The epochs left, shown where this process writes (nowhere if not verbose)."""
+    left = training.epochs - _first_epoch(resumed, training)
+    mode = choose_mode(verbose)
+    figure = LiveFigure() if mode == "notebook" and live_plot is not False else None
+    return TrainingProgress(open_display(mode, total=left), training.epochs, estimate=Estimate(left), figure=figure)
+
+
 def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                 model_config: dict[str, Any], training: TrainingConfig,
-                 resume: str | Path | None) -> tuple[Path, RunLock]:
+                 model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                 findings: list[Any], resume: str | Path | None) -> tuple[Path, RunLock]:
     """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
     if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training)
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings)
         return path, acquire_lock(path)
     path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
+    check_same_compiled(path, compiled)
     lock = acquire_lock(path)  # then again: two resumes of one run must not both pass the checks
     try:
         _folder.resumable(path, locked=True)  # it may have completed while we waited for the lock
@@ -188,15 +234,13 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
                             f"already done; give --set training.epochs={done} or more")
     config_path = path / _folder.CONFIG
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
-    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
-        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
-    if config["training"].get("epochs") == epochs:
+        config = parse(config_path, RunConfig)
+    except DamagedFile as error:
+        raise FitbenchError(f"{path}: {error}; the run cannot be resumed") from None
+    if config.training.get("epochs") == epochs:
         return
     try:
-        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+        _write.write_config(path, config.model_copy(update={"training": {**config.training, "epochs": epochs}}))
     except OSError as error:
         raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
                             "copy the run folder somewhere writable and resume the copy") from None
@@ -204,16 +248,23 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
 
 def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
               stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
-              verbose: bool) -> None:
-    """Train in the locked folder from ``resumed`` (or the start), then score and save."""
+              progress: TrainingProgress) -> Display:
+    """Train in the locked folder from ``resumed`` (or the start), then score and save;
+    the display, finished, for the summary line."""
     _folder.write_status(path, "running")
     history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
     stopper = _early_stopping(training)
     nan = StopOnNaN()
     checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-    watchers = [*([stopper] if stopper else []), history, nan, stop, checkpoint, *(callbacks or [])]
-    _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
+    # `stop` comes last: a signal that arrives during another callback's epoch end (or the
+    # checkpoint's write) still stops training after this epoch, not one epoch later.
+    watchers = [*([stopper] if stopper else []), history, nan, checkpoint, *(callbacks or []), progress, stop]
+    try:
+        _fit_with(engine, model, dataset, training, watchers, _first_epoch(resumed, training))
+    finally:
+        progress.display.close()
     _finish(path, model, dataset, history, stopper, stop, engine)
+    return progress.display
 
 
 def _mark_failed(path: Path, error: Exception) -> None:
@@ -229,23 +280,26 @@ def _one_line(error: BaseException) -> str:
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig) -> Path:
-    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
+                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                findings: list[Any]) -> Path:
+    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model, dataset))
     try:
-        _io.write_yaml(path / _folder.CONFIG, {
-            "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"),
-        })
-        _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+        _write.write_config(path, RunConfig(name=name, dataset=_dataset_record(dataset), model=model_config,
+                                            training=training.model_dump(mode="json"),
+                                            compiled=compiled))
+        _write.write_environment(path, collect_environment(training.seed))
+        _write.write_findings(path, findings)  # the checks' findings are part of the run
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None
     return path
 
 
-def _bytes_needed(model: keras.Model) -> int:
-    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments.
-    return 5 * 4 * int(model.count_params()) + 1_000_000
+def _bytes_needed(model: keras.Model, dataset: Dataset) -> int:
+    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments,
+    # plus the saved predictions (float16 per class, labels and indices) and a few images.
+    predictions = (len(dataset.y_val) + len(dataset.y_test)) * (2 * dataset.num_classes + 8)
+    return 5 * 4 * int(model.count_params()) + predictions + 1_000_000
 
 
 def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved | None:
@@ -253,7 +307,7 @@ def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved 
     if not (path / CHECKPOINT).is_file():
         return None
     # The optimizer's variables exist only once it is built, as fit() would do.
-    model._symbolic_build(data_batch=(dataset.x_train[:1], dataset.y_train[:1]))
+    build_for_training(model, dataset.x_train, dataset.y_train)
     return load_checkpoint(path, model)
 
 
@@ -272,29 +326,22 @@ def choose_engine(model: keras.Model, requested: str) -> str:
     reason = unsupported_reason(model)
     if reason is None:
         return "compiled"
-    print(f"fitbench: the compiled engine cannot train {model.name!r}: {reason}; using engine: keras",
-          file=sys.stderr, flush=True)
+    log.info(f"the compiled engine cannot train {model.name!r}: {reason}; using engine: keras")
     return "keras"
 
 
 def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: TrainingConfig,
-              callbacks: list[keras.callbacks.Callback], verbose: bool, initial_epoch: int) -> None:
+              callbacks: list[keras.callbacks.Callback], initial_epoch: int) -> None:
     validation = (dataset.x_val, dataset.y_val) if len(dataset.y_val) else None
     keras.utils.set_random_seed(training.seed)
     if engine == "compiled":
-        progress = [EpochProgress(training.epochs)] if verbose else []
         CompiledFit(model, batch_size=training.batch_size, shuffle=training.shuffle, seed=training.seed).fit(
             dataset.x_train, dataset.y_train, epochs=training.epochs, validation_data=validation,
-            callbacks=[*callbacks, *progress], initial_epoch=initial_epoch)
+            callbacks=callbacks, initial_epoch=initial_epoch)
         return
     model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
-              validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
+              validation_data=validation, shuffle=training.shuffle, verbose=0,  # fitbench.progress shows it
               callbacks=callbacks, initial_epoch=initial_epoch)
-
-
-def compile_model(model: keras.Model, training: TrainingConfig) -> None:
-    optimizer = getattr(keras.optimizers, _OPTIMIZERS[training.optimizer])(learning_rate=training.learning_rate)
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
 
 
 def check_compatible(model: keras.Model, dataset: Dataset) -> None:
@@ -356,31 +403,22 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
     )
 
 
-def _keras_verbosity(verbose: bool) -> int:
-    # A live bar on a terminal; one line per epoch in logs and pipes.
-    return 0 if not verbose else (1 if sys.stdout.isatty() else 2)
-
-
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
-    """Score every split, save the model and the files, and mark the folder complete."""
+    """Score every split, save the model and what the views need, and mark the folder complete."""
     received = stop.received  # once: a signal during saving must not make metrics and status disagree
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
-    splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
-              for split in ("train", "val", "test") if len(dataset.split(split)[1])}
     epochs_run = len(history.rows)
     monitor, best = _best_epoch(history.rows, stopper)
-    metrics = {
+    save_results(path, model, dataset, {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
         "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and received is None),
         "interrupted": received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
-        "splits": splits,
-    }
+    })
     _io.atomic_write(path / _folder.MODEL, model.save)
-    _io.write_json(path / _folder.METRICS, metrics)
     _folder.write_status(path, "interrupted" if received else "complete",
                          reason=f"stopped by {received}" if received else None)
     if not received:
@@ -407,9 +445,9 @@ def _dataset_record(dataset: Dataset) -> dict[str, Any]:
 def summary_line(run: Run) -> str:
     """One line: epochs, time, best epoch, and the scores of each split."""
     m = run.metrics
-    scores = ", ".join(f"{split} accuracy {s['accuracy']:.4f} (macro F1 {s['macro_f1']:.4f})"
-                       for split, s in m["splits"].items() if split != "train")
-    flags = " (stopped early)" if m["stopped_early"] else ""
-    flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
-    return (f"{run.name}: {m['epochs_run']} epochs in {m['wall_time_s']:.1f} s "
-            f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")
+    scores = ", ".join(f"{split} accuracy {s.accuracy:.4f} (macro F1 {s.macro_f1:.4f})"
+                       for split, s in m.splits.items() if split != "train")
+    flags = " (stopped early)" if m.stopped_early else ""
+    flags += f" (interrupted by {m.interrupted})" if m.interrupted else ""
+    return (f"{run.name}: {plural(m.epochs_run, 'epoch')} in {m.wall_time_s or 0:.1f} s "
+            f"({m.time_per_epoch_s or 0:.2f} s/epoch){flags}, best epoch {m.best_epoch}; {scores}")
