@@ -49,17 +49,18 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import load_run, run_state
-    from fitbench.runs._run import _read_yaml
+    from fitbench.runs import DamagedFile, RunConfig, load_run, run_state
+    from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
     wanted = experiment.model_dump(mode="json", exclude={"description"})
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if experiment_part(_read_yaml(config)) != wanted:
-                continue
-        except FitbenchError:
+            stored = parse(config, RunConfig)
+        except DamagedFile:
+            continue
+        if {"name": stored.name, "dataset": stored.dataset, "model": stored.model, "training": stored.training} != wanted:
             continue
         state = run_state(folder)
         if state == "complete":
