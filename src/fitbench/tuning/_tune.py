@@ -15,7 +15,9 @@ from fitbench.progress import Display, Lines, plural
 from fitbench.runs import read_run
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
-from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study, without_password
+from fitbench.tuning._storage import (
+    check_study_name, default_storage, open_storage, open_study, storage_errors, without_password,
+)
 from fitbench.tuning._tuning import Tuning, load_tuning
 from fitbench.tuning._worker import WorkerSpec
 
@@ -57,7 +59,7 @@ def tune(
         raise ConfigError(f"timeout: expected a number of seconds > 0, got {seconds!r}")
     name = check_study_name(study or tuning.experiment.name)
     url = storage or default_storage(runs_dir)
-    with quiet_optuna():
+    with quiet_optuna(), storage_errors(url):
         result = open_study(tuning, open_storage(url, tuning.search.heartbeat), name)
         spec = WorkerSpec(tuning=tuning.to_dict(), storage=url, study=name,
                           runs_dir=str((Path(runs_dir) / name).resolve()), trials=total,
