@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+# Checked (with a "did you mean") when the command runs, by config's check_dataset: argparse's
+# choices would refuse idx:FILES and suggest nothing.
+DATASET_HELP = "mnist (default), fashion_mnist, digits (no download), or idx:IMAGES,LABELS / idx:FOLDER for any IDX pair"
+
 
 def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "training.epochs=5") -> None:
     """``--set KEY=VALUE`` (repeatable), ``--dataset NAME`` and ``--data-dir DIR``."""
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help=f"override a value, e.g. --set {example} (repeatable)")
-    parser.add_argument("--dataset", choices=("mnist", "fashion_mnist", "digits"),
-                        help="use another data set (digits needs no download)")
+    add_dataset_options(parser)
+
+
+def add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    """``--dataset NAME`` and ``--data-dir DIR``."""
+    parser.add_argument("--dataset", metavar="NAME", help=DATASET_HELP)
     parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")

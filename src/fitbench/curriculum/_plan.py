@@ -77,36 +77,13 @@ def adapt(doc: dict[str, Any], *, dataset: str | None, data_dir: str | None, qui
     if name:
         result["name"] = name
     if dataset:
-        result = _with_dataset(result, dataset)
+        result = switch_dataset(result, dataset)
     if data_dir:
         result["dataset"]["data_dir"] = data_dir
     if quick:
         _shrink(result)
     result["training"]["seed"] = int(result["training"].get("seed", 42)) + seed_offset
     return result
-
-
-def _with_dataset(doc: dict[str, Any], spec: str) -> dict[str, Any]:
-    """``mnist``, ``fashion_mnist``, ``digits``, ``idx:IMAGES,LABELS`` or ``idx:FOLDER``."""
-    name, _, where = spec.partition(":")
-    result = switch_dataset(doc, name)
-    if name == "idx":
-        result["dataset"].update(_idx_files(where))
-    return result
-
-
-def _idx_files(where: str) -> dict[str, str]:
-    if "," in where:
-        images, labels = (part.strip() for part in where.split(",", 1))
-        return {"images": images, "labels": labels}
-    folder = Path(where).expanduser()
-    images, labels = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
-    if len(images) != 1 or len(labels) != 1:
-        raise ConfigError(
-            f"--dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
-            "idx:IMAGES,LABELS; e.g. --dataset idx:../shared/data/mnist"
-        )
-    return {"images": str(images[0]), "labels": str(labels[0])}
 
 
 def _shrink(doc: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from fitbench.data._idx import read_idx_pair
-from fitbench.errors import ConfigError, DataError
+from fitbench.errors import ConfigError, DataError, spelled
 
 __all__ = [
     "DEBIAN_FASHION_DIR",
@@ -329,9 +329,11 @@ def _missing_message(name: str, url: str | None, reason: str) -> str:
     failed = (f"the download from {url} failed ({reason})" if url is not None
               else "downloads are off")
     offline = "Offline? " if url is not None else ""
+    where = spelled(f"data_dir=DIR, e.g. fb.load_dataset({name!r}, data_dir=DIR)", "--data-dir DIR")
+    digits = spelled("the 'digits' data set", "--dataset digits")
     return (f"could not load {name}: no local copy (looked in {looked}) and {failed}. "
-            f"{offline}Point fitbench at the files with --data-dir DIR (the four IDX files "
-            f"or {name}.npz), or use --dataset digits, which needs no download.")
+            f"{offline}Point fitbench at the files (the four IDX files or {name}.npz) with "
+            f"{where}; or use {digits}, which needs no download.")
 
 
 def _download_plan(name: str) -> str:

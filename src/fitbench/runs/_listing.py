@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, spelled
 from fitbench.runs import _folder
 
 MAX_DEPTH = 4  # runs/<run>, runs/curriculum/<run>, runs/<study>/trials/<run>...
@@ -31,7 +31,7 @@ def find_runs(runs_dir: str | Path) -> list[RunEntry]:
 
     root = Path(runs_dir)
     if not root.is_dir():
-        raise FitbenchError(f"{root}: no such runs directory; train something first or pass --runs-dir")
+        raise FitbenchError(f"{root}: no such runs directory; train something first or pass {spelled('runs_dir=', '--runs-dir')}")
     entries = []
     for config in sorted(_configs(root), key=lambda p: p.parent.stat().st_mtime, reverse=True):
         try:

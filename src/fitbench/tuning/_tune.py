@@ -30,6 +30,9 @@ def tune(
     study: str | None = None,
     runs_dir: str | Path = "runs",
     search: dict[str, Any] | None = None,
+    overrides: list[str] | None = None,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
     verbose: bool = True,
     progress: bool = True,
 ) -> optuna.Study:
@@ -43,11 +46,14 @@ def tune(
         timeout: seconds after which no new trial starts (default: ``search.timeout``).
         workers: worker processes on this machine, sharing the storage.
         storage: an SQLAlchemy URL; default ``sqlite:///<runs_dir>/studies.db``.
-        study: the study's name; default the experiment's name.
+        study: the study's name; default the experiment's name (the bundled ``tune``:
+            ``course-tuning``), which ``fitbench tune-report NAME`` and ``load_study`` take.
+        overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
+            (``"digits"`` needs no download) and ``--data-dir``.
         verbose: print the start and the summary (the best trial last); ``progress``: and a
             line per trial.
     """
-    tuning = load_tuning(source, search)
+    tuning = load_tuning(source, search, overrides=overrides, dataset=dataset, data_dir=data_dir)
     total = _positive("trials", trials if trials is not None else tuning.search.trials)
     workers = _positive("workers", workers)
     seconds = timeout if timeout is not None else tuning.search.timeout
@@ -82,7 +88,8 @@ def _positive(name: str, value: int) -> int:
 def _say_start(spec: WorkerSpec, study: optuna.Study) -> None:
     finished, _ = count_trials(study)
     already = f", {finished} already finished" if finished else ""
-    print(f"study {spec.study}: {spec.trials} trials in total{already}, {spec.workers} worker(s); "
+    print(f"study {spec.study!r} (its name for fitbench tune-report): {spec.trials} trials in total{already}, "
+          f"{spec.workers} worker(s); "
           f"storage {without_password(spec.storage)}; runs in {spec.runs_dir}", flush=True)
 
 
@@ -129,7 +136,7 @@ def print_summary(study: optuna.Study, tuning: Tuning, total: int, test: dict[st
     states = [trial.state for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
     counts = {state.name.lower(): states.count(state) for state in optuna.trial.TrialState if states.count(state)}
     print(f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
-          + f" (asked for {total})", flush=True)
+          + f" (asked for {total}); its report: fitbench tune-report {study.study_name}", flush=True)
     search = tuning.search
     if search.multi_objective:
         for trial in sorted(study.best_trials, key=lambda trial: trial.values[1]):
