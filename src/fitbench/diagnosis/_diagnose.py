@@ -43,6 +43,14 @@ if TYPE_CHECKING:
 _RAW_MAX = {"mnist": 255.0, "fashion_mnist": 255.0, "idx": 255.0, "digits": 16.0}
 
 
+def _optimizer_used(config: dict[str, Any]) -> dict[str, Any]:
+    """The learning rate and optimizer the run trained with: config.yaml's ``compiled`` record
+    (a compiled model's own may differ from the training section, which leaves them null)."""
+    used = config.get("compiled") or config.get("training") or {}
+    rate = used.get("learning_rate")
+    return {"learning_rate": rate if isinstance(rate, (int, float)) else None, "optimizer": used.get("optimizer")}
+
+
 def diagnose(run: Run | str | Path) -> list[Finding]:
     """Findings about a run, most serious first, from its folder: config, history, metrics, and
     the saved model where a rule needs it and it loads. The data is never reloaded."""
@@ -54,7 +62,7 @@ def diagnose(run: Run | str | Path) -> list[Finding]:
     splits = metrics.get("splits") or {}
     found = [
         scale_mismatch_in_history(history, classes=_classes(splits)),
-        divergence(history, learning_rate=training.get("learning_rate"), optimizer=training.get("optimizer")),
+        divergence(history, **_optimizer_used(config)),
         overfitting(history, early_stopping=stopping, stopped_early=stopped),
         underfitting(history),
         no_best_weights(history, stopping, best_epoch=metrics.get("best_epoch")),

@@ -100,10 +100,12 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     if int(np.prod([side or 0 for side in shape])) != image.size or tuple(shape[:2]) != image.shape:
         size = "x".join(str(side) for side in shape)
         raise CannotPredict(f"this run's model takes {size} images, not 28x28 drawings; choose an MNIST run")
+    from fitbench.models import as_probabilities  # a model is loaded already: Keras is there
+
     batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
     try:
         # predict_on_batch: one compiled call (~0.1 ms) where model.predict spends ~0.6 ms on setup.
-        probabilities = np.asarray(loaded.model.predict_on_batch(batch), dtype=np.float64)[0]
+        probabilities = as_probabilities(loaded.model, np.asarray(loaded.model.predict_on_batch(batch)))[0]
     except Exception as error:  # a model whose layers do not accept this input after all
         raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)}") from None
     if not np.isfinite(probabilities).all():
