@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from fitbench import _backend  # noqa: F401  chooses the JAX backend before anything imports keras
+from fitbench._notebook import register_displays
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
     from fitbench.config import Experiment as Experiment, load_experiment as load_experiment
@@ -45,6 +46,8 @@ _HOMES = {
     "tuning": ("tune",),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+register_displays()  # in a notebook: fb.tune's Optuna study shows as HTML
 
 __all__ = sorted(_HOME)
 

@@ -23,10 +23,38 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file 0600; the result must be readable as any file the user writes
+        # (other users, a web server), so give it the mode open() would: 0666 less the umask.
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere reading it means setting it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Delete the temporary files a killed write left in ``folder`` (``.NAME.*.tmp*``)."""
+    removed = []
+    for leftover in Path(folder).glob(".*.tmp*"):
+        try:
+            leftover.unlink()
+        except FileNotFoundError:  # another process finished or removed it meanwhile
+            continue
+        removed.append(leftover)
+    return removed
 
 
 def write_text(path: Path, text: str) -> None:

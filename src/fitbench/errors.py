@@ -8,7 +8,7 @@ import contextvars
 import difflib
 from collections.abc import Iterable, Iterator
 
-__all__ = ["FitbenchError", "ConfigError", "DataError", "did_you_mean", "spelled", "command_line"]
+__all__ = ["FitbenchError", "ConfigError", "DataError", "FitbenchWarning", "did_you_mean", "spelled", "command_line"]
 
 # Who reads the messages: a Python caller, or a person at the `fitbench` command.
 _AUDIENCE: contextvars.ContextVar[str] = contextvars.ContextVar("fitbench_audience", default="python")
@@ -30,6 +30,14 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     """`` (did you mean 'epochs'?)`` for the closest option, or an empty string."""
     close = difflib.get_close_matches(value, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class FitbenchWarning(UserWarning):
+    """Something the user should act on, found while going on (the course's scaling bug, say).
+
+    Raised through ``warnings.warn``: a notebook shows it, ``warnings.filterwarnings`` hides it,
+    and the CLI prints it as one ``fitbench: ...`` line.
+    """
 
 
 def spelled(python: str, cli: str) -> str:

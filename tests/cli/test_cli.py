@@ -44,7 +44,7 @@ def test_train_then_evaluate(tmp_path: Path):
     run = Path(lines[-1])
     assert run.parent == tmp_path / "runs" and (run / "model.keras").is_file()
     assert lines[-2].startswith("first-digits: 3 epochs in")  # the one-line summary
-    assert "Epoch 3/3" in trained.stdout  # per-epoch progress
+    assert "epoch 3/3" in trained.stdout  # per-epoch progress
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs_run"] == 3
 
@@ -61,7 +61,7 @@ def test_datasets_lists_every_source():
     listed = fitbench("datasets")
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
-    assert names == ["mnist", "fashion_mnist", "digits", "idx"]
+    assert names == ["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"]
 
 
 def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
@@ -69,7 +69,7 @@ def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
                        "--runs-dir", str(tmp_path / "runs"), "--quiet")
     assert trained.returncode == 0, trained.stderr
     assert Path(trained.stdout.strip().splitlines()[-1]).is_dir()
-    assert "Epoch" not in trained.stdout  # --quiet: summary and path only
+    assert "epoch 1/" not in trained.stdout  # --quiet: summary and path only
 
 
 def test_bad_config_is_one_line_exit_2_no_traceback(tmp_path: Path):
@@ -176,7 +176,8 @@ def test_version():
 def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
     result = fitbench("train", "first", "--dataset", "mnsit", "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert result.stderr.startswith("fitbench: error: dataset 'mnsit' is not one fitbench knows (did you mean 'mnist'?)")
+    assert result.stderr.startswith("fitbench: error: --dataset mnsit: expected one of mnist, fashion_mnist")
+    assert "(did you mean 'mnist'?)" in result.stderr
     assert not (tmp_path / "runs").exists()
 
 

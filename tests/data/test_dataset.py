@@ -101,7 +101,7 @@ def test_train_size_larger_than_what_is_left(tmp_path: Path):
 def test_bad_option_is_a_config_error():
     with pytest.raises(ConfigError, match=r"load_dataset\(\): dataset.val_size: expected a fraction"):
         fb.load_dataset("digits", val_size=1.5)
-    with pytest.raises(ConfigError, match="dataset.name: expected 'mnist', 'fashion_mnist', 'digits' or 'idx', got 'cifar'"):
+    with pytest.raises(ConfigError, match="dataset.name: expected 'mnist', 'fashion_mnist', 'digits', 'idx', 'folder' or 'csv', got 'cifar'"):
         fb.load_dataset("cifar")
 
 

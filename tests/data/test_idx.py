@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 import struct
 from pathlib import Path
 
@@ -171,3 +174,56 @@ def test_real_mnist_test_set() -> None:
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     counts = np.bincount(labels, minlength=10).tolist()
     assert counts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def _gzip_bomb(path: Path, header: bytes, zeros: int) -> None:
+    """A gzip file: ``header`` then ``zeros`` zero bytes, written in chunks (small on disk)."""
+    chunk = bytes(2**24)
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        out.write(header)
+        for _ in range(zeros // len(chunk)):
+            out.write(chunk)
+
+
+def _read_in_subprocess(path: Path, memory_mb: int) -> subprocess.CompletedProcess:
+    """read_idx in a child that may grow by ``memory_mb`` at most once imported (its address
+    space is capped): a reader that trusts the file dies of MemoryError."""
+    code = (
+        "import resource, sys\n"
+        "from fitbench.data._idx import read_idx\n"
+        "from fitbench.errors import DataError\n"
+        "size = [int(l.split()[1]) << 10 for l in open('/proc/self/status') if l.startswith('VmSize')][0]\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, (size + ({memory_mb} << 20),) * 2)\n"
+        "try:\n"
+        f"    read_idx({str(path)!r}, kind='images')\n"
+        "except DataError as error:\n"
+        "    print(error)\n"
+        "    sys.exit(2)\n"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_gzip_bomb_is_refused_within_bounded_memory(tmp_path: Path) -> None:
+    # The header promises 10000 images of 28x28 (7.8 MB); 256 MiB of zeros follow (the reader may grow 100 MB).
+    path = tmp_path / "bomb-idx3-ubyte.gz"
+    _gzip_bomb(path, struct.pack(">BBBB3I", 0, 0, 8, 3, 10000, 28, 28), 2**28)
+    result = _read_in_subprocess(path, memory_mb=100)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines() == [
+        f"{path}: more than 1,048,576 unexpected bytes after the 10000 images of 28x28 the header "
+        "promises (7,840,000 bytes); download it again"]
+
+
+def test_dimensions_that_overflow_int64_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge"
+    path.write_bytes(struct.pack(">BBBB3I", 0, 0, 8, 3, 2**32 - 1, 2**32 - 1, 2**32 - 1) + bytes(100))
+    message = _raise_for(path)
+    assert "more than the 4,294,967,296 bytes fitbench reads" in message
+
+
+def test_a_header_promising_more_than_the_file_holds_reads_only_what_is_there(tmp_path: Path) -> None:
+    path = tmp_path / "liar-idx3-ubyte"
+    path.write_bytes(struct.pack(">BBBB3I", 0, 0, 8, 3, 1_000_000, 60, 60) + bytes(1000))  # promises 3.6 GB
+    result = _read_in_subprocess(path, memory_mb=100)
+    assert result.returncode == 2 and "truncated" in result.stdout and "holds 1,000" in result.stdout

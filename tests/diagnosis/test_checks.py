@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import fitbench as fb
 from fitbench._keras import keras
 from fitbench.diagnosis import check_arrays, diagnose
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, FitbenchWarning
 from tests.diagnosis.crafted import OVERFIT, run_folder, split_record
 
 
@@ -50,23 +51,25 @@ def test_validating_on_the_test_images_is_leakage(digits):
 
 
 class TrainBegins(keras.callbacks.Callback):
-    """Records what stderr held when Keras started training."""
+    """Records the FitbenchWarnings raised before Keras started training (as one text)."""
 
-    def __init__(self, capsys) -> None:
+    def __init__(self, caught: list[warnings.WarningMessage]) -> None:
         super().__init__()
-        self.capsys, self.stderr = capsys, None
+        self.caught, self.before = caught, ""
 
     def on_train_begin(self, logs=None) -> None:
-        self.stderr = self.capsys.readouterr().err
+        self.before = "\n".join(str(w.message) for w in self.caught if issubclass(w.category, FitbenchWarning))
 
 
-def test_fit_reports_the_course_bug_before_training(digits, runs_dir: Path, capsys):
+def test_fit_reports_the_course_bug_before_training(digits, runs_dir: Path):
     data = arrays(digits, val_scale=16.0)
-    probe = TrainBegins(capsys)
-    fb.fit(fb.build_model("first", data), (data.x_train, data.y_train), validation_data=(data.x_val, data.y_val),
-           epochs=1, batch_size=50, runs_dir=runs_dir, callbacks=[probe], verbose=False)
-    lines = [line for line in probe.stderr.splitlines() if line.startswith("fitbench: ")]
-    assert len(lines) == 1 and lines[0].startswith("fitbench: error [scale_mismatch] the val inputs")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        probe = TrainBegins(caught)
+        fb.fit(fb.build_model("first", data), (data.x_train, data.y_train), validation_data=(data.x_val, data.y_val),
+               epochs=1, batch_size=50, runs_dir=runs_dir, callbacks=[probe], verbose=False)
+    lines = probe.before.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error [scale_mismatch] the val inputs")
     assert "val in [0, 16]" in lines[0]
 
 

@@ -4,6 +4,7 @@ early-stopped run produces no warnings."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,14 +21,16 @@ def mnist(shared_mnist, **options) -> fb.Dataset:
                            test_size=2000, seed=42, **options)
 
 
-def test_the_course_bug_through_fit(shared_mnist, runs_dir: Path, capsys):
+def test_the_course_bug_through_fit(shared_mnist, runs_dir: Path):
     raw = mnist(shared_mnist, normalize=False, train_limit=1000, val_limit=200)
-    probe = TrainBegins(capsys)
-    run = fb.fit(fb.build_model("first", raw), (raw.x_train / 255, raw.y_train),  # x_val left at 0..255
-                 validation_data=(raw.x_val, raw.y_val), epochs=3, runs_dir=runs_dir, callbacks=[probe],
-                 verbose=False)
-    assert "fitbench: error [scale_mismatch] the val inputs are on a different scale" in probe.stderr
-    assert "train in [0, 1], val in [0, 255]" in probe.stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        probe = TrainBegins(caught)
+        run = fb.fit(fb.build_model("first", raw), (raw.x_train / 255, raw.y_train),  # x_val left at 0..255
+                     validation_data=(raw.x_val, raw.y_val), epochs=3, runs_dir=runs_dir, callbacks=[probe],
+                     verbose=False)
+    assert "error [scale_mismatch] the val inputs are on a different scale" in probe.before
+    assert "train in [0, 1], val in [0, 255]" in probe.before
     found = fb.diagnose(run)  # afterwards, from the curves alone (the folder keeps no arrays)
     assert codes(found)[0] == "scale_mismatch" and "overfitting" not in codes(found)
     assert min(run.history["val_loss"]) > 5 * run.history["loss"][-1]

@@ -65,6 +65,7 @@ def test_runs_lists_states_and_clean_removes_only_incomplete(finished: Path, tmp
     shutil.copytree(finished, killed)
     (killed / "status.json").write_text('{"state": "running", "pid": 999999999, "host": "%s"}' % os.uname().nodename)
     (killed / "metrics.json").unlink()
+    (killed / "model.keras").unlink()  # killed before saving: a folder with a model is never cleaned
     states = {entry.path.name: entry.state for entry in find_runs(tmp_path / "runs")}
     assert states == {complete.name: "complete", killed.name: "incomplete"}
     assert main(["runs", "--runs-dir", str(tmp_path / "runs"), "--clean"]) == 0  # no terminal: asks, refuses

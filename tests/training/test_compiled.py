@@ -31,7 +31,8 @@ def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, option
     run = fb.fit(fb.build_model(name, data, **options), data, epochs=2, runs_dir=runs_dir, verbose=False)
     assert run.metrics["engine"] == "compiled"
     assert run.state == "complete" and np.isfinite(run.history["loss"]).all()
-    assert run.history["loss"][1] < run.history["loss"][0]
+    # val_loss: no dropout or augmentation noise in it, so it falls epoch by epoch while the model learns
+    assert run.history["val_loss"][1] < run.history["val_loss"][0]
 
 
 def same_model_twice(config: dict, data, seed: int = 3) -> tuple[keras.Model, keras.Model]:
@@ -106,21 +107,23 @@ class OwnTrainStep(keras.Sequential):
         return super().train_step(*args, **kwargs)
 
 
-def test_convolutions_fall_back_to_keras_on_a_cpu(digits, runs_dir: Path, capsys):
+def test_convolutions_fall_back_to_keras_on_a_cpu(digits, runs_dir: Path, caplog):
     data = subset(digits, train=120, val=60)
-    run = fb.fit(fb.build_model("cnn", data), data, epochs=2, runs_dir=runs_dir, verbose=False)
+    with caplog.at_level("INFO", logger="fitbench"):
+        run = fb.fit(fb.build_model("cnn", data), data, epochs=2, runs_dir=runs_dir, verbose=False)
     assert run.metrics["engine"] == "keras" and run.history["loss"][1] < run.history["loss"][0]
-    assert "convolutions train about 5x faster per step" in capsys.readouterr().err
+    assert "convolutions train about 5x faster per step" in caplog.text
 
 
-def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir: Path, capsys):
+def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir: Path, caplog):
     data = subset(digits, train=50)
     model = OwnTrainStep([keras.Input(data.input_shape), keras.layers.Flatten(),
                           keras.layers.Dense(10, activation="softmax")], name="own")
-    run = fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
+    with caplog.at_level("INFO", logger="fitbench"):  # a notice on the fitbench logger: the CLI prints it
+        run = fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
     assert run.metrics["engine"] == "keras"
     assert "the compiled engine cannot train 'own': the model overrides train_step(); using engine: keras" in (
-        capsys.readouterr().err)
+        caplog.text)
 
 
 def test_flags_after_fitbench_xla_flags_still_reach_xla(tmp_path: Path):

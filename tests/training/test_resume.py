@@ -42,7 +42,7 @@ def finish(process: subprocess.Popen) -> Path:
 def kill_after_epoch(process: subprocess.Popen, epoch: int) -> None:
     """Read the progress lines (no sleeping) and SIGKILL the process once `epoch` is done."""
     for line in process.stdout:
-        if line.startswith(f"Epoch {epoch}/"):
+        if line.startswith(f"epoch {epoch}/"):
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
@@ -90,6 +90,54 @@ def test_fit_resume_in_python(digits, runs_dir: Path):
     whole = fb.fit(fb.build_model("small", data, seed=2), data, epochs=4, seed=2, runs_dir=runs_dir, verbose=False)
     assert done.path == first.path and done.state == "complete"
     assert done.history == whole.history
+
+
+# val_loss over epochs is unimodal and the same on every machine: every training image is the
+# vector (1,) of class 0, so each Adam step moves the margin m = w0 - w1 of a zero-initialised
+# softmax the same way, and the validation set, 3 of class 0 and 1 of class 1, is best at
+# m = ln 3. With learning rate 0.3: val_loss 0.588, 0.563 (best), 0.597, 0.666, ...
+_ONES = np.ones((4, 1), np.float32)
+_TRAIN, _VAL = (_ONES, np.zeros(4, np.int64)), (_ONES, np.array([0, 0, 0, 1]))
+_PAST_THE_BEST = {"epochs": 8, "batch_size": 4, "learning_rate": 0.3, "early_stopping": 2, "verbose": False}
+
+
+def _margin_model() -> keras.Model:
+    return keras.Sequential([keras.Input((1,)), keras.layers.Dense(
+        2, activation="softmax", use_bias=False, kernel_initializer="zeros")])
+
+
+class _InterruptAfter(keras.callbacks.Callback):
+    """Ctrl-C after an epoch: the run ends, keeping that epoch's checkpoint."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(runs_dir: Path, engine: str):
+    # Uninterrupted: best epoch 2, no better epoch 3 and 4, so patience 2 stops after epoch 4
+    # and restores epoch 2's weights.
+    whole = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, runs_dir=runs_dir, **_PAST_THE_BEST)
+    assert (whole.metrics["epochs_run"], whole.metrics["best_epoch"], whole.metrics["stopped_early"]) == (4, 2, True)
+    assert whole.evaluate("val").loss == pytest.approx(min(whole.history["val_loss"]), rel=1e-5)
+
+    # Interrupted after epoch 3 (one epoch past the best), then resumed: epoch 4, the second
+    # without improvement, must stop it, and the weights must be epoch 2's, not epoch 4's nor
+    # those of the first epoch after the resume (Keras 3.6 forgot the best val_loss there).
+    first = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, runs_dir=runs_dir,
+                   callbacks=[_InterruptAfter(2)], **_PAST_THE_BEST)
+    assert first.state == "interrupted" and len(first.history["loss"]) == 3
+    resumed = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, resume=first.path,
+                     **_PAST_THE_BEST)
+    assert (resumed.metrics["epochs_run"], resumed.metrics["best_epoch"], resumed.metrics["stopped_early"]) == (4, 2, True)
+    for mine, theirs in zip(fb.load_run(resumed.path).model.get_weights(), whole.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert resumed.history == whole.history
 
 
 def test_a_complete_run_is_not_resumed(digits, runs_dir: Path):

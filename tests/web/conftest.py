@@ -20,6 +20,9 @@ from tests.conftest import MNIST_IMAGES, MNIST_LABELS, SHARED_MNIST
 from tests.diagnosis.crafted import run_folder
 
 
+LOCAL = "http://127.0.0.1"  # the test client's base URL: a loopback host the app answers
+
+
 class MnistRun(NamedTuple):
     id: str
     path: Path

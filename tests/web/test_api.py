@@ -15,14 +15,15 @@ from PIL import Image
 
 from fitbench.web import create_app
 from fitbench.web._limits import UPLOAD_LIMIT
+from fitbench.web._catalog import Catalog
 from fitbench.web._models import ModelCache
 from tests.diagnosis.crafted import run_folder
-from tests.web.conftest import MnistRun, png
+from tests.web.conftest import LOCAL, MnistRun, png
 
 
 @pytest.fixture(scope="module")
 def client(served: Path, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return TestClient(create_app(served, cache_dir=tmp_path_factory.mktemp("cache")))
+    return TestClient(create_app(served, cache_dir=tmp_path_factory.mktemp("cache")), base_url=LOCAL)
 
 
 def predict(client: TestClient, run: str, data: bytes, name: str = "digit.png") -> tuple[int, dict]:
@@ -49,7 +50,7 @@ def test_runs_are_listed_newest_first_with_ids_relative_to_the_runs_dir(client: 
     assert not runs["digits-8x8"]["drawable"] and runs["digits-8x8"]["input_hint"] == "8x8"
     assert not runs["no-model"]["has_model"] and runs["no-model"]["val_accuracy"] == 0.918
     damaged = runs["damaged"]  # listed as such, with the reason
-    assert damaged["state"] == "incomplete" and "cannot read the run's config" in damaged["problems"][0]
+    assert damaged["state"] == "incomplete" and damaged["problems"][0].startswith("config.yaml is damaged (did not find expected")
 
 
 def test_new_runs_appear_without_a_restart(client: TestClient, served: Path):
@@ -81,7 +82,7 @@ def test_pages_render(client: TestClient):
 
 
 def test_an_empty_runs_dir_is_a_page_not_an_error(tmp_path: Path):
-    empty = TestClient(create_app(tmp_path / "nothing-yet", cache_dir=tmp_path))
+    empty = TestClient(create_app(tmp_path / "nothing-yet", cache_dir=tmp_path), base_url=LOCAL)
     assert empty.get("/api/runs").json() == []
     assert "does not exist yet" in empty.get("/").text and empty.get("/draw").status_code == 200
 
@@ -89,13 +90,13 @@ def test_an_empty_runs_dir_is_a_page_not_an_error(tmp_path: Path):
 def test_a_diverged_run_reads_as_json(tmp_path: Path):
     nan = float("nan")
     run_folder(tmp_path / "runs", "diverged", history={"loss": [0.5, nan], "val_loss": [0.6, nan]})
-    app = TestClient(create_app(tmp_path / "runs", cache_dir=tmp_path))
+    app = TestClient(create_app(tmp_path / "runs", cache_dir=tmp_path), base_url=LOCAL)
     assert app.get("/api/runs/diverged").json()["history"] == {"loss": [0.5, None], "val_loss": [0.6, None]}
 
 
 def test_a_damaged_run_has_no_report_but_a_reason(client: TestClient):
     response = client.get("/report/damaged")
-    assert response.status_code == 422 and "cannot read the run&#39;s config" in response.text
+    assert response.status_code == 422 and "config.yaml is damaged" in response.text
 
 
 def test_compare_needs_two_runs(client: TestClient):
@@ -187,20 +188,25 @@ def test_a_run_without_a_model_says_so(client: TestClient):
 # --- the model cache ------------------------------------------------------------------------
 
 def test_model_cache_is_bounded_and_reloads_a_retrained_run(served: Path, tmp_path: Path):
+    catalog = Catalog(tmp_path)
     copies = []
     for k in range(3):
         copy = tmp_path / f"copy-{k}"
         shutil.copytree(served / "digits-8x8", copy)
         copies.append(copy)
     cache = ModelCache(size=2)
-    first = cache.get(copies[0])
-    assert cache.get(copies[0]) is first  # loaded once
-    cache.get(copies[1])
-    cache.get(copies[2])
-    assert len(cache) == 2 and cache.get(copies[0]) is not first  # evicted, least recently used
+
+    def get(path: Path):
+        return cache.get(path, *catalog.entry(path))
+
+    first = get(copies[0])
+    assert get(copies[0]) is first  # loaded once
+    get(copies[1])
+    get(copies[2])
+    assert len(cache) == 2 and get(copies[0]) is not first  # evicted, least recently used
     stamp = (copies[0] / "model.keras").stat().st_mtime_ns + 10**9
     os.utime(copies[0] / "model.keras", ns=(stamp, stamp))  # "retrained"
-    assert cache.get(copies[0]) is not cache.get(copies[2]) and len(cache) == 2
+    assert get(copies[0]) is not get(copies[2]) and len(cache) == 2
 
 
 # --- a real model on real MNIST -------------------------------------------------------------
@@ -238,14 +244,38 @@ def test_a_run_trained_on_raw_pixels_gets_0_255(client: TestClient, mnist_run: M
         shutil.rmtree(raw)
 
 
-def test_report_page_is_made_once_and_cached(client: TestClient, mnist_run: MnistRun, tmp_path: Path):
+def test_report_page_is_made_once_and_cached_and_writes_nothing(client: TestClient, mnist_run: MnistRun,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in mnist_run.path.iterdir())
+    folder_mtime = mnist_run.path.stat().st_mtime_ns
     first = client.get(f"/report/{mnist_run.id}")
     assert first.status_code == 200 and first.headers["content-type"].startswith("text/html")
     assert '<section id="scores">' in first.text and "first-mnist" in first.text
+    assert '<a href="/">&larr; all runs</a>' in first.text and str(mnist_run.path) not in first.text
+    import fitbench.report
+
+    monkeypatch.setattr(fitbench.report, "write_report", None)  # a second drawing would fail
     again = client.get(f"/report/{mnist_run.id}")
-    assert again.text == first.text and again.headers["last-modified"] == first.headers["last-modified"]
+    assert again.text == first.text
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in mnist_run.path.iterdir()) == before  # no figures/
+    assert mnist_run.path.stat().st_mtime_ns == folder_mtime
 
 
 def test_compare_page(client: TestClient, mnist_run: MnistRun):
     response = client.get("/compare", params={"run": [mnist_run.id, "study/trials/trial-1"]})
     assert response.status_code == 200 and "first-mnist" in response.text and "trial-1" in response.text
+
+
+def test_the_listing_cache_sees_a_changed_file(tmp_path: Path):
+    import json
+
+    folder = run_folder(tmp_path / "runs", "changing")
+    app = TestClient(create_app(tmp_path / "runs", cache_dir=tmp_path), base_url=LOCAL)
+    assert app.get("/api/runs").json()[0]["val_accuracy"] == 0.918
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["splits"]["val"]["accuracy"] = 0.5
+    (folder / "metrics.json").write_text(json.dumps(metrics) + " " * 10)  # in place: only the file's stamp changes
+    assert app.get("/api/runs").json()[0]["val_accuracy"] == 0.5
+    (folder / "history.csv").write_text("epoch,loss\n1,0.5\n")  # damaged now: no time_s column
+    assert app.get("/api/runs").json()[0]["problems"][0] == "history.csv has no time_s column"
+    assert "history.csv has no time_s column" in app.get("/").text

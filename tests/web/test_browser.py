@@ -125,3 +125,25 @@ def test_open_a_report_from_the_runs_page(browser: Any, server: str, mnist_run: 
     images = browser.execute_script("return [...document.images].map(i => i.naturalWidth > 0)")
     assert images and all(images)  # every figure decoded: the report is self-contained
     browser.save_screenshot(str(tmp_path / "report.png"))
+
+
+def test_the_draw_page_fits_a_phone_390_px_wide(browser: Any, server: str, mnist_run: MnistRun, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(f"{server}/draw?run={mnist_run.id}")
+        upload = tmp_path / "digit.png"
+        upload.write_bytes(png(mnist_run.images[0]))
+        browser.find_element(By.ID, "upload").send_keys(str(upload))
+        WebDriverWait(browser, WAIT_S).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#bars .bar"))
+        browser.save_screenshot(str(tmp_path / "draw-390.png"))
+        width, scroll = browser.execute_script(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        assert width == 390 and scroll <= width, f"the page is {scroll} px wide in a {width} px window"
+        pad = browser.find_element(By.ID, "canvas").rect
+        assert pad["x"] >= 0 and pad["x"] + pad["width"] <= width
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -53,3 +53,14 @@ def test_a_bad_port_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         main(["serve", "--port", "99999"])
     assert "expected a port number 0..65535, got '99999'" in capsys.readouterr().err
+
+
+def test_allow_host_adds_a_name_to_the_loopback_ones(served_args: list[dict], tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    assert main(["serve", "--runs-dir", str(tmp_path), "--port", "0", "--allow-host", "lab.example"]) == 0
+    served_args[0]["sockets"][0].close()
+    app = served_args[0]["app"]
+    assert TestClient(app, base_url="http://lab.example").get("/api/runs").status_code == 200
+    assert TestClient(app, base_url="http://localhost:8000").get("/api/runs").status_code == 200
+    assert TestClient(app, base_url="http://attacker.example").get("/api/runs").status_code == 400

@@ -18,14 +18,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.config._load import check_dataset
     from fitbench.curriculum import run_curriculum
+    from fitbench.data._sources import dataset_section
     from fitbench.errors import ConfigError
 
     if args.seeds < 1:
         raise ConfigError(f"--seeds: expected at least 1, got {args.seeds}")
     if args.dataset:
-        check_dataset(args.dataset)  # before the first experiment trains
+        dataset_section(args.dataset)  # refused (with a "did you mean") before the first experiment trains
     summary = run_curriculum(dataset=args.dataset, data_dir=args.data_dir, seeds=args.seeds, quick=args.quick,
                              only=args.only, out=args.out)
     return 130 if any(step.get("interrupted") for step in summary["steps"]) else 0

@@ -10,21 +10,23 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from fitbench.cli import (
-    _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _report, _runs, _serve, _train,
-    _tune,
+    _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _export, _predict, _report, _runs,
+    _serve, _train, _tune,
 )
+from fitbench._log import to_console
 from fitbench.cli._train import EXIT_INTERRUPTED
 from fitbench.errors import FitbenchError, command_line
 
 EXIT_USAGE = 2  # bad input of any kind: a config, a file, an argument
 
 # Commands in the order `fitbench --help` lists them.
-COMMANDS = (_curriculum, _train, _evaluate, _runs, _report, _compare, _diagnose, _cv, _tune, _experiments, _datasets,
-            _serve)
+COMMANDS = (_curriculum, _train, _evaluate, _predict, _runs, _report, _compare, _diagnose, _cv, _tune, _experiments,
+            _datasets, _export, _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    to_console()  # the library's notices and warnings, one `fitbench: ...` line each on stderr
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         with command_line():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-# Checked (with a "did you mean") when the command runs, by config's check_dataset: argparse's
+# Checked (with a "did you mean") when the command runs, by data's dataset_section: argparse's
 # choices would refuse idx:FILES and suggest nothing.
-DATASET_HELP = "mnist (default), fashion_mnist, digits (no download), or idx:IMAGES,LABELS / idx:FOLDER for any IDX pair"
+DATASET_HELP = ("use another data set: mnist, fashion_mnist, digits (no download), idx:IMAGES,LABELS or idx:FOLDER, "
+                "folder:DIR (one subfolder per class) or csv:FILE (Kaggle layout)")
 
 
 def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "training.epochs=5") -> None:
@@ -17,6 +18,6 @@ def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "t
 
 
 def add_dataset_options(parser: argparse.ArgumentParser) -> None:
-    """``--dataset NAME`` and ``--data-dir DIR``."""
-    parser.add_argument("--dataset", metavar="NAME", help=DATASET_HELP)
+    """``--dataset SPEC`` and ``--data-dir DIR``."""
+    parser.add_argument("--dataset", metavar="SPEC", help=DATASET_HELP)
     parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")

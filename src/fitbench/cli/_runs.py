@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fitbench.errors import FitbenchError
+
+if TYPE_CHECKING:
+    from fitbench.runs._clean import Cleaning
+
+EXIT_USAGE = 2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("runs", help="list runs with their state (complete, interrupted, failed, incomplete)")
     parser.add_argument("--runs-dir", default="runs", help="where run folders are (default: runs)")
-    parser.add_argument("--clean", action="store_true", help="remove incomplete run folders (asks first)")
+    parser.add_argument("--clean", nargs="*", metavar="RUN", default=None,
+                        help="remove incomplete run folders that hold no model or checkpoint (asks first); "
+                        "with RUN folders: remove exactly those, whatever they hold")
     parser.add_argument("--yes", action="store_true", help="with --clean: do not ask")
     parser.set_defaults(command=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.runs._listing import find_runs, remove_incomplete
+    from fitbench.runs._listing import find_runs
 
+    if args.clean:
+        return _clean_named([Path(path) for path in args.clean], args.yes)
     entries = find_runs(args.runs_dir)
     for entry in entries:
         val = f"val accuracy {entry.val_accuracy:.4f}" if entry.val_accuracy is not None else ""
@@ -26,13 +39,37 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'':11s} damaged: {problem}")
     incomplete = [entry for entry in entries if entry.state == "incomplete"]
     print(f"{len(entries)} runs, {len(incomplete)} incomplete")
-    if args.clean and incomplete:
-        if not args.yes and not _confirm(f"remove {len(incomplete)} incomplete run folders? [y/N] "):
+    if args.clean is not None and incomplete:
+        if not args.yes and not _confirm("remove the incomplete run folders that hold no model or checkpoint? [y/N] "):
             print("nothing removed")
             return 0
-        for path in remove_incomplete(incomplete):
-            print(f"removed {path}")
+        from fitbench.runs._clean import clean
+
+        _report(clean([entry.path for entry in entries]))
     return 0
+
+
+def _clean_named(paths: list[Path], yes: bool) -> int:
+    missing = [path for path in paths if not path.is_dir()]
+    if missing:
+        raise FitbenchError(f"{missing[0]}: no such run folder; nothing removed")
+    if not yes and not _confirm(f"remove {len(paths)} run folders, with their models and checkpoints? [y/N] "):
+        print("nothing removed")
+        return 0
+    from fitbench.runs._clean import clean
+
+    done = clean(paths, named=True)
+    _report(done)
+    return 0 if not done.kept else EXIT_USAGE
+
+
+def _report(done: Cleaning) -> None:
+    for path in done.removed:
+        print(f"removed {path}")
+    for path, reason in done.kept:
+        print(f"kept {path}: {reason}")
+    for path in done.leftovers:
+        print(f"removed leftover {path}")
 
 
 def _confirm(question: str) -> bool:

@@ -18,6 +18,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free one)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="a host name the page may be reached by besides localhost (repeatable), "
+                             "e.g. this machine's name when serving a classroom with --host 0.0.0.0")
     parser.set_defaults(command=run)
 
 
@@ -42,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     listener = bind(args.host, args.port)
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /docs); Ctrl-C stops")
+    print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /openapi.json); Ctrl-C stops")
     # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
     # uvicorn's dictConfig would close the handlers others installed, pytest's among them.
-    server = uvicorn.Server(uvicorn.Config(create_app(runs_dir), log_config=None, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(runs_dir, allow_hosts=args.allow_host), log_config=None, log_level="warning"))
     server.run(sockets=[listener])  # returns on Ctrl-C, after finishing the requests in flight
     return 0
 

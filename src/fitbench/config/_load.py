@@ -10,11 +10,12 @@ from typing import Any
 import yaml
 
 from fitbench.config._errors import validate
-from fitbench.config._schema import DATASETS, Experiment
-from fitbench.errors import ConfigError, did_you_mean, spelled
+from fitbench.config._schema import Experiment
+from fitbench.errors import ConfigError, did_you_mean
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
-_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir")
+_DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir", "path", "image_size",
+                     "color_mode", "strict", "cache_dir", "class_names")
 
 
 def bundled_files(*folders: str) -> dict[str, Path]:
@@ -94,49 +95,22 @@ def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str)
     node[parts[-1]] = value
 
 
-def check_dataset(spec: str) -> str:
-    """``spec`` if it names a data set (``mnist``, ``digits``, ``idx:IMAGES,LABELS``...), else a
-    ConfigError that suggests the closest name."""
-    name = spec.partition(":")[0]
-    if name not in DATASETS:
-        raise ConfigError(f"dataset {spec!r} is not one fitbench knows{did_you_mean(name, DATASETS)}; "
-                          f"expected {', '.join(n for n in DATASETS if n != 'idx')} or idx:IMAGES,LABELS / idx:FOLDER")
-    if name == "idx" and not spec.partition(":")[2].strip():
-        raise ConfigError(f"dataset {spec!r}: idx needs its files, as idx:IMAGES,LABELS or idx:FOLDER")
-    return spec
-
-
 def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
-    """``--dataset NAME``: the same experiment on another dataset, keeping split seed and limits.
+    """``--dataset SPEC``: the same experiment on another dataset, keeping split seed and limits.
 
-    ``spec``: ``mnist``, ``fashion_mnist``, ``digits``, ``idx:IMAGES,LABELS`` or ``idx:FOLDER``.
+    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``data.dataset_section``).
     """
-    name, _, where = check_dataset(spec).partition(":")
+    from fitbench.data._sources import dataset_section
+
+    section = dataset_section(spec)
     result = copy.deepcopy(document)
     dataset = result.get("dataset")
     dataset = dict(dataset) if isinstance(dataset, dict) else {}
-    if dataset.get("name") != name:
+    if dataset.get("name") != section["name"] or len(section) > 1:
         for key in _DATASET_SPECIFIC:
             dataset.pop(key, None)
-    dataset["name"] = name
-    if name == "idx":
-        dataset.update(_idx_files(where))
-    result["dataset"] = dataset
+    result["dataset"] = {**dataset, **section}
     return result
-
-
-def _idx_files(where: str) -> dict[str, str]:
-    if "," in where:
-        images, labels = (part.strip() for part in where.split(",", 1))
-        return {"images": images, "labels": labels}
-    folder = Path(where).expanduser()
-    images, labels = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
-    if len(images) != 1 or len(labels) != 1:
-        raise ConfigError(
-            f"dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
-            f"idx:IMAGES,LABELS; e.g. {spelled('dataset=', '--dataset ')}idx:../shared/data/mnist"
-        )
-    return {"images": str(images[0]), "labels": str(labels[0])}
 
 
 def customize(document: dict[str, Any], overrides: list[str] | None = None, *, dataset: str | None = None,

@@ -24,8 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-DATASETS = ("mnist", "fashion_mnist", "digits", "idx")
+DATASETS = ("mnist", "fashion_mnist", "digits", "idx", "folder", "csv")
 OFFICIAL = ("mnist", "fashion_mnist")
+# Sources split three ways (test, then validation) from one pool of images.
+_SPLIT_ALL = ("idx", "digits", "folder", "csv")
 
 
 class _Strict(BaseModel):
@@ -59,8 +61,8 @@ Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 class DatasetConfig(_Strict):
     """Which images, how they are split into train/val/test, and how they are scaled."""
 
-    name: Literal["mnist", "fashion_mnist", "digits", "idx"] = Field(
-        "mnist", description="mnist | fashion_mnist | digits | idx", examples=["mnist"]
+    name: Literal["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"] = Field(
+        "mnist", description="mnist | fashion_mnist | digits | idx | folder | csv", examples=["mnist"]
     )
     data_dir: Path | None = Field(
         None, description="folder with the four IDX files or a .npz (mnist, fashion_mnist)",
@@ -70,11 +72,33 @@ class DatasetConfig(_Strict):
                                 examples=["t10k-images-idx3-ubyte.gz"])
     labels: Path | None = Field(None, description="IDX label file (idx only)",
                                 examples=["t10k-labels-idx1-ubyte.gz"])
-    train_size: Size | None = Field(None, description="train split size (idx, digits)",
+    path: Path | None = Field(
+        None, description="folder: one subfolder of images per class (optionally under train/ and test/); "
+        "csv: a file with a label column and pixel0..pixelN", examples=["~/data/scans"],
+    )
+    image_size: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="folder: [height, width] every image is resized to (default: the most common size)",
+        examples=[[28, 28]],
+    )
+    color_mode: Literal["grayscale", "rgb"] | None = Field(
+        None, description="folder: grayscale or rgb (default: the most common of the images)", examples=["grayscale"]
+    )
+    strict: bool = Field(False, description="folder: refuse unreadable image files instead of skipping them")
+    cache_dir: Path | None = Field(
+        None, description="folder: where decoded images are cached (default: ~/.cache/fitbench)",
+        examples=["~/.cache/fitbench"],
+    )
+    class_names: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=2, max_length=10_000,
+        description="the classes' names in label order (folder: set from the subfolder names)",
+        examples=[["cat", "dog"]],
+    )
+    train_size: Size | None = Field(None, description="train split size (idx, digits, folder, csv)",
                                     examples=[6000])
     val_size: Size = Field(0.2, description="validation split: fraction or count of the training images",
                            examples=[0.2])
-    test_size: Size | None = Field(None, description="test split size (idx, digits; default 0.2)",
+    test_size: Size | None = Field(None, description="test split size (idx, digits, folder, csv; default 0.2; "
+                                   "folder: its test/ subfolder when it has one)",
                                    examples=[2000])
     seed: int = Field(42, description="seed of the random split (the course uses 42)", examples=[42])
     stratify: bool = Field(False, description="keep class proportions in every split", examples=[False])
@@ -84,14 +108,14 @@ class DatasetConfig(_Strict):
                                           examples=[200])
     normalize: bool = Field(True, description="scale every split to 0..1 (false: raw pixels)",
                             examples=[True])
-    num_classes: PositiveInt | None = Field(None, description="number of classes (idx; default: max label + 1)",
+    num_classes: PositiveInt | None = Field(None, description="number of classes (idx, csv; default: max label + 1)",
                                             examples=[10])
     folds: int | None = Field(None, ge=2, description="k-fold cross-validation: train+val split into this many "
                               "stratified folds", examples=[5])
     fold: NonNegativeInt | None = Field(None, description="which fold (0-based) is the validation split",
                                         examples=[0])
 
-    @field_validator("data_dir", "images", "labels")
+    @field_validator("data_dir", "images", "labels", "path", "cache_dir")
     @classmethod
     def check_path(cls, value: Path | None) -> Path | None:
         # Relative paths resolve against the current directory, as on the command line;
@@ -106,9 +130,10 @@ class DatasetConfig(_Strict):
     @model_validator(mode="after")
     def check_keys_fit_the_dataset(self) -> DatasetConfig:
         only = {
-            "images": ("idx",), "labels": ("idx",), "num_classes": ("idx",),
-            "train_size": ("idx", "digits"), "test_size": ("idx", "digits"),
-            "data_dir": OFFICIAL,
+            "images": ("idx",), "labels": ("idx",), "num_classes": ("idx", "csv"),
+            "train_size": _SPLIT_ALL, "test_size": _SPLIT_ALL,
+            "data_dir": OFFICIAL, "path": ("folder", "csv"),
+            "image_size": ("folder",), "color_mode": ("folder",), "cache_dir": ("folder",),
         }
         for key, names in only.items():
             if getattr(self, key) is not None and self.name not in names:
@@ -121,6 +146,11 @@ class DatasetConfig(_Strict):
                 f"dataset.folds and dataset.fold go together, with 0 <= fold < folds; got folds={self.folds}, "
                 f"fold={self.fold}"
             )
+        if self.strict and self.name != "folder":
+            raise ValueError(f"dataset.strict applies to name: folder, not to name: {self.name}; remove dataset.strict")
+        if self.name in ("folder", "csv") and self.path is None:
+            what = "a folder with one subfolder of images per class" if self.name == "folder" else "a CSV file"
+            raise ValueError(f"dataset name: {self.name} needs dataset.path ({what})")
         if self.name == "idx" and (self.images is None or self.labels is None):
             raise ValueError(
                 "dataset name: idx needs both dataset.images and dataset.labels "

@@ -41,6 +41,11 @@ class CrossValidation:
     def sd(self) -> float:
         return statistics.stdev(self.fold_accuracy) if len(self.fold_accuracy) > 1 else 0.0
 
+    def _repr_html_(self) -> str:
+        from fitbench.display import crossval_html
+
+        return crossval_html(self)
+
     def summary(self) -> str:
         single = statistics.mean(self.test_single_accuracy)
         return (f"{len(self.runs)}-fold validation accuracy {self.mean:.4f} +/- {self.sd:.4f}; "

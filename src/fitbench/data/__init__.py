@@ -1,4 +1,5 @@
-"""Data: MNIST, Fashion-MNIST, scikit-learn's digits and any IDX pair, split into train/val/test."""
+"""Data: MNIST, Fashion-MNIST, scikit-learn's digits, any IDX pair, image folders and Kaggle-layout
+CSV files, split into train/val/test."""
 
 from __future__ import annotations
 
@@ -33,4 +34,6 @@ def describe_datasets(data_dir: str | os.PathLike[str] | None = None) -> dict[st
             described[name] = f"unusable --data-dir: {error}"
     described["digits"] = "bundled with scikit-learn (1,797 8x8 images; no download)"
     described["idx"] = "any IDX image/label pair: dataset.images and dataset.labels in the experiment file"
+    described["folder"] = "your images, one subfolder per class (optionally under train/ and test/): --dataset folder:DIR"
+    described["csv"] = "a CSV file in Kaggle's digit-recognizer layout (label, pixel0..pixelN): --dataset csv:FILE"
     return described

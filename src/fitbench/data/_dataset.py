@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -54,6 +56,16 @@ class Dataset:
     def sizes(self) -> dict[str, int]:
         return {name: len(self.split(name)[1]) for name in SPLITS}
 
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The three ``(x, y)`` pairs, so the course's cells run on fitbench data unchanged:
+        ``(x_train, y_train), (x_val, y_val), (x_test, y_test) = data``."""
+        return iter([self.split(name) for name in SPLITS])
+
+    def _repr_html_(self) -> str:
+        from fitbench.display import dataset_html
+
+        return dataset_html(self)
+
     def summary(self) -> str:
         """Shapes, value ranges and class counts: the course's 'look at the data' step."""
         lines = [f"{self.name}: {self.source}"]
@@ -102,9 +114,14 @@ def load_dataset(name: str = "mnist", **options: Any) -> Dataset:
 
 
 def load_from_config(config: DatasetConfig) -> Dataset:
-    """The Dataset an experiment file's ``dataset`` section describes."""
+    """The Dataset an experiment file's ``dataset`` section describes.
+
+    For an image folder the Dataset's ``config`` records what loading chose (image size,
+    colour mode, class names), so that a run's folder says how to prepare new inputs.
+    """
     from fitbench.data import _idx, _sources
 
+    names: tuple[str, ...] | None = None
     if config.name in _sources.OFFICIAL:
         arrays = _sources.load_official(config.name, config.data_dir)
         train, val = _split((arrays.x_train, arrays.y_train), config.val_size, config)
@@ -114,21 +131,84 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         x, y, source = _sources.load_digits_arrays()
         train, val, test = _three_way((x, y), config)
         pixel_max, classes = 16.0, 10
+    elif config.name == "folder":
+        train, val, test, names, source, config = _from_folder(config)
+        pixel_max, classes = 255.0, len(names)
+    elif config.name == "csv":
+        x, y = _from_csv(config)
+        classes = _idx_classes(y, config, where=str(config.path))
+        train, val, test = _three_way((x, y), config)
+        source, pixel_max = f"{config.path} (CSV, {len(y):,} images)", 255.0
     else:
         x, y = _idx.read_idx_pair(config.images, config.labels)
-        classes = _idx_classes(y, config)
+        classes = _idx_classes(y, config, where=str(config.labels))
         train, val, test = _three_way((x, y), config)
         source, pixel_max = f"{config.images} + {config.labels}", 255.0
     if config.folds is not None:
         train, val = _fold(train, val, config)
     train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
     splits = [_scale(pair, pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
-    names = FASHION_NAMES if config.name == "fashion_mnist" else DIGIT_NAMES[:classes]
-    if len(names) != classes:
-        names = tuple(str(label) for label in range(classes))
+    names = _names(config, classes, names)
     return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=classes,
                    pixel_max=pixel_max, normalized=config.normalize, class_names=names,
                    source=source, config=config)
+
+
+def _names(config: DatasetConfig, classes: int, found: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The declared class names, else the folder's, else fitbench's names for the data set."""
+    if config.class_names is not None:
+        if len(config.class_names) != classes:
+            raise DataError(f"dataset.class_names: {len(config.class_names)} names for {classes} classes; "
+                            "give one name per class, in label order")
+        return tuple(config.class_names)
+    return found if found is not None else _default_names(config.name, classes)
+
+
+def recorded_class_names(section: Mapping[str, Any], classes: int) -> tuple[str, ...]:
+    """The class names a run's recorded ``dataset`` section gives, without loading any data."""
+    names = section.get("class_names")
+    if isinstance(names, list) and len(names) == classes and all(isinstance(name, str) for name in names):
+        return tuple(names)
+    return _default_names(section.get("name"), classes)
+
+
+def _default_names(name: object, classes: int) -> tuple[str, ...]:
+    names = FASHION_NAMES if name == "fashion_mnist" else DIGIT_NAMES[:classes]
+    return names if len(names) == classes else tuple(str(label) for label in range(classes))
+
+
+def _from_folder(config: DatasetConfig) -> tuple[Pair, Pair, Pair, tuple[str, ...], str, DatasetConfig]:
+    """Train/val/test of an image folder, its class names, a summary line, and the config
+    with the image size, colour mode and class names loading settled on."""
+    from fitbench.data._folder import load_folder
+
+    root = Path(str(config.path))  # set: the config's validator requires dataset.path for a folder
+    data = load_folder(root, image_size=config.image_size, color_mode=config.color_mode,
+                       strict=config.strict, cache_dir=config.cache_dir)
+    pool = (data.x_train, data.y_train)
+    if data.x_test is None or data.y_test is None:
+        train, val, test = _three_way(pool, config)
+    elif config.test_size is not None:
+        raise ConfigError(f"dataset.test_size: {config.path} has a test/ folder, which is the test split; "
+                          "remove dataset.test_size")
+    else:
+        (train, val), test = _split(pool, config.val_size, config), (data.x_test, data.y_test)
+    if config.class_names is not None and tuple(config.class_names) != data.class_names:
+        raise DataError(f"dataset.class_names: {', '.join(config.class_names)} differ from the class folders "
+                        f"of {config.path} ({', '.join(data.class_names)}); remove dataset.class_names")
+    settled = config.model_copy(update={"image_size": data.image_size, "color_mode": data.color_mode,
+                                        "class_names": list(data.class_names)})
+    return train, val, test, data.class_names, data.describe(root), settled
+
+
+def _from_csv(config: DatasetConfig) -> Pair:
+    from fitbench.data._csv import read_csv_images
+
+    x, y = read_csv_images(str(config.path))
+    if y is None:
+        raise DataError(f"{config.path}: no label column, so it cannot be trained or evaluated on; "
+                        "predict on it instead: fitbench predict RUN FILE")
+    return x, y
 
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -184,9 +264,9 @@ def _scale(pair: Pair, divisor: float) -> Pair:
     return (pair[0].astype(np.float32) / np.float32(divisor)), pair[1].astype(np.int32)
 
 
-def _idx_classes(labels: np.ndarray, config: DatasetConfig) -> int:
+def _idx_classes(labels: np.ndarray, config: DatasetConfig, *, where: str) -> int:
     classes = config.num_classes or int(labels.max()) + 1
-    _check_labels(labels, classes, where=str(config.labels), key="dataset.num_classes")
+    _check_labels(labels, classes, where=where, key="dataset.num_classes")
     return classes
 
 

@@ -8,10 +8,13 @@ magic bytes, not by the ``.gz`` extension, because renamed files are common.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import math
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal
 
@@ -25,6 +28,9 @@ __all__ = ["read_idx", "read_idx_pair", "write_idx"]
 Kind = Literal["images", "labels"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_BYTES = 2**32  # 4 GiB: five times EMNIST's largest file; a header promising more is not a real set
+_CHUNK = 2**20
+_EXTRA_SHOWN = 2**20 + 1  # trailing bytes counted up to 1 MiB, so a bomb's tail is not decompressed
 _UBYTE = 0x08
 _NDIM = {"images": 3, "labels": 1}
 _TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "int16", 0x0C: "int32",
@@ -34,19 +40,26 @@ _TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "int16", 0x0C: 
 def read_idx(path: str | os.PathLike[str], *, kind: Kind) -> np.ndarray:
     """Read an IDX file of uint8 images ``(n, h, w)`` or labels ``(n,)``.
 
+    Only the bytes the header promises are read (at most ``MAX_BYTES``), so a file that
+    decompresses to gigabytes costs no more memory than a true one.
+
     Raises:
         DataError: the file is missing, not IDX, of the wrong kind, truncated or too long;
             the message starts with the path and says what was expected.
     """
     if kind not in _NDIM:
         raise ConfigError(f"read_idx: kind must be 'images' or 'labels', got {kind!r}")
-    raw = _read_bytes(path)
-    ndim = _check_magic(path, raw, kind)
-    dims = _read_dims(path, raw, ndim)
-    offset = 4 + 4 * ndim
-    _check_size(path, len(raw) - offset, dims, kind)
-    # copy: np.frombuffer over bytes is read-only, which would surprise in-place users
-    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims).copy()
+    with _open(path) as stream:
+        head = _read_up_to(path, stream, 4)
+        ndim = _check_magic(path, head, kind)
+        head += _read_up_to(path, stream, 4 * ndim)
+        dims = _read_dims(path, head, ndim)
+        need = _check_promise(path, dims, kind)
+        data = _read_up_to(path, stream, need)
+        extra = len(_read_up_to(path, stream, _EXTRA_SHOWN))
+    _check_size(path, len(data), extra, dims, kind)
+    # a bytearray: the array owns writable memory, as in-place users expect
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
 def read_idx_pair(
@@ -72,21 +85,36 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             _write_payload(f, header, array, gz_name=gz_name)
-        os.chmod(tmp, 0o644)  # temporary files are 0600; exported data should be readable like any file
 
     _io.atomic_write(target, write)
 
 
-def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The file's content, decompressed when it starts with the gzip magic."""
+@contextlib.contextmanager
+def _open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """The file as a byte stream, decompressed when it starts with the gzip magic."""
     try:
         with open(path, "rb") as f:
             if f.read(2) != _GZIP_MAGIC:
                 f.seek(0)
-                return f.read()
+                yield f
+                return
             f.seek(0)
             with gzip.GzipFile(fileobj=f) as gz:
-                return gz.read()
+                yield gz
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the IDX file: {exc.strerror or exc}") from exc
+
+
+def _read_up_to(path: str | os.PathLike[str], stream: IO[bytes], size: int) -> bytearray:
+    """At most ``size`` bytes, fewer at the end of the stream; read in chunks so that memory
+    follows what the file really holds, not what its header claims."""
+    data = bytearray()
+    try:
+        while len(data) < size:
+            chunk = stream.read(min(_CHUNK, size - len(data)))
+            if not chunk:
+                break
+            data += chunk
     except (gzip.BadGzipFile, zlib.error) as exc:  # BadGzipFile is an OSError: first
         raise DataError(f"{path}: not a valid gzip file ({exc}); download it again") from exc
     except EOFError as exc:
@@ -94,9 +122,19 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
                         "download it again") from exc
     except OSError as exc:
         raise DataError(f"{path}: cannot read the IDX file: {exc.strerror or exc}") from exc
+    return data
 
 
-def _check_magic(path: str | os.PathLike[str], raw: bytes, kind: Kind) -> int:
+def _check_promise(path: str | os.PathLike[str], dims: tuple[int, ...], kind: Kind) -> int:
+    """The byte count the header promises; refused above ``MAX_BYTES`` before reading any."""
+    need = math.prod(dims)  # Python ints: (2**32 - 1)**3 does not wrap around as int64 would
+    if need > MAX_BYTES:
+        raise DataError(f"{path}: the header promises {' x '.join(map(str, dims))} {kind} ({need:,} bytes), "
+                        f"more than the {MAX_BYTES:,} bytes fitbench reads; is this an IDX file?")
+    return need
+
+
+def _check_magic(path: str | os.PathLike[str], raw: bytearray, kind: Kind) -> int:
     """Validate the 4-byte magic; return the number of dimensions."""
     want = _NDIM[kind]
     if len(raw) < 4:
@@ -116,7 +154,7 @@ def _check_magic(path: str | os.PathLike[str], raw: bytes, kind: Kind) -> int:
     return raw[3]
 
 
-def _read_dims(path: str | os.PathLike[str], raw: bytes, ndim: int) -> tuple[int, ...]:
+def _read_dims(path: str | os.PathLike[str], raw: bytearray, ndim: int) -> tuple[int, ...]:
     """The ``ndim`` big-endian uint32 sizes that follow the magic."""
     end = 4 + 4 * ndim
     if len(raw) < end:
@@ -125,16 +163,17 @@ def _read_dims(path: str | os.PathLike[str], raw: bytes, ndim: int) -> tuple[int
     return struct.unpack(f">{ndim}I", raw[4:end])
 
 
-def _check_size(path: str | os.PathLike[str], have: int, dims: tuple[int, ...],
+def _check_size(path: str | os.PathLike[str], have: int, extra: int, dims: tuple[int, ...],
                 kind: Kind) -> None:
     """Refuse data shorter or longer than the header's sizes promise."""
-    need = int(np.prod(dims, dtype=np.int64))
+    need = math.prod(dims)
     what = f"{dims[0]} {kind}" + (f" of {dims[1]}x{dims[2]}" if kind == "images" else "")
     if have < need:
         raise DataError(f"{path}: truncated: the header promises {what} ({need:,} bytes) "
                         f"but the file holds {have:,}; download it again")
-    if have > need:
-        raise DataError(f"{path}: {have - need:,} unexpected bytes after the {what} the "
+    if extra:
+        count = f"{extra:,}" if extra < _EXTRA_SHOWN else f"more than {_EXTRA_SHOWN - 1:,}"
+        raise DataError(f"{path}: {count} unexpected bytes after the {what} the "
                         f"header promises ({need:,} bytes); download it again")
 
 

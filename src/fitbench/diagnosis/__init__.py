@@ -3,7 +3,7 @@
 Each rule is a small function that returns a ``Finding`` (stable ``code``, ``severity``,
 one-line ``verdict``, ``evidence``, ``advice``) or None. ``diagnose(run)`` applies the rules to
 a run folder; ``check_arrays(model, dataset)`` checks the arrays before training, and
-``check_before_training`` (called by ``fb.fit``) prints what it finds.
+``check_before_training`` (called by ``fb.fit``) warns (``FitbenchWarning``) of what it finds.
 
 >>> for finding in fb.diagnose(run):
 ...     print(finding)

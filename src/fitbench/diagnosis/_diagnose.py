@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+import warnings
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from fitbench.diagnosis._curves import (
     divergence,
@@ -34,7 +34,7 @@ from fitbench.diagnosis._scores import (
     test_leakage_in_records,
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, FitbenchWarning
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
@@ -159,10 +159,10 @@ def _array_facts(dataset: Dataset) -> tuple[dict[str, tuple[float, float]], Find
     return _FACTS[dataset]
 
 
-def check_before_training(model: Any, dataset: Dataset, *, stream: TextIO | None = None) -> list[Finding]:
-    """``check_arrays``, printing each error and warning on one line of stderr; training goes on."""
+def check_before_training(model: Any, dataset: Dataset) -> list[Finding]:
+    """``check_arrays``, each error and warning also raised as a ``FitbenchWarning`` (training goes on)."""
     findings = check_arrays(model, dataset)
     for finding in findings:
         if finding.severity != "info":
-            print(f"fitbench: {finding.line()}", file=stream or sys.stderr, flush=True)
+            warnings.warn(finding.line(), FitbenchWarning, stacklevel=4)  # points at the user's fit() call
     return findings

@@ -42,9 +42,18 @@ class Finding:
         return self.line()
 
 
-def by_severity(findings: list[Finding]) -> list[Finding]:
+class Findings(list[Finding]):
+    """A diagnosis: a plain list of findings that a notebook shows as HTML."""
+
+    def _repr_html_(self) -> str:
+        from fitbench.display import findings_html
+
+        return findings_html(self)
+
+
+def by_severity(findings: list[Finding]) -> Findings:
     """Errors first, then warnings, then information; stable within each."""
-    return sorted(findings, key=lambda finding: SEVERITIES.index(finding.severity))
+    return Findings(sorted(findings, key=lambda finding: SEVERITIES.index(finding.severity)))
 
 
 def points(fraction: float) -> str:

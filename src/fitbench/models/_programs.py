@@ -22,7 +22,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from fitbench._keras import keras
+from fitbench._keras import keras, nested_layers, prepare_stateless_steps
 from fitbench.models._outputs import as_probabilities
 
 PREDICT_BATCH = 1024
@@ -57,6 +57,7 @@ class Programs:
         return np.concatenate(outputs) if outputs else np.zeros((0, *_output_shape(model)), np.float32)
 
     def _epoch(self, state: tuple, x: jax.Array, y: jax.Array, batches: int, order: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)  # runs once per trace, not per call
         def body(state: tuple, index: jax.Array) -> tuple[tuple, None]:
             _, state = self.reference.train_step(state, (x[index], y[index]))
             return state, None
@@ -65,10 +66,12 @@ class Programs:
         return state
 
     def _step(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)
         _, state = self.reference.train_step(state, (x, y))
         return state
 
     def _test(self, state: tuple, x: jax.Array, y: jax.Array) -> tuple:
+        prepare_stateless_steps(self.reference)
         def body(state: tuple, batch: tuple[jax.Array, jax.Array]) -> tuple[tuple, None]:
             _, state = self.reference.test_step(state, batch)
             return state, None
@@ -145,7 +148,7 @@ def _without_names(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _keras_own(model: keras.Model) -> bool:
-    layers = [model, *model._flatten_layers(include_self=False)]
+    layers = [model, *nested_layers(model)]
     wrappers = (keras.layers.Lambda, keras.layers.JaxLayer)  # their config names a function, not its code
     return all(type(layer).__module__.startswith("keras.") and not isinstance(layer, wrappers) for layer in layers)
 

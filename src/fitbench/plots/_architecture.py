@@ -70,13 +70,15 @@ def _shape_text(shape: Any) -> str:
 
 def _output_shape(layer: Any) -> str:
     # As Keras' summary: the last inbound node's outputs, else the shapes the layer was built on.
-    nodes = getattr(layer, "_inbound_nodes", [])
+    from fitbench._keras import build_shapes, inbound_nodes  # a live model means Keras is loaded already
+
+    nodes = inbound_nodes(layer)
     if nodes:
         outputs = nodes[-1].output_tensors
         shapes = [tuple(t.shape) for t in outputs]
         return _shape_text(shapes[0] if len(shapes) == 1 else shapes)
     try:
-        built_on = getattr(layer, "_build_shapes_dict", None)
+        built_on = build_shapes(layer)
         if built_on:
             return _shape_text(layer.compute_output_shape(**built_on))
     except Exception:  # layers that cannot say: the summary prints "?" too
@@ -91,7 +93,9 @@ def _node(layer: Any, inputs: tuple[str, ...]) -> LayerNode:
 
 
 def _parents(layer: Any) -> list[Any]:
-    return [parent.operation for node in getattr(layer, "_inbound_nodes", []) for parent in node.parent_nodes]
+    from fitbench._keras import inbound_nodes
+
+    return [parent.operation for node in inbound_nodes(layer) for parent in node.parent_nodes]
 
 
 def _graph_layers(model: Any) -> list[Any]:

@@ -119,6 +119,8 @@ def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax, (1.45 * columns, 1.45 * columns * canvas.shape[0] / canvas.shape[1] + 0.2))
     ax.set_axis_off()
     finite = grid.images[np.isfinite(grid.images)]
+    if canvas.ndim == 3 and finite.max() > 1.0:
+        canvas = canvas / float(finite.max())  # imshow takes colour as 0..1 (raw 0..255 pixels: scale)
     # gray_r: ink dark on white paper, as digits are usually shown; NaN background stays white.
     ax.imshow(canvas, cmap="gray_r", vmin=float(finite.min()), vmax=float(finite.max()), interpolation="nearest")
     size = 8 if max(len(line) for title in grid.titles for line in title.split("\n")) <= 18 else 7

@@ -89,6 +89,11 @@ class Comparison:
         return [f"{names}: validation accuracies within {100 * (close[0].val_half_width or 0):.1f} points of the "
                 f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.run}{size}"]
 
+    def _repr_html_(self) -> str:
+        from fitbench.display import comparison_html
+
+        return comparison_html(self)
+
     def text(self) -> str:
         """The table as aligned text, for a terminal."""
         cells = [list(_HEADINGS)] + [[_cell(value) for value in _display_cells(row)] for row in self.rows]

@@ -16,6 +16,7 @@ from typing import Any
 
 from fitbench import _io
 from fitbench.errors import FitbenchError, spelled
+from fitbench.runs._lock import is_locked
 
 CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
     "config.yaml", "history.csv", "metrics.json", "model.keras", "environment.json", "status.json",
@@ -92,34 +93,33 @@ def read_json_checked(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
-def run_state(path: Path) -> str:
-    """``complete``, ``interrupted``, ``failed``, ``running`` or ``incomplete`` (killed or damaged)."""
+def run_state(path: Path, *, locked: bool = False) -> str:
+    """``complete``, ``interrupted``, ``failed``, ``running`` or ``incomplete`` (killed or damaged).
+
+    ``running`` means another live process holds the folder's lock: status.json's pid and
+    host are only a note for people, never trusted (pids are reused, folders are copied).
+    ``locked``: this process holds the lock, so no other one is running it.
+    """
+    alive = not locked and is_locked(path)
     status = read_json(Path(path) / STATUS)
     if status is None or status.get("state") not in STATES:
-        return "incomplete"
-    if status["state"] == "running" and not _still_running(status):
+        return "running" if alive else "incomplete"
+    if status["state"] == "running" and not alive:
         return "incomplete"
     return status["state"]
 
 
-def resumable(path: Path) -> Path:
-    """``path`` if it is a run folder that can be resumed, else a FitbenchError saying why."""
+def resumable(path: Path, *, locked: bool = False) -> Path:
+    """``path`` if it is a run folder that can be resumed, else a FitbenchError saying why.
+
+    ``locked``: this process holds the folder's lock, so it is not "running" elsewhere.
+    """
     if not (path / CONFIG).is_file():
         raise FitbenchError(f"{path}: not a run folder (no {CONFIG}); nothing to resume")
-    state = run_state(path)
+    state = run_state(path, locked=locked)
     if state == "complete":
         raise FitbenchError(f"{path}: this run is complete; there is nothing to resume")
     if state == "running":
-        status = read_json(path / STATUS) or {}
-        raise FitbenchError(f"{path}: this run is still running (process {status.get('pid')}); stop it first")
+        raise FitbenchError(f"{path}: another process is training this run; wait for it to end "
+                            "or stop it (Ctrl-C) first")
     return path
-
-
-def _still_running(status: dict[str, Any]) -> bool:
-    if status.get("host") != socket.gethostname():
-        return True  # another machine's run: we cannot tell, so trust it
-    try:
-        os.kill(int(status.get("pid", -1)), 0)
-    except (OSError, ValueError):
-        return False
-    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +50,3 @@ def _configs(root: Path) -> list[Path]:
     for depth in range(1, MAX_DEPTH + 1):
         found += [path for path in root.glob("/".join(["*"] * depth) + "/" + _folder.CONFIG) if path.is_file()]
     return found
-
-
-def remove_incomplete(entries: list[RunEntry]) -> list[Path]:
-    """Delete the folders of incomplete runs (killed or damaged before finishing); return them."""
-    removed = []
-    for entry in entries:
-        if entry.state == "incomplete":
-            shutil.rmtree(entry.path)
-            removed.append(entry.path)
-    return removed

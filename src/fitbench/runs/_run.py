@@ -73,12 +73,24 @@ class Run:
             raise FitbenchError(f"{self.path}: the {split} split of this run's data is empty")
         return evaluate_model(self.model, x, y, split=split)
 
+    def predict(self, x: Any) -> Any:
+        """Class probabilities of the saved model for image files, folders, CSV files, or an
+        array prepared like ``run.data`` (a ``fitbench.prediction.Prediction``)."""
+        from fitbench.prediction import predict
+
+        return predict(self, x, model=self._model)
+
     def recorded(self, split: str) -> dict[str, Any] | None:
         """The scores of ``split`` saved in metrics.json when the run finished."""
         return self.metrics.get("splits", {}).get(split)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, state={self.state!r})"
+
+    def _repr_html_(self) -> str:
+        from fitbench.display import run_html
+
+        return run_html(self)
 
     def plot_history(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import math
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -12,11 +12,18 @@ from typing import Any
 
 from fitbench import _io
 from fitbench._keras import keras
+from fitbench._log import log
 from fitbench.runs import _folder
 
 
 class StopOnSignal(keras.callbacks.Callback):
-    """Ctrl-C or SIGTERM ends training after the current batch; a second Ctrl-C stops at once.
+    """Ctrl-C or SIGTERM ends training at the next batch end (keras engine) or epoch end
+    (compiled engine); a second Ctrl-C stops at once.
+
+    The handler only sets a flag: it runs between two bytecodes of whatever the main thread
+    is doing, possibly Keras halfway through assigning its state, so touching the model there
+    (``stop_training``) or writing to stderr (a re-entrant write) can break both. The
+    callback hooks read the flag and stop training from ordinary code.
 
     Used as a context manager around training *and* saving, so a signal during saving
     waits for the run folder to be complete instead of leaving it half-written.
@@ -25,6 +32,7 @@ class StopOnSignal(keras.callbacks.Callback):
     def __init__(self) -> None:
         super().__init__()
         self.received: str | None = None
+        self._told = False
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopOnSignal:
@@ -42,17 +50,51 @@ class StopOnSignal(keras.callbacks.Callback):
         if self.received is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.received = signal.Signals(signum).name
-        print(f"\n{self.received}: stopping after this batch and saving the run "
-              "(Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
-        if self.model is not None:
-            self.model.stop_training = True
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        # fit() resets stop_training when it starts; a signal that came before that still counts.
-        if self.received is not None:
-            self.model.stop_training = True
+        self._stop_if_received("after this batch")
 
-    on_epoch_end = on_train_batch_end  # the compiled engine calls no batch hooks
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._stop_if_received("after this epoch")
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        # fit() resets stop_training when it starts; a signal that came before still counts.
+        self._stop_if_received("before this epoch")
+
+    def _stop_if_received(self, when: str) -> None:
+        if self.received is None:
+            return
+        self.model.stop_training = True
+        if not self._told:
+            self._told = True
+            log.warning(f"{self.received}: stopping {when} and saving the run (Ctrl-C again to stop at once)")
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Ends training after an epoch whose loss is NaN or infinite (like Keras' TerminateOnNaN,
+    at epoch granularity for both engines), and puts back the weights of the last finite
+    epoch so the run can still be scored and saved; the history keeps the bad epoch, from
+    which the diagnosis reports the divergence."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch: int | None = None  # 0-based epoch whose loss was not finite
+        self._good: list[Any] | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._good = self.model.get_weights()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is None or math.isfinite(float(loss)):
+            self._good = self.model.get_weights()
+            return
+        self.epoch = epoch
+        self.model.stop_training = True
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.epoch is not None and self._good is not None:
+            self.model.set_weights(self._good)
 
 
 class HistoryWriter(keras.callbacks.Callback):
@@ -83,22 +125,6 @@ class HistoryWriter(keras.callbacks.Callback):
     def wall_time_s(self) -> float:
         """Seconds of training so far, earlier sessions of a resumed run included."""
         return self.wall_before + time.perf_counter() - self._train_start
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """One line per epoch, like Keras' ``verbose=2``: the compiled engine has no batches to show."""
-
-    def __init__(self, epochs: int) -> None:
-        super().__init__()
-        self.epochs = epochs
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        scores = " - ".join(f"{key}: {value:.4f}" for key, value in (logs or {}).items())
-        print(f"Epoch {epoch + 1}/{self.epochs} - {time.perf_counter() - self._start:.2f}s - {scores}", flush=True)
 
 
 def write_history(folder: Path, rows: list[dict[str, float]], times: list[float]) -> None:

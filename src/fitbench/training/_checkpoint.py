@@ -96,22 +96,42 @@ def save(folder: Path, model: keras.Model, *, epoch: int, rows: list[dict[str, f
 
 
 def load(folder: Path, model: keras.Model) -> Saved:
-    """Put the checkpoint's variables into ``model`` (compiled, optimizer built) and return the rest."""
+    """Put the checkpoint's variables into ``model`` (compiled, optimizer built) and return the rest.
+
+    A damaged checkpoint (truncated, bit-flipped, empty, another kind of file, a record with
+    missing or wrong values) is a one-line FitbenchError, raised before the model is changed.
+    """
     path = folder / CHECKPOINT
+    arrays, saved = _read(path)
+    _assign(model.variables, arrays, "model", path)
+    _assign(model.optimizer.variables, arrays, "optimizer", path)
+    return saved
+
+
+def _read(path: Path) -> tuple[dict[str, np.ndarray], Saved]:
     try:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {key: stored[key] for key in stored.files}
         record = json.loads(str(arrays["record"]))
-    except (OSError, ValueError, KeyError) as error:
-        raise FitbenchError(f"{path}: cannot read the checkpoint ({error}); the run cannot be resumed") from None
-    _assign(model.variables, arrays, "model", path)
-    _assign(model.optimizer.variables, arrays, "optimizer", path)
-    count = sum(1 for key in arrays if key.startswith("best_"))
-    best = [arrays[f"best_{i}"] for i in range(count)] if record["has_best_weights"] else None
-    kind, *rest = record["numpy_state"]
-    return Saved(epoch=record["epoch"], rows=record["rows"], times=record["times"],
-                 wall_time_s=record["wall_time_s"], early_stopping=record["early_stopping"], best_weights=best,
-                 numpy_state=(kind, arrays["numpy_keys"], *rest), python_state=_tuples(record["python_state"]))
+        count = sum(1 for key in arrays if key.startswith("best_"))
+        best = [arrays[f"best_{i}"] for i in range(count)] if record["has_best_weights"] else None
+        kind, *rest = record["numpy_state"]
+        saved = Saved(epoch=int(record["epoch"]), rows=list(record["rows"]), times=list(record["times"]),
+                      wall_time_s=float(record["wall_time_s"]), early_stopping=record["early_stopping"],
+                      best_weights=best, numpy_state=(kind, arrays["numpy_keys"], *rest),
+                      python_state=_tuples(record["python_state"]))
+        # Set both random states on spare generators now, so a bad one fails here and not mid-training.
+        np.random.RandomState().set_state(saved.numpy_state)
+        random.Random().setstate(saved.python_state)
+    except Exception as error:  # numpy, zipfile, json and random raise a dozen kinds for a damaged file
+        raise FitbenchError(f"{path}: cannot read the checkpoint ({_damage(error)}); the run cannot be resumed "
+                            "from it: delete it to start the run over") from None
+    return arrays, saved
+
+
+def _damage(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0][:200]}" if lines else type(error).__name__
 
 
 def _assign(variables: list[Any], arrays: dict[str, np.ndarray], prefix: str, path: Path) -> None:

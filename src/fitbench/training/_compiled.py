@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fitbench._keras import keras
+from fitbench._keras import build_for_training, keras, nested_layers
 from fitbench.models._programs import Programs, programs_for
 
 EVAL_BATCH = 1000  # validation is forward passes only: a large batch is fastest and gives the same mean
@@ -30,15 +30,11 @@ def unsupported_reason(model: keras.Model) -> str | None:
     for method in ("train_step", "test_step", "compute_loss", "compute_metrics"):
         if getattr(type(model), method, None) is not getattr(keras.Model, method):
             return f"the model overrides {method}()"
-    if jax.default_backend() == "cpu" and any(isinstance(layer, keras.layers.Conv2D) for layer in _layers(model)):
+    if jax.default_backend() == "cpu" and any(isinstance(layer, keras.layers.Conv2D) for layer in nested_layers(model)):
         # Measured (benchmarks/engine.py): XLA:CPU runs convolutions inside a scanned epoch
         # about 5x slower than as separate steps, so Keras' own loop is the faster engine here.
         return "convolutions train about 5x faster per step than in a compiled epoch on a CPU"
     return None
-
-
-def _layers(model: keras.Model) -> list[Any]:
-    return list(model._flatten_layers(include_self=False))
 
 
 class CompiledFit:
@@ -57,7 +53,7 @@ class CompiledFit:
             callbacks: list[keras.callbacks.Callback], initial_epoch: int = 0) -> keras.callbacks.History:
         model = self.model
         # Create the optimizer, loss and metric variables from one batch, as fit() does.
-        model._symbolic_build(data_batch=(x[:1], y[:1]))
+        build_for_training(model, x, y)
         self.programs = programs_for(model, training=True)
         x_train, y_train = jnp.asarray(x), jnp.asarray(y)
         val = None if validation_data is None else eval_batches(*validation_data)
@@ -66,6 +62,8 @@ class CompiledFit:
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
+            if model.stop_training:  # asked between epochs (e.g. a signal): do not start another
+                break
             logs = self._run_epoch(epoch, x_train, y_train)
             if val is not None:
                 logs |= {f"val_{key}": value for key, value in self.evaluate(val).items()}

@@ -7,23 +7,27 @@ stopping), and then scores the model and writes the run folder.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from fitbench import _io
-from fitbench._keras import keras
+from fitbench._keras import build_for_training, keras
+from fitbench._log import log
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
-from fitbench.errors import ConfigError
+from fitbench.errors import ConfigError, FitbenchError
 from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
 from fitbench.runs import Run, _folder
 from fitbench.runs._environment import collect_environment
-from fitbench.training._callbacks import EpochProgress, HistoryWriter, StopOnSignal, write_history
+from fitbench.runs._lock import RunLock
+from fitbench.runs._lock import acquire as acquire_lock
+from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
@@ -51,6 +55,7 @@ def fit(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train ``model`` on ``data`` and return the Run (its folder is under ``runs_dir``).
 
@@ -64,6 +69,10 @@ def fit(
         seed: seeds shuffling, dropout and augmentation, so a rerun gives the same history.
         resume: a run folder to continue from its last checkpoint, with the same model,
             data and settings (``epochs`` may grow).
+        verbose: show progress (a bar in a terminal or notebook, a line per epoch in a log)
+            and a summary line; False: write nothing (warnings aside: see FitbenchWarning).
+        live_plot: in a notebook kernel, redraw loss and accuracy after every epoch
+            (None: on in a notebook, off elsewhere).
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -75,7 +84,7 @@ def fit(
     if resume is not None:
         name = check_same_training(resume, training)
     return train(model, dataset, training, name=name or model.name, model_config=spec,
-                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume)
+                 runs_dir=runs_dir, callbacks=callbacks, verbose=verbose, resume=resume, live_plot=live_plot)
 
 
 # Compared through what the model was compiled with (config.yaml's `compiled`), which they may leave out.
@@ -152,6 +161,7 @@ def train(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     resume: str | Path | None = None,
+    live_plot: bool | None = None,
 ) -> Run:
     """Train an already-validated setup; every check that can fail runs before the folder exists.
 
@@ -159,32 +169,114 @@ def train(
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    check_before_training(model, dataset)  # prints warnings (e.g. scale_mismatch) to stderr; returns the findings
+    check_before_training(model, dataset)  # warns (FitbenchWarning) of e.g. scale_mismatch; returns the findings
     engine = choose_engine(model, training.engine)
     compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
+    # The handler is in place before the folder exists, so a signal at any moment from here
+    # on ends with a complete folder (state interrupted), never a half-written one.
+    with StopOnSignal() as stop:
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, resume)
+        with lock:
+            resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
+            if resume is not None:
+                _record_epochs(path, resumed, training.epochs)
+            try:
+                display = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
+                                    _progress(training, resumed, verbose, live_plot))
+            except Exception as error:  # any failure after training starts: say so in the folder
+                _mark_failed(path, error)
+                if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
+                    raise FitbenchError(
+                        f"{path}: cannot write the run folder ({error.strerror or error}); its last checkpoint "
+                        f"is intact: free some space, then fitbench train --resume {path}") from None
+                raise
+    run = Run(path, model=model, data=dataset)
+    display.note(summary_line(run))
+    return run
+
+
+def _progress(training: TrainingConfig, resumed: Saved | None, verbose: bool,
+              live_plot: bool | None) -> TrainingProgress:
+    """The epochs left, shown where this process writes (nowhere if not verbose)."""
+    left = training.epochs - _first_epoch(resumed, training)
+    mode = choose_mode(verbose)
+    figure = LiveFigure() if mode == "notebook" and live_plot is not False else None
+    return TrainingProgress(open_display(mode, total=left), training.epochs, estimate=Estimate(left), figure=figure)
+
+
+def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
+                 model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                 resume: str | Path | None) -> tuple[Path, RunLock]:
+    """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
     if resume is None:
         path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
-    else:
-        path = _folder.resumable(Path(resume))
-        check_same_compiled(path, compiled)
-    resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
-    if resume is not None:
-        _folder.write_status(path, "running")
-    with StopOnSignal() as stop:
-        history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
-        stopper = _early_stopping(training)
-        checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
-        watchers = [*([stopper] if stopper else []), history, stop, checkpoint, *(callbacks or [])]
-        try:
-            _fit_with(engine, model, dataset, training, watchers, verbose, _first_epoch(resumed, training))
-        except BaseException as error:
-            _folder.write_status(path, "failed", reason=f"{type(error).__name__}: {error}")
-            raise
-        _finish(path, model, dataset, history, stopper, stop, engine)
-    run = Run(path, model=model, data=dataset)
-    if verbose:
-        print(summary_line(run), flush=True)
-    return run
+        return path, acquire_lock(path)
+    path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
+    check_same_compiled(path, compiled)
+    lock = acquire_lock(path)  # then again: two resumes of one run must not both pass the checks
+    try:
+        _folder.resumable(path, locked=True)  # it may have completed while we waited for the lock
+        _io.remove_leftovers(path)  # temporary files of writes a kill cut short
+    except BaseException:
+        lock.release()
+        raise
+    return path, lock
+
+
+def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
+    """Make config.yaml say the epochs this resume trains to: the saved config is the truth,
+    so a later plain resume continues to the same end. Fewer epochs than are done: refused."""
+    done = 0 if resumed is None else resumed.epoch + 1
+    if epochs < done:
+        raise FitbenchError(f"{path}: cannot resume with training.epochs={epochs}: {done} epochs are "
+                            f"already done; give --set training.epochs={done} or more")
+    config_path = path / _folder.CONFIG
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
+    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
+        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
+    if config["training"].get("epochs") == epochs:
+        return
+    try:
+        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+    except OSError as error:
+        raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
+                            "copy the run folder somewhere writable and resume the copy") from None
+
+
+def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
+              stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
+              progress: TrainingProgress) -> Display:
+    """Train in the locked folder from ``resumed`` (or the start), then score and save;
+    the display, finished, for the summary line."""
+    _folder.write_status(path, "running")
+    history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
+    stopper = _early_stopping(training)
+    nan = StopOnNaN()
+    checkpoint = Checkpoint(path, history, stopper, stop, engine=engine, resumed=resumed)
+    # `stop` comes last: a signal that arrives during another callback's epoch end (or the
+    # checkpoint's write) still stops training after this epoch, not one epoch later.
+    watchers = [*([stopper] if stopper else []), history, nan, checkpoint, *(callbacks or []), progress, stop]
+    try:
+        _fit_with(engine, model, dataset, training, watchers, _first_epoch(resumed, training))
+    finally:
+        progress.display.close()
+    _finish(path, model, dataset, history, stopper, stop, engine)
+    return progress.display
+
+
+def _mark_failed(path: Path, error: Exception) -> None:
+    try:
+        _folder.write_status(path, "failed", reason=_one_line(error))
+    except OSError:  # the disk that failed the run may fail this too; the error itself still reaches the user
+        pass
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:300] if text else ''}".rstrip(": ")
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
@@ -212,7 +304,7 @@ def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved 
     if not (path / CHECKPOINT).is_file():
         return None
     # The optimizer's variables exist only once it is built, as fit() would do.
-    model._symbolic_build(data_batch=(dataset.x_train[:1], dataset.y_train[:1]))
+    build_for_training(model, dataset.x_train, dataset.y_train)
     return load_checkpoint(path, model)
 
 
@@ -231,23 +323,21 @@ def choose_engine(model: keras.Model, requested: str) -> str:
     reason = unsupported_reason(model)
     if reason is None:
         return "compiled"
-    print(f"fitbench: the compiled engine cannot train {model.name!r}: {reason}; using engine: keras",
-          file=sys.stderr, flush=True)
+    log.info(f"the compiled engine cannot train {model.name!r}: {reason}; using engine: keras")
     return "keras"
 
 
 def _fit_with(engine: str, model: keras.Model, dataset: Dataset, training: TrainingConfig,
-              callbacks: list[keras.callbacks.Callback], verbose: bool, initial_epoch: int) -> None:
+              callbacks: list[keras.callbacks.Callback], initial_epoch: int) -> None:
     validation = (dataset.x_val, dataset.y_val) if len(dataset.y_val) else None
     keras.utils.set_random_seed(training.seed)
     if engine == "compiled":
-        progress = [EpochProgress(training.epochs)] if verbose else []
         CompiledFit(model, batch_size=training.batch_size, shuffle=training.shuffle, seed=training.seed).fit(
             dataset.x_train, dataset.y_train, epochs=training.epochs, validation_data=validation,
-            callbacks=[*callbacks, *progress], initial_epoch=initial_epoch)
+            callbacks=callbacks, initial_epoch=initial_epoch)
         return
     model.fit(dataset.x_train, dataset.y_train, batch_size=training.batch_size, epochs=training.epochs,
-              validation_data=validation, shuffle=training.shuffle, verbose=_keras_verbosity(verbose),
+              validation_data=validation, shuffle=training.shuffle, verbose=0,  # fitbench.progress shows it
               callbacks=callbacks, initial_epoch=initial_epoch)
 
 
@@ -310,11 +400,6 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
     )
 
 
-def _keras_verbosity(verbose: bool) -> int:
-    # A live bar on a terminal; one line per epoch in logs and pipes.
-    return 0 if not verbose else (1 if sys.stdout.isatty() else 2)
-
-
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
     """Score every split, save the model and the files, and mark the folder complete."""
@@ -364,5 +449,5 @@ def summary_line(run: Run) -> str:
                        for split, s in m["splits"].items() if split != "train")
     flags = " (stopped early)" if m["stopped_early"] else ""
     flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
-    return (f"{run.name}: {m['epochs_run']} epochs in {m['wall_time_s']:.1f} s "
+    return (f"{run.name}: {plural(m['epochs_run'], 'epoch')} in {m['wall_time_s']:.1f} s "
             f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")

@@ -19,6 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from fitbench._keras import SINGLE_THREAD_XLA
+from fitbench._log import log, to_console
 from fitbench.errors import FitbenchError
 from fitbench.tuning._worker import WorkerSpec, run_worker
 
@@ -78,12 +79,13 @@ def _check_exits(codes: list[int], *, first: int) -> list[str]:
 
 def worker_main(spec: WorkerSpec) -> None:
     """Entry point of a worker process: one-line errors, exit codes like the CLI's."""
+    to_console()  # a process of its own: its notices and errors go to the terminal, like the CLI's
     try:
         use_one_xla_thread()
         run_worker(spec)
         gc.freeze()  # exiting: spare the interpreter's last collection of Keras' objects (0.8 s)
     except FitbenchError as error:
-        print(f"fitbench: error (worker {spec.index + 1}): {error}", file=sys.stderr, flush=True)
+        log.error(f"error (worker {spec.index + 1}): {error}")
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

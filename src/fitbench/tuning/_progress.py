@@ -1,4 +1,4 @@
-"""What a worker prints: one line per finished trial; and keeping Optuna's own logging quiet."""
+"""What a worker shows: a step of fitbench.progress per finished trial; and keeping Optuna's own logging quiet."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import optuna
 
+from fitbench.progress import choose_mode, open_display, plural
 from fitbench.tuning._objective import COUNTED
 from fitbench.tuning._schema import SearchConfig
 
@@ -23,15 +24,22 @@ def count_trials(study: optuna.Study) -> tuple[int, int]:
 
 
 class Progress:
-    """One line per finished trial: trial n of N, its state and value, the best so far."""
+    """A step per finished trial: trial n of N, its state and value, the best so far.
+
+    Several workers share one terminal, so each writes plain lines, tagged with its number.
+    """
 
     def __init__(self, search: SearchConfig, spec: WorkerSpec) -> None:
         self.search, self.spec = search, spec
         self.tag = f" [worker {spec.index + 1}/{spec.workers}]" if spec.workers > 1 else ""
+        mode = choose_mode(spec.verbose)
+        self.display = open_display("lines" if mode == "terminal" and spec.workers > 1 else mode, total=spec.trials)
 
     def say(self, text: str) -> None:
-        if self.spec.verbose:
-            print(f"{text}{self.tag}", flush=True)
+        self.display.step(f"{text}{self.tag}")
+
+    def close(self) -> None:
+        self.display.close()
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if trial.user_attrs.get("surplus"):
@@ -55,7 +63,7 @@ class Progress:
 
     def _best(self, study: optuna.Study) -> str:
         if self.search.multi_objective:
-            return f"Pareto front: {len(study.best_trials)} trials"
+            return f"Pareto front: {plural(len(study.best_trials), 'trial')}"
         try:
             best = study.best_trial
         except ValueError:  # no complete trial yet

@@ -11,6 +11,7 @@ import optuna
 
 from fitbench.config import Experiment
 from fitbench.errors import ConfigError
+from fitbench.progress import Display, Lines, plural
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
 from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study, without_password
@@ -50,8 +51,8 @@ def tune(
             ``course-tuning``), which ``fitbench tune-report NAME`` and ``load_study`` take.
         overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
             (``"digits"`` needs no download) and ``--data-dir``.
-        verbose: print the start and the summary (the best trial last); ``progress``: and a
-            line per trial.
+        verbose: show the start and the summary (the best trial last); ``progress``: a line
+            (or a bar) per trial, also when not ``verbose``.
     """
     tuning = load_tuning(source, search, overrides=overrides, dataset=dataset, data_dir=data_dir)
     total = _positive("trials", trials if trials is not None else tuning.search.trials)
@@ -66,16 +67,14 @@ def tune(
         spec = WorkerSpec(tuning=tuning.to_dict(), storage=url, study=name,
                           runs_dir=str((Path(runs_dir) / name).resolve()), trials=total,
                           deadline=None if seconds is None else time.time() + seconds,
-                          workers=workers, verbose=verbose and progress)
-        if verbose:
-            _say_start(spec, result)
+                          workers=workers, verbose=progress)
+        lines = Lines() if verbose else Display()
+        lines.note(_start_line(spec, result))
         notes = run_processes(spec, workers)
         result = optuna.load_study(study_name=name, storage=open_storage(url))
         test = record_test_of_best(result)
-    if verbose:
-        for note in notes:
-            print(note, flush=True)
-        print_summary(result, tuning, total, test)
+    for line in [*notes, *summary_lines(result, tuning, total, test)]:
+        lines.note(line)
     return result
 
 
@@ -85,12 +84,12 @@ def _positive(name: str, value: int) -> int:
     return value
 
 
-def _say_start(spec: WorkerSpec, study: optuna.Study) -> None:
+def _start_line(spec: WorkerSpec, study: optuna.Study) -> str:
     finished, _ = count_trials(study)
     already = f", {finished} already finished" if finished else ""
-    print(f"study {spec.study!r} (its name for fitbench tune-report): {spec.trials} trials in total{already}, "
-          f"{spec.workers} worker(s); "
-          f"storage {without_password(spec.storage)}; runs in {spec.runs_dir}", flush=True)
+    return (f"study {spec.study!r} (its name for fitbench tune-report): {plural(spec.trials, 'trial')} in total"
+            f"{already}, {plural(spec.workers, 'worker')}; storage {without_password(spec.storage)}; "
+            f"runs in {spec.runs_dir}")
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -131,32 +130,29 @@ def record_test_of_best(study: optuna.Study) -> dict[str, Any] | None:
     return record
 
 
-def print_summary(study: optuna.Study, tuning: Tuning, total: int, test: dict[str, Any] | None) -> None:
+def summary_lines(study: optuna.Study, tuning: Tuning, total: int, test: dict[str, Any] | None) -> list[str]:
     """The study in a few lines; the best trial's number, value and parameters come last."""
     states = [trial.state for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
     counts = {state.name.lower(): states.count(state) for state in optuna.trial.TrialState if states.count(state)}
-    print(f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
-          + f" (asked for {total}); its report: fitbench tune-report {study.study_name}", flush=True)
+    lines = [f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
+             + f" (asked for {total}); its report: fitbench tune-report {study.study_name}"]
     search = tuning.search
     if search.multi_objective:
-        for trial in sorted(study.best_trials, key=lambda trial: trial.values[1]):
-            print(f"Pareto front: #{trial.number} {search.objective} {trial.values[0]:.4f}, "
-                  f"{int(trial.values[1]):,} parameters")
+        lines += [f"Pareto front: #{trial.number} {search.objective} {trial.values[0]:.4f}, "
+                  f"{int(trial.values[1]):,} parameters" for trial in sorted(study.best_trials, key=lambda t: t.values[1])]
     best = best_trial(study)
     if best is None:
-        print("no complete trial yet: run the same command again to continue the study")
-        return
+        return [*lines, "no complete trial yet: run the same command again to continue the study"]
     if search.split == "test":
-        print("warning: the trials were scored on the TEST split (search.force_test); "
-              "the score below is not an estimate of performance on new images")
+        lines.append("warning: the trials were scored on the TEST split (search.force_test); "
+                     "the score below is not an estimate of performance on new images")
     if test is not None and "missing" not in test:
-        print(f"test split, read once for the best trial: accuracy {test['accuracy']:.4f}, "
-              f"macro F1 {test['macro_f1']:.4f}, loss {test['loss']:.4f} ({test['n']:,} images)")
+        lines.append(f"test split, read once for the best trial: accuracy {test['accuracy']:.4f}, "
+                     f"macro F1 {test['macro_f1']:.4f}, loss {test['loss']:.4f} ({test['n']:,} images)")
     elif test is not None:
-        print(f"test split: {test['missing']}")
-    print(f"best trial: {best.number} ({best.user_attrs.get('run', 'no run folder')})")
-    print(f"best value: {search.objective} {best.values[0]:.6f}")
-    print("best params: " + format_params(best))
+        lines.append(f"test split: {test['missing']}")
+    return [*lines, f"best trial: {best.number} ({best.user_attrs.get('run', 'no run folder')})",
+            f"best value: {search.objective} {best.values[0]:.6f}", "best params: " + format_params(best)]
 
 
 def format_params(trial: optuna.trial.FrozenTrial) -> str:

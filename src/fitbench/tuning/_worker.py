@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import optuna
 
+from fitbench._log import log
 from fitbench.tuning._objective import Objective, SurplusTrial
 from fitbench.tuning._progress import Progress, count_trials, quiet_optuna
 from fitbench.tuning._schema import SearchConfig
@@ -54,13 +55,20 @@ def run_worker(spec: WorkerSpec) -> None:
         study.pruner = make_pruner(tuning.search, epochs=tuning.experiment.training.epochs)
         objective = Objective(tuning, study_name=spec.study, runs_dir=Path(spec.runs_dir), trials=spec.trials)
         progress = Progress(tuning.search, spec)
-        while _next_step(study, spec) == "run":
-            try:
-                study.optimize(objective, n_trials=1, catch=(SurplusTrial,), callbacks=[progress])
-            except optuna.exceptions.UpdateFinishedTrialError:
-                # Another worker saw no heartbeat from this trial for the grace period and failed it;
-                # its retry runs elsewhere. A longer search.heartbeat.grace_period avoids this.
-                progress.say("a trial here was marked failed by another worker (no heartbeat); going on")
+        try:
+            _run_trials(study, objective, progress, spec)
+        finally:
+            progress.close()
+
+
+def _run_trials(study: optuna.Study, objective: Objective, progress: Progress, spec: WorkerSpec) -> None:
+    while _next_step(study, spec) == "run":
+        try:
+            study.optimize(objective, n_trials=1, catch=(SurplusTrial,), callbacks=[progress])
+        except optuna.exceptions.UpdateFinishedTrialError:
+            # Another worker saw no heartbeat from this trial for the grace period and failed it;
+            # its retry runs elsewhere. A longer search.heartbeat.grace_period avoids this.
+            log.warning("a trial here was marked failed by another worker (no heartbeat); going on")
 
 
 def _next_step(study: optuna.Study, spec: WorkerSpec) -> str:

@@ -1,15 +1,18 @@
 """``create_app(runs_dir)``: the FastAPI app behind ``fitbench serve``, pages and JSON API.
 
-The runs directory is scanned on every request, so new runs appear without a restart.
-User mistakes (an unknown run, a bad upload, an empty canvas) answer 4xx with a one-line
-``detail``; the API's shapes are documented at ``/docs``.
+Every run folder is untrusted input (``_folders``): the server reads only the files a run
+folder is made of, never follows a symlink out of the runs directory, imports no code and
+opens no path a folder names, and a GET writes nothing. User mistakes (an unknown run, a bad
+upload, an empty canvas) answer 4xx with a one-line ``detail``; the API's shapes are at
+``/openapi.json`` (Swagger UI is not bundled offline, so ``/docs`` is off).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,17 +22,24 @@ from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import TypeAdapter
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from fitbench.errors import FitbenchError
-from fitbench.web import _catalog, _models
-from fitbench.web._catalog import RunNotFound
+from fitbench.web import _models
+from fitbench.web._catalog import Catalog, RunInfo, RunNotFound, resolve_run, root_of, run_detail
+from fitbench.web._folders import read_folder
 from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
 from fitbench.web._models import CannotPredict, ModelCache
 from fitbench.web._preprocess import ImageTooLarge, NothingDrawn, UnreadableImage, preprocess
 from fitbench.web._reports import ReportCache
 from fitbench.web._schemas import Prediction, Problem, RunDetail, RunSummary
+from fitbench.web._security import LOOPBACK, Guard
 
 PREDICT = "/api/predict"
+LISTING = TypeAdapter(list[RunSummary])
+MAX_COMPARED = 12  # a comparison draws every run's curves on one figure
+STATIC = Path(__file__).parent / "static"
 # Each user error's status: the most specific first (exception handlers match by class).
 STATUS = ((RunNotFound, 404), (ImageTooLarge, 413), (UnreadableImage, 415), (NothingDrawn, 422),
           (CannotPredict, 422), (FitbenchError, 422))
@@ -41,17 +51,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None) -> FastAPI:
+def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
+               allow_hosts: Sequence[str] = ()) -> FastAPI:
     """The web app serving the runs under ``runs_dir``.
 
     Args:
-        cache_dir: where generated reports and comparisons are kept; default a temporary
+        cache_dir: scratch space for drawing reports (never a run folder); default a temporary
             folder that lives as long as the app.
+        allow_hosts: host names the page answers besides the loopback ones (``--allow-host``).
     """
     app = FastAPI(title="fitbench", summary="Browse training runs and let a model read your digits.",
-                  version=_version())
+                  version=_version(), docs_url=None, redoc_url=None)
     app.state.runs_dir = Path(runs_dir)
+    app.state.catalog = Catalog(app.state.runs_dir)
     app.state.models = ModelCache()
+    app.state.kept = {}  # the listing's JSON and HTML, see _kept
     if cache_dir is None:
         app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app
         cache_dir = app.state.cache_tmp.name
@@ -59,8 +73,10 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None) -> 
     app.state.templates = Jinja2Templates(env=jinja2.Environment(
         loader=jinja2.PackageLoader("fitbench.web", "templates"), autoescape=True,  # run names are user text
         undefined=jinja2.StrictUndefined))
-    app.mount("/static", StaticFiles(packages=[("fitbench.web", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("fitbench.web", "static")], follow_symlink=False), name="static")
     app.add_middleware(BodyLimit, paths=(PREDICT,))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *allow_hosts])
+    app.add_middleware(Guard)  # outermost: its headers are on every answer, refusals included
     for error, status in STATUS:
         app.add_exception_handler(error, _handler(status))
     _pages(app)
@@ -76,70 +92,106 @@ def _version() -> str:
 
 def _handler(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handle(request: Request, error: Exception) -> Response:
+        detail = _no_paths(str(error), request.app)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(error)}, status_code=status)
+            return JSONResponse({"detail": detail}, status_code=status)
         return request.app.state.templates.TemplateResponse(
-            request, "error.html.j2", {"status": status, "detail": str(error)}, status_code=status)
+            request, "error.html.j2", {"status": status, "detail": detail}, status_code=status)
 
     return handle
+
+
+def _no_paths(text: str, app: FastAPI) -> str:
+    """Messages name runs by id: the server's own folders are nobody's business."""
+    for folder in (str(root_of(app.state.runs_dir)), str(app.state.reports.scratch), str(Path.home())):
+        text = text.replace(folder + os.sep, "").replace(folder, "…")
+    return text
 
 
 def _pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request) -> Response:
-        runs = _catalog.list_runs(request.app.state.runs_dir)
-        return request.app.state.templates.TemplateResponse(request, "runs.html.j2", {
-            "runs": runs, "runs_dir": str(request.app.state.runs_dir), "exists": request.app.state.runs_dir.is_dir()})
+        state = request.app.state
+        page = _kept(state, "runs page", lambda runs: state.templates.env.get_template("runs.html.j2").render(
+            runs=runs, runs_dir=state.runs_dir.name or ".", exists=state.runs_dir.is_dir()).encode("utf-8"))
+        return HTMLResponse(page)
 
     @app.get("/draw", response_class=HTMLResponse, include_in_schema=False)
     def draw_page(request: Request, run: str | None = None) -> Response:
-        runs = [info for info in _catalog.list_runs(request.app.state.runs_dir) if info.has_model]
+        runs = [info for info in request.app.state.catalog.runs() if info.has_model]
         ids = [info.id for info in runs]
+        # Newest first: the newest run whose model reads 28x28 drawings, unless one was asked for.
         chosen = run if run in ids else next((info.id for info in runs if info.drawable), ids[0] if ids else "")
         return request.app.state.templates.TemplateResponse(request, "draw.html.j2", {
             "runs": runs, "chosen": chosen, "limit": UPLOAD_LIMIT})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/report/{run_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, run_id: str) -> Response:
-        path = _catalog.resolve_run(request.app.state.runs_dir, run_id)
-        return FileResponse(request.app.state.reports.report(path), media_type="text/html")
+        path = resolve_run(request.app.state.runs_dir, run_id)
+        version, _ = request.app.state.catalog.entry(path)
+        page = request.app.state.reports.report(run_id, read_folder(path), version,
+                                                root_of(request.app.state.runs_dir).name)
+        return HTMLResponse(page)
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(request: Request, run: Annotated[list[str] | None, Query()] = None) -> Response:
         run = run or []
         if len(run) < 2:
             raise FitbenchError("compare: tick two or more runs on the runs page")
-        paths = [_catalog.resolve_run(request.app.state.runs_dir, run_id) for run_id in run]
-        return FileResponse(request.app.state.reports.comparison(paths), media_type="text/html")
+        if len(run) > MAX_COMPARED:
+            raise FitbenchError(f"compare: at most {MAX_COMPARED} runs at once; tick fewer")
+        chosen = []
+        for run_id in dict.fromkeys(run):
+            path = resolve_run(request.app.state.runs_dir, run_id)
+            chosen.append((run_id, read_folder(path), request.app.state.catalog.entry(path)[0]))
+        return HTMLResponse(request.app.state.reports.comparison(chosen))
+
+
+def _kept(state: Any, kind: str, make: Callable[[tuple[RunInfo, ...]], bytes]) -> bytes:
+    """What ``make`` makes of the listing, made again only when the catalog's listing changed."""
+    runs = state.catalog.runs()
+    kept = state.kept.get(kind)
+    if kept is None or kept[0] is not runs:  # the catalog returns the same tuple while nothing changed
+        kept = state.kept[kind] = (runs, make(runs))
+    return kept[1]
 
 
 def _api(app: FastAPI) -> None:
     @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
-    def api_runs(request: Request) -> list[RunSummary]:
+    def api_runs(request: Request) -> Response:
         """Every run folder under the runs directory, newest first (damaged ones listed with their problems)."""
-        return [RunSummary(**{**asdict(info), "problems": list(info.problems)})
-                for info in _catalog.list_runs(request.app.state.runs_dir)]
+        listing = _kept(request.app.state, "api runs", lambda runs: LISTING.dump_json(
+            [RunSummary(**{**asdict(info), "problems": list(info.problems)}) for info in runs]))
+        return Response(listing, media_type="application/json")
 
     @app.get("/api/runs/{run_id:path}", response_model=RunDetail, tags=["runs"], responses={404: ERRORS[404]})
     def api_run(request: Request, run_id: str) -> RunDetail:
-        """One run: its config, recorded scores and per-epoch history."""
-        path = _catalog.resolve_run(request.app.state.runs_dir, run_id)
-        return RunDetail(**_catalog.run_detail(path, run_id))
+        """One run: its config, recorded scores and per-epoch history; what is damaged, in ``problems``."""
+        path = resolve_run(request.app.state.runs_dir, run_id)
+        _, info = request.app.state.catalog.entry(path)
+        return RunDetail(**run_detail(read_folder(path), run_id, info))
 
     # A plain def: FastAPI runs it in its thread pool, so a model loading for seconds or a
     # large JPEG decoding never stalls the other requests.
     @app.post(PREDICT, response_model=Prediction, tags=["predict"], responses=ERRORS)
     def api_predict(request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
                     run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
-        """The digit a run's model reads in an image: any size, dark ink on light paper or the reverse."""
+        """What a run's model reads in an image: any size, dark ink on light paper or the reverse."""
         started = time.perf_counter()
-        path = _catalog.resolve_run(request.app.state.runs_dir, run)
+        path = resolve_run(request.app.state.runs_dir, run)
+        version, info = request.app.state.catalog.entry(path)
         data = file.file.read(UPLOAD_LIMIT + 1)
         if len(data) > UPLOAD_LIMIT:
             raise ImageTooLarge(f"upload too large: at most {UPLOAD_LIMIT // 1024 // 1024} MB; send a smaller image")
         image = preprocess(data)  # (28, 28) in 0..1
-        loaded = request.app.state.models.get(path)
+        loaded = request.app.state.models.get(path, version, info)
         probabilities = _models.predict(loaded, image)
-        return Prediction(run=run, label=int(probabilities.argmax()), probabilities=probabilities.tolist(),
+        label = int(probabilities.argmax())
+        return Prediction(run=run, label=label, name=loaded.class_names[label],
+                          class_names=list(loaded.class_names), probabilities=probabilities.tolist(),
                           image=image.round(4).tolist(), scale=loaded.scale,
                           elapsed_ms=(time.perf_counter() - started) * 1000)

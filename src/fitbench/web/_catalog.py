@@ -1,25 +1,30 @@
-"""The runs a server may show: found by scanning on every request, addressed by safe ids.
+"""The runs a server may show, addressed by safe ids, listed from a cache kept by modification times.
 
 A run's id is its folder's path relative to the runs directory (``20260101-120000-first``,
-``curriculum/...``). Only folders that really lie under the runs directory are served:
-``..``, absolute paths and symlinks that lead out are refused as if they did not exist.
+``curriculum/...``). Only real folders under the runs directory are served: ``..``, absolute
+paths, hidden names and any symlink on the way are refused as if they did not exist.
+
+Listing 500 folders reads every small file once; later listings only ``lstat`` the folders
+and their files and reuse what did not change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import threading
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from fitbench.errors import FitbenchError
-from fitbench.runs import _folder
-from fitbench.runs._listing import RunEntry, find_runs
+from fitbench.web._archive import model_facts
+from fitbench.web._folders import CONFIG, ENVIRONMENT, HISTORY, METRICS, MODEL, STATUS, Folder, find_folders, inside, read_folder
 
-# Runs trained on scikit-learn's digits take 8x8 images; every other data set is 28x28.
-SMALL_DATASETS = {"digits": (8, 8)}
-DRAWABLE = ("28x28", "28x28x1")  # what a drawing becomes
+SMALL_DATASETS = {"digits": (8, 8)}  # scikit-learn's digits; every other data set is 28x28
+DRAWABLE = ((28, 28), (28, 28, 1))  # what a drawing becomes
+VERSION_FILES = (CONFIG, STATUS, METRICS, HISTORY, ENVIRONMENT, MODEL)
 
 
 class RunNotFound(FitbenchError):
@@ -40,92 +45,145 @@ class RunInfo:
     parameters: int | None
     modified: str
     has_model: bool
-    drawable: bool  # has a model, and its data set is 28x28 (a hint; the model decides)
+    drawable: bool  # a model the server loads, 28x28 input, nothing damaged
     input_hint: str
+    needs_code: str | None  # why the server will not load its model
+    dataset: str | None
     problems: tuple[str, ...]
 
 
+def root_of(runs_dir: Path) -> Path:
+    """The runs directory with its own symlinks resolved: the boundary nothing is read beyond."""
+    return Path(os.path.realpath(runs_dir))
+
+
 def resolve_run(runs_dir: Path, run_id: str) -> Path:
-    """The run folder of ``run_id``, resolved, or ``RunNotFound`` for anything outside ``runs_dir``."""
-    root = runs_dir.resolve()
-    parts = PurePosixPath(run_id).parts
-    if not run_id or "\\" in run_id or "\0" in run_id or run_id.startswith("/") or ".." in parts:
-        raise RunNotFound(f"no run {run_id!r} here: run ids are folder paths relative to the runs directory")
-    path = (root / run_id).resolve()  # follows symlinks: where it really is
-    if path == root or not path.is_relative_to(root) or not (path / _folder.CONFIG).is_file():
-        raise RunNotFound(f"no run {run_id!r} under the runs directory")
+    """The run folder of ``run_id``, or ``RunNotFound`` for anything not really under ``runs_dir``."""
+    if not run_id or run_id.startswith("/") or "\\" in run_id or "\0" in run_id:
+        raise RunNotFound(f"no run {run_id[:100]!r} here: run ids are folder paths relative to the runs directory")
+    path = inside(root_of(runs_dir), run_id)
+    if path is None:
+        raise RunNotFound(f"no run {run_id[:100]!r} under the runs directory")
     return path
 
 
-def list_runs(runs_dir: Path) -> list[RunInfo]:
-    """Every run folder under ``runs_dir``, newest first; an empty list when it does not exist yet."""
-    if not runs_dir.is_dir():
-        return []
-    root = runs_dir.resolve()
-    try:
-        entries = find_runs(root)
-    except OSError:  # a folder removed while we scanned (fitbench runs --clean): scan again
-        entries = find_runs(root)
-    return [_info(root, entry) for entry in entries if _inside(root, entry.path)]
+class Catalog:
+    """Lists the runs under ``runs_dir``, newest first, rereading only folders that changed."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.runs_dir = runs_dir
+        self._known: dict[str, tuple[tuple[Any, ...], RunInfo]] = {}
+        self._listing: tuple[RunInfo, ...] = ()
+        self._lock = threading.Lock()  # the dict is replaced whole; requests run in a thread pool
+
+    def runs(self) -> tuple[RunInfo, ...]:
+        """Every run folder, newest first; empty when the runs directory does not exist yet.
+
+        While no folder changed, the very same tuple is returned, so pages can keep what they
+        made of it (``_app`` keeps the encoded JSON and HTML).
+        """
+        root = root_of(self.runs_dir)
+        if not root.is_dir():
+            return ()
+        found: dict[str, tuple[tuple[Any, ...], RunInfo]] = {}
+        known, prefix = self._known, len(str(root)) + 1
+        for entry in find_folders(root):
+            run_id, version = entry.path[prefix:], version_of(entry.path)
+            cached = known.get(run_id)
+            found[run_id] = cached if cached and cached[0] == version else (
+                version, summarize(read_folder(Path(entry.path)), root))
+        with self._lock:
+            if found != known or len(self._listing) != len(found):
+                ordered = sorted(found.values(), key=lambda pair: pair[0][0], reverse=True)
+                self._listing = tuple(info for _, info in ordered)
+            self._known = found
+            return self._listing
+
+    def entry(self, path: Path) -> tuple[tuple[Any, ...], RunInfo]:
+        """The version and listing line of the run folder ``path`` (cached while it is unchanged)."""
+        root = root_of(self.runs_dir)
+        run_id, version = path.relative_to(root).as_posix(), version_of(str(path))
+        cached = self._known.get(run_id)
+        if cached and cached[0] == version:
+            return cached
+        self._known[run_id] = (version, summarize(read_folder(path), root))
+        return self._known[run_id]
 
 
-def _inside(root: Path, path: Path) -> bool:
-    # find_runs follows symlinked folders; a link out of the runs directory is not listed.
-    try:
-        return path.resolve().is_relative_to(root)
-    except OSError:
-        return False
+def version_of(path: Path | str) -> tuple[Any, ...]:
+    """The folder's and its files' mtimes and sizes (lstat): any change to the run changes it."""
+    stamps: list[Any] = []
+    for name in ("", *VERSION_FILES):  # plain strings: pathlib would double the time of a listing
+        try:
+            info = os.lstat(os.path.join(path, name))
+            stamps += [info.st_mtime_ns, info.st_size]
+        except OSError:
+            stamps += [None, None]
+    return tuple(stamps)
 
 
-def _info(root: Path, entry: RunEntry) -> RunInfo:
-    from fitbench.report import model_label
-    from fitbench.runs import Run
-
-    config: dict[str, Any] = {}
-    metrics: dict[str, Any] = {}
-    try:
-        run = Run(entry.path)
-        config, metrics = run.config, run.metrics
-    except (FitbenchError, OSError):  # an unreadable config: find_runs already says why
-        pass
-    has_model = entry.state in ("complete", "interrupted") and (entry.path / _folder.MODEL).is_file()
-    hint = input_hint(config)
-    test = (metrics.get("splits") or {}).get("test") or {}
+def summarize(folder: Folder, root: Path) -> RunInfo:
+    """A folder's line in the listing: from its small files and its model archive's config."""
+    config, metrics = folder.config, folder.metrics
+    splits = metrics.get("splits") or {}
+    problems, shape, needs_code = list(folder.problems), None, _factory_reason(config)
+    if folder.has_model:
+        facts = model_facts(folder.path / MODEL)
+        shape, needs_code = facts.input_shape, needs_code or facts.needs_code
+        problems += [facts.problem] if facts.problem else []
+    hint = input_hint(shape, config)
     return RunInfo(
-        id=entry.path.relative_to(root).as_posix(), name=entry.name, state=entry.state, epochs=entry.epochs,
-        val_accuracy=json_safe(entry.val_accuracy), test_accuracy=json_safe(test.get("accuracy")),
-        model=model_label(config) if config else "?", parameters=metrics.get("parameters"),
-        modified=_modified(entry.path), has_model=has_model, drawable=has_model and hint in DRAWABLE,
-        input_hint=hint, problems=entry.problems,
+        id=folder.path.relative_to(root).as_posix(), name=folder.name, state=folder.state,
+        epochs=len(folder.history.get("loss", [])) or int(metrics.get("epochs_run") or 0),
+        val_accuracy=json_safe((splits.get("val") or {}).get("accuracy")),
+        test_accuracy=json_safe((splits.get("test") or {}).get("accuracy")),
+        model=model_label(config), parameters=metrics.get("parameters"), modified=_modified(folder.path),
+        has_model=folder.has_model, drawable=folder.has_model and not problems and not needs_code and _reads_28(shape, hint),
+        input_hint=hint, needs_code=needs_code, dataset=(config.get("dataset") or {}).get("name"),
+        problems=tuple(problems),
     )
 
 
-def input_hint(config: dict[str, Any]) -> str:
-    """The image size a run's model takes, from its config (``"8x8"``, ``"28x28"``), without loading it."""
-    dataset = config.get("dataset") or {}
-    shape = dataset.get("input_shape")  # runs trained on arrays record it
-    if isinstance(shape, list) and shape:
-        return "x".join(str(side) for side in shape)
-    height, width = SMALL_DATASETS.get(str(dataset.get("name")), (28, 28))
-    return f"{height}x{width}"
+def model_label(config: dict[str, Any]) -> str:
+    if not config:
+        return "?"
+    from fitbench.report import model_label as label
+
+    return label(config)
+
+
+def _factory_reason(config: dict[str, Any]) -> str | None:
+    factory = (config.get("model") or {}).get("factory")
+    return f"built by {factory}, code the server does not import" if factory else None
+
+
+def input_hint(shape: tuple[int | None, ...] | None, config: dict[str, Any]) -> str:
+    """The image size a run's model takes (``"8x8"``, ``"28x28"``): its archive's, else its config's."""
+    if shape is None:
+        dataset = config.get("dataset") or {}
+        shape = tuple(dataset.get("input_shape") or SMALL_DATASETS.get(str(dataset.get("name")), (28, 28)))
+    return "x".join("?" if side is None else str(side) for side in shape)
+
+
+def _reads_28(shape: tuple[int | None, ...] | None, hint: str) -> bool:
+    return shape in DRAWABLE if shape is not None else hint in ("28x28", "28x28x1")
 
 
 def _modified(path: Path) -> str:
     try:
-        stamp = path.stat().st_mtime
+        stamp = os.lstat(path).st_mtime
     except OSError:
         return ""
     return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
 
 
-def run_detail(path: Path, run_id: str) -> dict[str, Any]:
+def run_detail(folder: Folder, run_id: str, info: RunInfo | None) -> dict[str, Any]:
     """Everything about one run, for ``GET /api/runs/{id}``: state, config, metrics, history."""
-    from fitbench.runs import Run
-
-    run = Run(path)
-    return {"id": run_id, "name": run.name, "state": run.state, "config": json_safe(run.config),
-            "metrics": json_safe(run.metrics), "history": json_safe(run.history), "problems": list(run.problems),
-            "has_model": (path / _folder.MODEL).is_file(), "input_hint": input_hint(run.config)}
+    return {"id": run_id, "name": folder.name, "state": folder.state, "config": json_safe(folder.config),
+            "metrics": json_safe(folder.metrics), "history": json_safe(folder.history),
+            "problems": list(info.problems if info else folder.problems), "has_model": folder.has_model,
+            "input_hint": info.input_hint if info else input_hint(None, folder.config),
+            "needs_code": info.needs_code if info else _factory_reason(folder.config)}
 
 
 def json_safe(value: Any) -> Any:

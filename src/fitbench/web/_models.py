@@ -1,9 +1,22 @@
-"""Saved models for prediction: loaded safely, once per run, kept in a small LRU cache."""
+"""Saved models for prediction: loaded safely, once per run, kept in a small LRU cache.
+
+Only ``model.keras`` is loaded, in Keras' safe mode, and only when its archive names no code
+but Keras' and fitbench's own (``_archive``); a run built by a factory is never loaded, since
+the server imports nothing a run folder names.
+
+Predictions from many threads at once: each loaded model gets one jitted forward function over
+its weights, captured once as immutable JAX arrays and never donated. Keras' own
+``predict_on_batch`` donates the model's state buffers to each call, so two concurrent calls
+fail with "Buffer has been deleted or donated".
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,47 +24,47 @@ from typing import Any
 import numpy as np
 
 from fitbench.errors import FitbenchError
-from fitbench.runs import _folder
+from fitbench.web._catalog import RunInfo
+from fitbench.web._folders import MODEL, Folder, read_folder
 
 CACHED_MODELS = 4  # a class's handful of runs; each `first` model is ~1.5 MB of weights
 
 
 class CannotPredict(FitbenchError):
-    """The run exists but its model cannot read this image (no model, or another input size)."""
+    """The run exists but its model cannot read this image (no model, needs its code, other input size)."""
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """A run's model with what prediction needs to know about the run."""
+    """A run's model, ready to predict, with what prediction needs to know about the run."""
 
-    model: Any
+    forward: Callable[[np.ndarray], np.ndarray]  # (batch, *input_shape) -> (batch, classes)
     scale: float  # 1.0: pixels in 0..1; 255.0: the run was trained on raw pixels
     input_shape: tuple[int, ...]  # without the batch axis
+    class_names: tuple[str, ...]  # "0".."9", or Fashion-MNIST's "T-shirt/top", "Trouser"...
+    logits: bool  # the model ends without a softmax: its outputs go through one
 
 
 class ModelCache:
-    """Bounded LRU of loaded models, keyed by run folder and model file mtime (a retrained run reloads)."""
+    """Bounded LRU of loaded models, keyed by run folder and the versions of its model and config."""
 
     def __init__(self, size: int = CACHED_MODELS) -> None:
         self.size = size
-        self._models: OrderedDict[tuple[Path, int], Loaded] = OrderedDict()
-        self._lock = threading.Lock()  # requests run in a thread pool
+        self._models: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()
+        self._lock = threading.Lock()  # one load at a time: two requests for one run load it once
 
-    def get(self, path: Path) -> Loaded:
-        model_file = path / _folder.MODEL
-        try:
-            key = (path, model_file.stat().st_mtime_ns)
-        except OSError:
-            raise CannotPredict(f"{path.name} has no {_folder.MODEL} (state: {_folder.run_state(path)}); "
-                                "choose a complete run") from None
-        with self._lock:  # one load at a time: two requests for one run load it once
+    def get(self, path: Path, version: tuple[Any, ...], info: RunInfo) -> Loaded:
+        """The model of the run folder ``path`` at ``version`` (its files' stamps, see ``_catalog``)."""
+        _check_loadable(info)
+        key = (path, version)
+        with self._lock:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
             for old in [k for k in self._models if k[0] == path]:  # a stale copy of a retrained run
                 del self._models[old]
-            loaded = load(path)
-            self._models[key] = loaded
+            _stamp(path / MODEL)
+            loaded = self._models[key] = load(read_folder(path), info)
             while len(self._models) > self.size:
                 self._models.popitem(last=False)
             return loaded
@@ -60,33 +73,59 @@ class ModelCache:
         return len(self._models)
 
 
-def load(path: Path) -> Loaded:
-    """Load ``<run>/model.keras`` in Keras safe mode: a model file cannot run code (no Lambda layers)."""
+def _check_loadable(info: RunInfo) -> None:
+    if not info.has_model:
+        raise CannotPredict(f"{info.name} has no {MODEL} (state: {info.state}); choose a complete run")
+    if info.problems:
+        raise CannotPredict(f"{info.name} is damaged ({info.problems[0]}); choose another run")
+    if info.needs_code:
+        raise CannotPredict(f"{info.name}: its model needs its code ({info.needs_code}); the server loads only "
+                            "models made of Keras' and fitbench's own layers; predict in Python instead")
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        raise CannotPredict(f"{MODEL} is gone; reload the page") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CannotPredict(f"{MODEL} is not a regular file (a link?); the server does not follow it")
+    return info.st_mtime_ns, info.st_size
+
+
+def load(folder: Folder, info: RunInfo) -> Loaded:
+    """Load ``<run>/model.keras`` in Keras safe mode (no Lambda, no pickled code) and compile its forward pass."""
     import fitbench.models  # noqa: F401  registers fitbench's own layers and models
     from fitbench._keras import keras
-    from fitbench.runs import Run
 
-    run = Run(path)
-    factory = (run.config.get("model") or {}).get("factory")
-    if factory:  # an installed module named in the config registers the custom layers it needs
-        from fitbench.models import resolve_factory
-
-        resolve_factory(factory)
     try:
-        model = keras.saving.load_model(path / _folder.MODEL, compile=False, safe_mode=True)
+        model = keras.saving.load_model(folder.path / MODEL, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged, foreign or unsafe file
-        raise CannotPredict(f"{path.name}: cannot load its model: {_first_line(error)}") from None
-    normalize = (run.config.get("dataset") or {}).get("normalize", True)
-    return Loaded(model, 1.0 if normalize else 255.0, _input_shape(model, run.config))
+        text = _first_line(error)
+        if "Could not locate" in text or "safe_mode" in text or "Lambda" in text:
+            raise CannotPredict(f"{info.name}: its model needs its code ({text[:160]})") from None
+        raise CannotPredict(f"{info.name}: {MODEL} is damaged ({text[:160]})") from None
+    from fitbench.models import outputs_logits
+    from fitbench.report import class_names
+
+    dataset = folder.config.get("dataset") or {}
+    shape = tuple(side or 0 for side in model.input_shape[1:]) if hasattr(model, "input_shape") else ()
+    classes = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 10
+    forward = _forward(model)
+    logits = outputs_logits(model, lambda: forward(np.zeros((2, *shape), np.float32)))
+    return Loaded(forward, 1.0 if dataset.get("normalize", True) else 255.0, shape,
+                  tuple(class_names(folder.config, classes)), logits)
 
 
-def _input_shape(model: Any, config: dict[str, Any]) -> tuple[int, ...]:
-    try:
-        return tuple(model.input_shape[1:])
-    except (AttributeError, ValueError, TypeError):  # a subclassed model may not record one
-        from fitbench.web._catalog import input_hint
+def _forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """One compiled forward pass over weights captured now; safe to call from many threads."""
+    import jax
 
-        return tuple(int(side) for side in input_hint(config).split("x"))
+    trainable = [variable.value for variable in model.trainable_variables]
+    frozen = [variable.value for variable in model.non_trainable_variables]
+    # Weights as arguments (not constants baked into the program); no donate_argnums.
+    step = jax.jit(lambda weights, states, x: model.stateless_call(weights, states, x, training=False)[0])
+    return lambda x: np.asarray(step(trainable, frozen, x), dtype=np.float64)
 
 
 def _first_line(error: Exception) -> str:
@@ -97,17 +136,19 @@ def _first_line(error: Exception) -> str:
 def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     """Class probabilities of one ``(28, 28)`` image in 0..1, scaled as the run was trained."""
     shape = loaded.input_shape
-    if int(np.prod([side or 0 for side in shape])) != image.size or tuple(shape[:2]) != image.shape:
+    if int(np.prod(shape)) != image.size or tuple(shape[:2]) != image.shape:
         size = "x".join(str(side) for side in shape)
         raise CannotPredict(f"this run's model takes {size} images, not 28x28 drawings; choose an MNIST run")
     from fitbench.models import as_probabilities  # a model is loaded already: Keras is there
 
     batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
     try:
-        # predict_on_batch: one compiled call (~0.1 ms) where model.predict spends ~0.6 ms on setup.
-        probabilities = as_probabilities(loaded.model, np.asarray(loaded.model.predict_on_batch(batch)))[0]
+        outputs = loaded.forward(batch)[0]
     except Exception as error:  # a model whose layers do not accept this input after all
-        raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)}") from None
-    if not np.isfinite(probabilities).all():
+        raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)[:160]}") from None
+    if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
-    return probabilities
+    if loaded.logits:  # a model without a softmax
+        shifted = np.exp(outputs - outputs.max())
+        return shifted / shifted.sum()
+    return outputs

@@ -9,6 +9,7 @@ a NumPy array, so each step is testable without files.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +24,12 @@ SIDE = 28  # the field MNIST models take
 BOX = 20  # MNIST's digits fit a 20x20 box inside it
 CENTRE = SIDE / 2  # mean centre of mass of MNIST's test digits, measured: (14.01, 14.01)
 MAX_PIXELS = 4096 * 4096  # bigger is a photo no one needs, or a decompression bomb
+MAX_SIDE = 1024  # decoded images are reduced to this: a digit needs 20x20, a drawing is 280x280
+# Uploads are decoded on two threads of their own, however many requests arrive: a 4096x4096
+# RGBA PNG decodes to 64 MB before it is reduced, and glibc keeps freed memory in per-thread
+# arenas, so 16 request threads decoding at once held 1.6 GB; two decoding threads hold ~0.3 GB
+# (benchmarks/serve_latency.py measures it).
+DECODERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fitbench-decode")
 FORMATS = ("PNG", "JPEG")
 MIN_CONTRAST = 24.0  # ink must differ from the paper by ~10% of 0..255, else it is noise
 INK_LEVEL = 0.1  # pixels above 10% of the strongest ink count for the bounding box
@@ -45,23 +52,35 @@ class NothingDrawn(ImageProblem):
 
 
 def decode_image(data: bytes) -> np.ndarray:
-    """PNG/JPEG bytes as grayscale ``(height, width)`` float32 in 0..255; alpha flattened onto white."""
+    """PNG/JPEG bytes as grayscale ``(height, width)`` float32 in 0..255; alpha flattened onto white.
+
+    The pixel count is checked from the header before anything is decoded; the image is then
+    reduced to at most ``MAX_SIDE`` pixels a side while decoding (JPEG: by its DCT scaling).
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data), formats=FORMATS)
+        image = Image.open(io.BytesIO(data), formats=FORMATS)  # lazy: reads the header only
     except UnidentifiedImageError:
         raise UnreadableImage("not a PNG or JPEG image (Pillow cannot identify it); upload a .png or .jpg") from None
     except Image.DecompressionBombError as error:
         raise ImageTooLarge(f"the image has too many pixels ({error})") from None
+    except (ValueError, OSError, SyntaxError, EOFError) as error:  # e.g. an oversized PNG text chunk
+        raise UnreadableImage(f"the image is damaged and cannot be read ({_short(error)})") from None
     width, height, kind = *image.size, image.format
     if width * height > MAX_PIXELS:
         raise ImageTooLarge(f"the image is {width}x{height} pixels; at most {MAX_PIXELS:,} pixels "
                             "(e.g. 4096x4096) are accepted: scale it down")
     try:
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
         return _grayscale(ImageOps.exif_transpose(image))  # phone photos: upright as the user saw them
     except Exception as error:  # Pillow raises OSError, ValueError, SyntaxError... for corrupt data
-        raise UnreadableImage(f"the {kind} image is damaged and cannot be decoded ({error})") from None
+        raise UnreadableImage(f"the {kind} image is damaged and cannot be decoded ({_short(error)})") from None
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:160]
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:
@@ -141,5 +160,5 @@ def centre_by_mass(digit: np.ndarray, side: int = SIDE) -> np.ndarray:
 
 
 def preprocess(data: bytes) -> np.ndarray:
-    """Image bytes -> ``(28, 28)`` float32 in 0..1, white digit on black, as MNIST."""
-    return to_mnist(decode_image(data))
+    """Image bytes -> ``(28, 28)`` float32 in 0..1, white digit on black, as MNIST (on a decoding thread)."""
+    return DECODERS.submit(lambda: to_mnist(decode_image(data))).result()

@@ -1,65 +1,127 @@
-"""Reports and comparisons for the browser: made by ``fitbench.report`` on demand, cached by mtime.
+"""Reports and comparisons for the browser, made from checked run files and kept in memory.
 
-A cached file is named after the run folders and the mtimes of the files a report reads, so
-it is reused until a run changes (a resumed run, a new epoch) and then made again.
+A GET never writes into a run folder: the report is drawn from a ``ViewRun`` (a ``Run`` built
+from the files ``_folders`` checked) whose folder is a scratch directory in the server's
+cache, so the figures ``write_report`` saves land there and are deleted after. A ``ViewRun``
+loads neither the model nor the data set: the server runs no code and opens no path that a
+run folder names. Pages are cached by the folders' versions, one lock per run set, so one slow
+report never holds up another.
 """
 
 from __future__ import annotations
 
-import hashlib
+import shutil
+import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from fitbench.runs import _folder
+from fitbench.errors import FitbenchError
+from fitbench.runs import Run
+from fitbench.web._folders import ENVIRONMENT, MODEL, Folder
 
-# What a report is made from; figures/ and report.html are its outputs, so they do not count.
-SOURCES = (_folder.CONFIG, _folder.HISTORY, _folder.METRICS, _folder.MODEL, _folder.ENVIRONMENT, _folder.STATUS)
+CACHED_PAGES = 32  # a page is 0.2 to 1 MB of HTML with its pictures inlined
+BACK = '<nav class="back"><a href="/">&larr; all runs</a></nav>'
+NO_MODEL = ("the web page draws reports from the run's files alone and loads no model or data set; "
+            "`fitbench report RUN` adds the model's summary, images and mistakes")
+
+
+class ViewRun(Run):
+    """A ``Run`` over a checked ``Folder``: nothing read again, no model, no data set."""
+
+    def __init__(self, folder: Folder, path: Path) -> None:  # no super().__init__: it would read the files
+        self.path, self.problems, self._state = path, list(folder.problems), folder.state
+        self.config, self.metrics, self.environment, self.status = (
+            folder.config, folder.metrics, folder.environment, folder.status)
+        self.history, self.epoch_times = folder.history, folder.epoch_times
+        self._model = self._data = None
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def model(self) -> Any:
+        raise FitbenchError(NO_MODEL)
+
+    @property
+    def data(self) -> Any:
+        raise FitbenchError(NO_MODEL)
+
+
+def check_reportable(folder: Folder) -> None:
+    """A report of a folder whose scores or curves are damaged would mislead: say why instead."""
+    serious = [problem for problem in folder.problems if not problem.startswith((MODEL, ENVIRONMENT))]
+    if serious:
+        raise FitbenchError(f"{folder.name} is damaged: {serious[0]}; no report until it is repaired")
 
 
 class ReportCache:
-    """HTML reports and comparisons written into ``folder``, one file per run set and version."""
+    """HTML of reports and comparisons, made on first request and kept while the runs are unchanged."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        # Reports draw with matplotlib and load models: one at a time, and never twice for one key.
-        self._lock = threading.Lock()
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._guard = threading.Lock()  # guards the two dicts, never held while drawing
 
-    def report(self, path: Path) -> Path:
-        """The report of the run folder ``path`` (made now if missing or out of date)."""
-        from fitbench.report import write_report
-        from fitbench.runs import load_run
+    def report(self, run_id: str, folder: Folder, version: tuple[Any, ...], runs_name: str) -> bytes:
+        """The report of one run folder."""
+        check_reportable(folder)
+        return self._cached(("report", run_id, version), lambda: self._draw_report(run_id, folder, runs_name))
 
-        return self._cached("report", [path], lambda target: write_report(load_run(path), target))
-
-    def comparison(self, paths: Sequence[Path]) -> Path:
+    def comparison(self, runs: Sequence[tuple[str, Folder, tuple[Any, ...]]]) -> bytes:
         """The comparison of several run folders, in the order given."""
+        for _, folder, _ in runs:
+            check_reportable(folder)
+        key = ("compare", *[(run_id, version) for run_id, _, version in runs])
+        return self._cached(key, lambda: self._draw_comparison(runs))
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+        with self._guard:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # the same page asked twice at once is drawn once
+            with self._guard:
+                if key in self._pages:
+                    return self._pages[key]
+            page = make()
+            with self._guard:
+                self._pages[key] = page
+                self._locks.pop(key, None)
+                while len(self._pages) > CACHED_PAGES:
+                    self._pages.popitem(last=False)
+            return page
+
+    def _draw_report(self, run_id: str, folder: Folder, runs_name: str) -> bytes:
+        from fitbench.report import write_report
+
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=self.scratch))
+        try:
+            shown = work / runs_name / run_id  # "runs/<id>" once the scratch prefix is cut
+            shown.mkdir(parents=True)
+            html = write_report(ViewRun(folder, shown), work / "report.html").read_text(encoding="utf-8")
+            return _with_back_link(html.replace(f"{work}/", "")).encode("utf-8")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _draw_comparison(self, runs: Sequence[tuple[str, Folder, tuple[Any, ...]]]) -> bytes:
         from fitbench.report import compare
 
-        return self._cached("compare", paths, lambda target: compare(list(paths)).to_html(target))
-
-    def _cached(self, kind: str, paths: Sequence[Path], make: Callable[[Path], object]) -> Path:
-        which = _digest("\n".join(str(path) for path in paths))
-        target = self.folder / f"{kind}-{which}-{_digest(''.join(_version(path) for path in paths))}.html"
-        with self._lock:
-            if not target.is_file():
-                for stale in self.folder.glob(f"{kind}-{which}-*.html"):  # older versions of the same runs
-                    stale.unlink(missing_ok=True)
-                make(target)
-            return target
-
-
-def _version(path: Path) -> str:
-    """The mtimes and sizes of a run's source files: changes whenever the run does."""
-    stamps = []
-    for name in SOURCES:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=self.scratch))
         try:
-            info = (path / name).stat()
-            stamps.append(f"{name}:{info.st_mtime_ns}:{info.st_size}")
-        except OSError:
-            stamps.append(f"{name}:-")
-    return ";".join(stamps)
+            compared = compare([ViewRun(folder, Path(run_id)) for run_id, folder, _ in runs])  # ids, not paths
+            html = compared.to_html(work / "compare.html").read_text(encoding="utf-8")
+            return _with_back_link(html).encode("utf-8")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def _with_back_link(html: str) -> str:
+    return html.replace("<body>", f"<body>\n{BACK}", 1)

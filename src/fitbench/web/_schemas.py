@@ -1,4 +1,4 @@
-"""The JSON API's shapes, as pydantic models: FastAPI documents them on /docs and checks answers."""
+"""The JSON API's shapes, as pydantic models: FastAPI documents them at /openapi.json and checks answers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class RunSummary(BaseModel):
     modified: str = Field(description="the folder's last change, ISO 8601")
     has_model: bool = Field(description="model.keras is there, so the run can predict")
     drawable: bool = Field(description="has a model whose data set is 28x28 (a hint; the model decides)")
-    input_hint: str = Field(description="image size the model takes, from its config", examples=["28x28"])
+    input_hint: str = Field(description="image size the model takes, from its archive or config", examples=["28x28"])
+    needs_code: str | None = Field(description="why the server will not load this run's model (custom code)")
+    dataset: str | None = Field(description="the data set's name in the run's config", examples=["mnist"])
     problems: list[str] = Field(description="what is damaged or missing in the folder, one line each")
 
 
@@ -39,6 +41,7 @@ class RunDetail(BaseModel):
     problems: list[str]
     has_model: bool
     input_hint: str
+    needs_code: str | None
 
 
 class Prediction(BaseModel):
@@ -46,6 +49,8 @@ class Prediction(BaseModel):
 
     run: str = Field(description="the run id that predicted")
     label: int = Field(description="the most probable class")
+    name: str = Field(description="its name", examples=["7", "Sneaker"])
+    class_names: list[str] = Field(description="every class's name, in the order of probabilities")
     probabilities: list[float] = Field(description="one per class, summing to 1")
     image: list[list[float]] = Field(description="the 28x28 image the model saw, rows of 0..1 (white ink on black)")
     scale: float = Field(description="what the image was multiplied by for this run: 1 (0..1) or 255 (raw pixels)")

@@ -86,12 +86,12 @@
   }
 
   function show(answer) {
-    label.textContent = String(answer.label);
+    label.textContent = answer.name; // "7", or Fashion-MNIST's "Sneaker"
     label.dataset.label = String(answer.label);
     const percent = (100 * answer.probabilities[answer.label]).toFixed(1);
     say(`${percent}% sure, in ${answer.elapsed_ms.toFixed(0)} ms.`, false);
     drawSeen(answer.image);
-    drawBars(answer.probabilities, answer.label);
+    drawBars(answer.probabilities, answer.label, answer.class_names);
   }
 
   function drawSeen(image) {
@@ -103,12 +103,13 @@
     seen.putImageData(pixels, 0, 0);
   }
 
-  function drawBars(probabilities, best) {
+  function drawBars(probabilities, best, names) {
     bars.replaceChildren(...probabilities.map((p, digit) => {
+      const called = names[digit];
       const bar = document.createElement("div");
       bar.className = digit === best ? "bar best" : "bar";
       bar.dataset.digit = String(digit);
-      bar.title = `${digit}: ${(100 * p).toFixed(2)}%`;
+      bar.title = `${called}: ${(100 * p).toFixed(2)}%`;
       const fill = document.createElement("div");
       fill.className = "fill";
       fill.style.height = `${Math.max(BAR_PX * p, 1)}px`;
@@ -117,7 +118,7 @@
       value.textContent = `${Math.round(100 * p)}%`;
       const name = document.createElement("span");
       name.className = "digit";
-      name.textContent = String(digit);
+      name.textContent = called;
       bar.append(value, fill, name);
       return bar;
     }));

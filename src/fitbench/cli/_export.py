@@ -1,0 +1,35 @@
+"""``fitbench export mlflow RUN_OR_STUDY...``: runs and tuning studies into an MLflow tracking server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_SKIPPED = 2  # some folders could not be read (the others were exported)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("export", help="export runs and tuning studies to a tracker (MLflow)")
+    targets = parser.add_subparsers(title="trackers", required=True, metavar="TRACKER")
+    mlflow = targets.add_parser("mlflow", help="log runs (params, per-epoch metrics, scores, artifacts) to MLflow; "
+                                "a study becomes a parent run with one child per trial; exporting again updates")
+    mlflow.add_argument("paths", nargs="+", metavar="RUN_OR_STUDY", help="run folders, study folders, or a folder of both (runs/)")
+    mlflow.add_argument("--tracking-uri", metavar="URI", help="e.g. http://mlflow.lab:5000 or sqlite:///mlflow.db "
+                        "(default: MLflow's own, $MLFLOW_TRACKING_URI)")
+    mlflow.add_argument("--experiment", default="fitbench", metavar="NAME",
+                        help="the MLflow experiment to log into (default: fitbench)")
+    mlflow.set_defaults(command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fitbench.export import export_mlflow
+
+    exported = export_mlflow(args.paths, tracking_uri=args.tracking_uri, experiment=args.experiment)
+    for item in exported:
+        if item.action == "skipped":
+            print(f"fitbench: skipped {item.folder}: {item.problems[0]}", file=sys.stderr)
+            continue
+        for problem in item.problems:
+            print(f"fitbench: warning: {item.folder}: {problem}", file=sys.stderr)
+        print(f"{item.action} {item.run_id} {item.folder}")
+    return EXIT_SKIPPED if any(item.action == "skipped" for item in exported) else 0

@@ -1,0 +1,33 @@
+"""``fitbench predict RUN INPUT...``: the run's predictions for new images, as a CSV file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("predict", help="predict new images (files, folders, a CSV) with a run's model")
+    parser.add_argument("run", help="a run folder, e.g. runs/20260101-120000-first")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, or CSV files "
+                        "(Kaggle layout: pixel0..pixelN)")
+    parser.add_argument("-o", "--output", default="predictions.csv", metavar="FILE",
+                        help="where to write the predictions (default: predictions.csv)")
+    parser.add_argument("--kaggle", action="store_true", help="write Kaggle's submission layout: ImageId,Label")
+    parser.set_defaults(command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fitbench.runs import load_run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        prediction = load_run(args.run).predict(args.inputs)
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            print(str(warning.message).replace("fitbench: ", "fitbench: warning: ", 1), file=sys.stderr)
+    path = prediction.write_csv(args.output, kaggle=args.kaggle)
+    print(f"{len(prediction.names)} predictions written", file=sys.stderr)
+    print(path)
+    return 0

@@ -1,0 +1,41 @@
+"""Rendering: the display templates, and pictures as inline PNG (no files, no JavaScript)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from fitbench.plots import png_bytes
+from fitbench.report._html import data_uri
+
+DPI = 72  # notebook-sized pictures: each display stays well under 200 kB
+
+
+@functools.cache
+def _environment() -> Any:
+    import jinja2
+
+    from fitbench.report._html import _number
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("fitbench.display", "templates"),
+        autoescape=True,  # names, configs and messages are user text
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    environment.filters["number"] = _number
+    return environment
+
+
+def render(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(**context)
+
+
+def picture(draw: Any) -> str | None:
+    """``draw()``'s figure (or Axes) as a ``data:`` URI; None when it has nothing to draw."""
+    try:
+        drawn = draw()
+    except (ValueError, KeyError, IndexError):  # e.g. a run with no recorded epochs
+        return None
+    figure = getattr(drawn, "figure", drawn)
+    return data_uri(png_bytes(figure, dpi=DPI))

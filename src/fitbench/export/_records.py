@@ -1,0 +1,183 @@
+"""What a run folder or a study folder holds, in the shape a tracking server takes.
+
+Pure reading: no tracking library is imported here, so what is exported is tested on its own.
+A run becomes a ``RunRecord``; a study folder (its trials are run folders, directly or under
+``trials/``) becomes a ``StudyRecord`` holding one ``RunRecord`` per trial; a folder of both
+(``runs/``) becomes the records of each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from fitbench.errors import FitbenchError
+
+__all__ = ["Record", "RunRecord", "Skipped", "StudyRecord", "read_records", "read_run", "read_study"]
+
+MAX_VALUE = 500  # characters of a param or tag value: the smallest limit MLflow versions enforce
+ARTIFACTS = ("report.html", "model.keras", "config.yaml", "metrics.json", "history.csv", "environment.json")
+PICTURES = (".png", ".svg")
+_STATUS = {"complete": "FINISHED", "interrupted": "KILLED", "running": "RUNNING"}
+_SCORES = ("accuracy", "macro_f1", "loss", "n")
+_TOTALS = ("epochs_run", "best_epoch", "wall_time_s", "time_per_epoch_s", "parameters", "total_parameters")
+
+
+class RunRecord(NamedTuple):
+    key: str  # the tracking tag fitbench.run_id: a second export finds and updates this run
+    name: str
+    params: dict[str, str]  # the flattened config
+    history: dict[str, list[float]]  # per-epoch series; step k is epoch k (1-based)
+    scores: dict[str, float]  # final numbers: test.accuracy, epochs_run...
+    tags: dict[str, str]
+    artifacts: list[tuple[Path, str]]  # (file, folder inside the tracked run's artifacts)
+    status: str  # FINISHED, KILLED, FAILED or RUNNING
+    problems: list[str]  # damage in the folder, one line each: the intact rest is exported
+
+
+class Skipped(NamedTuple):
+    """A folder in a folder of runs that could not be read; the others are still exported."""
+
+    path: Path
+    reason: str
+
+
+class StudyRecord(NamedTuple):
+    key: str
+    name: str
+    tags: dict[str, str]
+    scores: dict[str, float]
+    trials: list[RunRecord]
+
+
+Record = RunRecord | StudyRecord | Skipped
+
+
+def read_records(path: Path) -> list[Record]:
+    """The records ``path`` holds: a run folder's, a study folder's, or (a folder of runs and
+    studies, such as ``runs/``) those of each run and study in it.
+
+    Raises:
+        FitbenchError: no run folder (one with ``config.yaml``) in or under ``path``.
+    """
+    if (path / "config.yaml").is_file():
+        return [read_run(path, path.name)]
+    if _is_study(path):
+        return [read_study(path)]
+    children = sorted(child for child in path.iterdir() if child.is_dir()) if path.is_dir() else []
+    found = [record for child in children if (child / "config.yaml").is_file() or _is_study(child)
+             for record in _read_or_skip(child)]
+    if not found:
+        raise FitbenchError(f"{path}: no run folders here (a run folder holds config.yaml); give runs/<run>, "
+                            "runs/<study> or runs/")
+    return found
+
+
+def _read_or_skip(path: Path) -> list[Record]:
+    try:
+        return read_records(path)
+    except FitbenchError as error:  # one damaged folder must not stop the others
+        return [Skipped(path, str(error))]
+
+
+def read_study(path: Path) -> StudyRecord:
+    key = f"study:{path.name}"
+    records = [read_run(trial, f"{key}/{trial.name}") for trial in _run_folders(_trials_folder(path))]
+    best = max((r.scores["val.accuracy"] for r in records if "val.accuracy" in r.scores), default=None)
+    scores = {"trials": float(len(records)), **({"best.val.accuracy": best} if best is not None else {})}
+    tags = {"fitbench.run_id": key, "fitbench.kind": "study", "fitbench.path": str(path.resolve())}
+    return StudyRecord(key, path.name, tags, scores, records)
+
+
+def read_run(path: Path, key: str) -> RunRecord:
+    from fitbench.runs import load_run
+
+    run = load_run(path)
+    config = run.config
+    training = config.get("training") or {}
+    version = ((run.environment.get("packages") or {}).get("fitbench")) or _our_version()
+    tags = {
+        "fitbench.run_id": key, "fitbench.kind": "run", "fitbench.path": str(path.resolve()),
+        "fitbench.state": run.state, "fitbench.version": str(version),
+        "fitbench.engine": str(run.metrics.get("engine") or training.get("engine", "")),
+        "fitbench.seed": str(training.get("seed", "")),
+        "fitbench.dataset": str((config.get("dataset") or {}).get("name", "")),
+    }
+    fingerprint = _fingerprint(config, run.metrics)
+    if fingerprint:
+        tags["fitbench.dataset_fingerprint"] = fingerprint
+    return RunRecord(key, run.name, dict(flatten(config)), run.history, _scores(run.metrics), _short(tags),
+                     _artifacts(path), _STATUS.get(run.state, "FAILED"), list(run.problems))
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """``("training.epochs", "25")`` for each leaf; lists as JSON, None left out."""
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten(value, f"{name}.")
+        elif value is not None:
+            text = value if isinstance(value, str) else json.dumps(value)
+            yield name, text[:MAX_VALUE]
+
+
+def _scores(metrics: Mapping[str, Any]) -> dict[str, float]:
+    scores = {}
+    for split, values in (metrics.get("splits") or {}).items():
+        for key in _SCORES:
+            if isinstance(values, Mapping) and _is_number(values.get(key)):
+                scores[f"{split}.{key}"] = float(values[key])
+    scores |= {key: float(metrics[key]) for key in _TOTALS if _is_number(metrics.get(key))}
+    return scores
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fingerprint(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str | None:
+    # The data set's fingerprint, where the run folder records one.
+    for section in (config.get("dataset"), metrics.get("dataset"), metrics):
+        if isinstance(section, Mapping) and isinstance(section.get("fingerprint"), str):
+            return str(section["fingerprint"])
+    return None
+
+
+def _artifacts(path: Path) -> list[tuple[Path, str]]:
+    files = [(path / name, "") for name in ARTIFACTS if (path / name).is_file()]
+    pictures = sorted(p for p in path.rglob("*") if p.suffix.lower() in PICTURES and p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return files + [(p, _picture_folder(p.relative_to(path).parent)) for p in pictures]
+
+
+def _picture_folder(relative: Path) -> str:
+    return "pictures" if relative == Path(".") else f"pictures/{relative.as_posix()}"
+
+
+def _trials_folder(path: Path) -> Path:
+    return path / "trials" if (path / "trials").is_dir() else path
+
+
+def _run_folders(path: Path) -> list[Path]:
+    return sorted(folder for folder in path.iterdir() if (folder / "config.yaml").is_file()) if path.is_dir() else []
+
+
+def _is_study(path: Path) -> bool:
+    """A study's folder holds its trials' run folders, named ``<time>-<study>-t<number>``
+    (``fitbench tune`` names trials so), directly or under ``trials/``."""
+    runs = _run_folders(_trials_folder(path))
+    trial = re.compile(rf".*-{re.escape(path.name)}-t\d+(-\d+)?")
+    return bool(runs) and all(trial.fullmatch(run.name) for run in runs)
+
+
+def _short(tags: dict[str, str]) -> dict[str, str]:
+    return {key: value[:MAX_VALUE] for key, value in tags.items()}
+
+
+def _our_version() -> str:
+    import fitbench
+
+    return fitbench.__version__

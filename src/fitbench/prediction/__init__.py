@@ -1,0 +1,8 @@
+"""Predictions of a trained run on new images: files, folders, Kaggle-layout CSV files."""
+
+from __future__ import annotations
+
+from fitbench.prediction._inputs import Inputs, read_inputs
+from fitbench.prediction._predict import Prediction, load_model_safely, predict
+
+__all__ = ["Inputs", "Prediction", "load_model_safely", "predict", "read_inputs"]

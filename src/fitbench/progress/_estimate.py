@@ -1,0 +1,49 @@
+"""Time left, estimated from steady epochs: a fit's first epoch also compiles (XLA), which
+can take many times a steady epoch and would make the first estimate wild."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Estimate:
+    """Elapsed time and what is left of ``total`` epochs (over one fit or many)."""
+
+    total: int
+    done: int = 0
+    steady: list[float] = field(default_factory=list)  # seconds of epochs that did not compile
+    start: float = field(default_factory=time.perf_counter)
+
+    def epoch_done(self, seconds: float, *, compiled: bool) -> None:
+        """Count an epoch; ``compiled``: it was the first of its fit, so its time is not steady."""
+        self.done += 1
+        if not compiled:
+            self.steady.append(seconds)
+
+    def skip(self, epochs: int) -> None:
+        """Epochs that need no training (a run already done): fewer left, no time spent."""
+        self.done += epochs
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def left(self) -> float | None:
+        """Seconds left, or None until a steady epoch has been timed."""
+        if not self.steady:
+            return None
+        return sum(self.steady) / len(self.steady) * max(self.total - self.done, 0)
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` (``?`` when unknown)."""
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
