@@ -50,14 +50,15 @@ def run_or_reuse(
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
     from fitbench.runs import load_run, run_state
-    from fitbench.runs._run import _read_yaml
+    from fitbench.runs import RunConfig
+    from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
     wanted = experiment.model_dump(mode="json", exclude={"description"})
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if experiment_part(_read_yaml(config)) != wanted:
+            if experiment_part(parse(config, RunConfig).model_dump(mode="json")) != wanted:
                 continue
         except FitbenchError:
             continue
@@ -100,8 +101,9 @@ def resume_run(
 
 
 def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
-    """A run's config.yaml without what training added to the experiment (``compiled``: what was used)."""
-    return {key: value for key, value in config.items() if key != "compiled"}
+    """The experiment in a run's config snapshot, without what training added (``compiled``:
+    what was used; the record's own keys)."""
+    return {key: config[key] for key in Experiment.model_fields if key in config}
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:
