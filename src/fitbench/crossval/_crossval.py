@@ -91,8 +91,8 @@ def cross_validate(
     runs_dir = Path("runs") / f"cv-{experiment.name}" if runs_dir is None else Path(runs_dir)
     runs = []
     for fold in range(folds):
-        dataset = experiment.dataset.model_copy(update={"folds": folds, "fold": fold})
-        member = experiment.model_copy(update={"name": f"{experiment.name}-fold{fold + 1}", "dataset": dataset})
+        split = experiment.dataset.model_copy(update={"folds": folds, "fold": fold})
+        member = experiment.model_copy(update={"name": f"{experiment.name}-fold{fold + 1}", "dataset": split})
         run, _ = run_or_reuse(member, runs_dir=runs_dir, verbose=verbose,
                               callbacks=on_fold(fold) if on_fold else None)
         runs.append(run)

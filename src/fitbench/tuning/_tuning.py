@@ -73,12 +73,12 @@ def load_tuning(
         overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
             (e.g. ``"digits"``, offline) and ``--data-dir``.
     """
-    changes = {"overrides": overrides, "dataset": dataset, "data_dir": data_dir}
     if isinstance(source, Tuning):
-        if search is None and not any(changes.values()):
+        if search is None and not (overrides or dataset is not None or data_dir is not None):
             return source
         data = source.to_dict()
-        return load_tuning(data["experiment"], search or data["search"], where=where or source.source, **changes)
+        return load_tuning(data["experiment"], search or data["search"], where=where or source.source,
+                           overrides=overrides, dataset=dataset, data_dir=data_dir)
     if isinstance(source, Experiment):
         document, where = source.model_dump(mode="json"), where or "fb.tune()"
     elif isinstance(source, dict):
