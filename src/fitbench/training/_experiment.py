@@ -49,8 +49,7 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import load_run, run_state
-    from fitbench.runs import RunConfig
+    from fitbench.runs import RunConfig, load_run, run_state
     from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
