@@ -121,7 +121,7 @@ def test_dataset_option_names_a_folder_or_a_csv(tmp_path: Path) -> None:
     assert switch_dataset(document, f"folder:{tmp_path}")["dataset"] == {"name": "folder", "path": str(tmp_path),
                                                                         "val_size": 0.1}
     assert switch_dataset(document, "csv:train.csv")["dataset"]["path"] == "train.csv"
-    with pytest.raises(ConfigError, match="--dataset foldr:x: expected one of .*did you mean 'folder'"):
+    with pytest.raises(ConfigError, match="dataset='foldr:x': expected one of .*did you mean 'folder'"):
         switch_dataset(document, "foldr:x")
     with pytest.raises(ConfigError, match="only idx:, folder: and csv: take a path"):
         switch_dataset(document, "digits:x")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import logging
 import os
 import sys
@@ -16,7 +17,7 @@ from fitbench.cli import (
 )
 from fitbench._log import to_console
 from fitbench.cli._train import EXIT_INTERRUPTED
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, command_line
 
 EXIT_USAGE = 2  # bad input of any kind: a config, a file, an argument
 
@@ -30,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     to_console()  # the library's notices and warnings, one `fitbench: ...` line each on stderr
     command: Callable[[argparse.Namespace], int] = args.command
     try:
-        return command(args)
+        with command_line():
+            return command(args)
     except FitbenchError as error:
         print(f"fitbench: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -74,7 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fitbench",
         description="Train, evaluate and inspect neural-network classifiers on MNIST-like images.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(commands)
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("fitbench")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        from fitbench import __version__
+
+        return __version__

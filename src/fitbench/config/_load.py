@@ -198,6 +198,16 @@ def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
     return result
 
 
+def customize(document: dict[str, Any], overrides: list[str] | None = None, *, dataset: str | None = None,
+              data_dir: str | Path | None = None) -> dict[str, Any]:
+    """An experiment (or tuning) document on another data set, with ``--set`` overrides applied."""
+    if dataset is not None:
+        document = switch_dataset(document, dataset)
+    if data_dir is not None:
+        document = apply_overrides(document, [f"dataset.data_dir={Path(data_dir).expanduser().resolve()}"])
+    return apply_overrides(document, overrides or [])
+
+
 def load_experiment(
     source: str | Path,
     overrides: list[str] | None = None,
@@ -207,11 +217,6 @@ def load_experiment(
 ) -> Experiment:
     """Read, override and validate an experiment; raises ``ConfigError`` naming the key."""
     path = find_experiment(source)
-    document = read_yaml(path)
-    if dataset is not None:
-        document = switch_dataset(document, dataset)
-    if data_dir is not None:
-        document = apply_overrides(document, [f"dataset.data_dir={Path(data_dir).expanduser().resolve()}"])
-    document = apply_overrides(document, overrides or [])
+    document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
     return validate(Experiment, document, where=str(path))
 

@@ -113,8 +113,9 @@ def resume_run(
 
 
 def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
-    """A run's config.yaml without what training added to the experiment (``compiled``: what was used)."""
-    return {key: value for key, value in config.items() if key != "compiled"}
+    """The experiment in a run's config snapshot, without what training added (``compiled``:
+    what was used; the record's own keys)."""
+    return {key: config[key] for key in Experiment.model_fields if key in config}
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:

@@ -19,7 +19,7 @@ from typing import Any
 import optuna
 import sqlalchemy.exc
 
-from fitbench.errors import ConfigError, FitbenchError, did_you_mean
+from fitbench.errors import ConfigError, FitbenchError, did_you_mean, spelled
 from fitbench.tuning._schema import HeartbeatConfig
 from fitbench.tuning._tuning import Tuning
 
@@ -163,7 +163,8 @@ def load_study(name: str, storage_url: str) -> optuna.Study:
     database = _sqlite_file(storage_url)
     if database is not None and not database.is_file():
         raise FitbenchError(f"no study {name!r}: there is no storage {without_password(storage_url)} yet "
-                            f"(no file {database}); run fitbench tune first, or give --storage / --runs-dir")
+                            f"(no file {database}); run fitbench tune first, or give "
+                            f"{spelled('storage= / runs_dir=', '--storage / --runs-dir')}")
     storage = open_storage(storage_url)
     try:
         return optuna.load_study(study_name=name, storage=storage)

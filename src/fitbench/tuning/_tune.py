@@ -34,6 +34,9 @@ def tune(
     study: str | None = None,
     runs_dir: str | Path = "runs",
     search: dict[str, Any] | None = None,
+    overrides: list[str] | None = None,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
     verbose: bool = True,
     progress: bool | None = None,
 ) -> optuna.Study:
@@ -47,11 +50,14 @@ def tune(
         timeout: seconds after which no new trial starts (default: ``search.timeout``).
         workers: worker processes on this machine, sharing the storage.
         storage: an SQLAlchemy URL; default ``sqlite:///<runs_dir>/studies.db``.
-        study: the study's name; default the experiment's name.
+        study: the study's name; default the experiment's name (the bundled ``tune``:
+            ``course-tuning``), which ``fitbench tune-report NAME`` and ``load_study`` take.
+        overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
+            (``"digits"`` needs no download) and ``--data-dir``.
         verbose: show the start and the summary (the best trial last).
         progress: a line (or a bar) per trial; None: as ``verbose``.
     """
-    tuning = load_tuning(source, search)
+    tuning = load_tuning(source, search, overrides=overrides, dataset=dataset, data_dir=data_dir)
     total = _positive("trials", trials if trials is not None else tuning.search.trials)
     workers = _positive("workers", workers)
     seconds = timeout if timeout is not None else tuning.search.timeout
@@ -84,8 +90,9 @@ def _positive(name: str, value: int) -> int:
 def _start_line(spec: WorkerSpec, study: optuna.Study) -> str:
     finished, _ = count_trials(study)
     already = f", {finished} already finished" if finished else ""
-    return (f"study {spec.study}: {plural(spec.trials, 'trial')} in total{already}, {plural(spec.workers, 'worker')}; "
-            f"storage {without_password(spec.storage)}; runs in {spec.runs_dir}")
+    return (f"study {spec.study!r} (its name for fitbench tune-report): {plural(spec.trials, 'trial')} in total"
+            f"{already}, {plural(spec.workers, 'worker')}; storage {without_password(spec.storage)}; "
+            f"runs in {spec.runs_dir}")
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -131,7 +138,7 @@ def summary_lines(study: optuna.Study, tuning: Tuning, total: int, test: dict[st
     states = [trial.state for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
     counts = {state.name.lower(): states.count(state) for state in optuna.trial.TrialState if states.count(state)}
     lines = [f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
-             + f" (asked for {total})"]
+             + f" (asked for {total}); its report: fitbench tune-report {study.study_name}"]
     search = tuning.search
     if search.multi_objective:
         lines += [f"Pareto front: #{trial.number} {search.objective} {trial.values[0]:.4f}, "
