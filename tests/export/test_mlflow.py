@@ -18,10 +18,19 @@ pytestmark = pytest.mark.slow  # MLflow's store takes seconds to create and to i
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 
+EXPERIMENTS = ("one", "twice", "study", "cli", "fitbench")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    # One store for the module: creating MLflow's tables takes seconds.
-    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    """One sqlite store for the module (creating MLflow's tables takes seconds), its experiments'
+    artifacts under the temporary folder: MLflow's default is ./mlruns in the current directory."""
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    for name in EXPERIMENTS:
+        client.create_experiment(name, artifact_location=(folder / "artifacts" / name).as_uri())
+    return uri
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +60,7 @@ def test_run_params_metric_steps_tags_and_artifacts(store: str, run: Path) -> No
     assert tags["fitbench.version"] == fb.__version__ and tracked.info.status == "FINISHED"
     artifacts = {item.path for item in client.list_artifacts(exported.run_id)}
     assert {"model.keras", "report.html", "config.yaml", "history.csv"} <= artifacts
+    assert tracked.info.artifact_uri.startswith(Path(store.removeprefix("sqlite:///")).parent.as_uri())
 
 
 def test_exporting_again_updates_instead_of_duplicating(store: str, run: Path) -> None:
@@ -90,10 +100,10 @@ def test_a_folder_of_runs_exports_each_and_skips_the_damaged(run: Path, tmp_path
 
 
 def test_cli_exports_and_refuses_what_is_not_a_run(store: str, run: Path, tmp_path: Path) -> None:
-    done = fitbench("export", "mlflow", str(run), "--tracking-uri", store, "--experiment", "cli")
+    done = fitbench("export", "mlflow", str(run), "--tracking-uri", store, "--experiment", "cli", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "created" and done.stdout.strip().endswith(str(run))
-    bad = fitbench("export", "mlflow", str(tmp_path), "--tracking-uri", store)
+    bad = fitbench("export", "mlflow", str(tmp_path), "--tracking-uri", store, cwd=tmp_path)
     assert bad.returncode == 2 and "no run folders here" in bad.stderr and "Traceback" not in bad.stderr
 
 
