@@ -97,3 +97,48 @@ def test_killed_curriculum_continues_without_redoing_finished_experiments(tmp_pa
     assert "(1 trained, 1 resumed, 1 already done)" in out  # try02 from its checkpoint, try05 anew
     assert (done / "status.json").stat().st_mtime == finished_at  # not trained again
     assert [len(list((tmp_path / step).iterdir())) for step in ("try01-small-data", "try02-more-data")] == [1, 1]
+
+
+def numbers(**changes) -> StepNumbers:
+    base = {"val": 0.9, "val_sd": 0.0, "val_f1": 0.9, "train": 0.95, "test": 0.89, "val_n": 2000,
+            "parameters": 52_650, "epochs_run": 25.0, "best_epoch": 24.0, "seconds_per_epoch": 0.19,
+            "seconds": 4.8, "seeds": 1, "stopped_early": False}
+    return StepNumbers(**{**base, **changes})
+
+
+def test_lessons_are_built_from_the_runs_numbers():
+    from fitbench.curriculum._lessons import lesson
+
+    ran_out = lesson("try05-early-stopping", {"try05-early-stopping": numbers()}, [], {})
+    assert "stopped where validation stopped improving" not in ran_out and "never triggered" in ran_out
+    stopped = lesson("try05-early-stopping", {"try05-early-stopping": numbers(stopped_early=True, epochs_run=9.0)}, [], {})
+    assert "Training stopped where validation stopped improving." in stopped
+    bypass = next(step for step in STEPS if step.id == "try08-bypass")
+    assert "million" not in bypass.change  # the size is the run's, said by the lesson and the table
+
+
+def test_all_experiments_table_says_1_seed_formats_seconds_and_lists_cv_and_tuning():
+    from fitbench.curriculum._report import StepView, _table
+
+    def view(step_id: str, n: StepNumbers | None) -> StepView:
+        return StepView(step_id, step_id, "", [], "", n, [], None, [])
+
+    records = [{"id": "try05-early-stopping"},
+               {"id": "try10-cross-validation", "crossval": {"folds": 5, "mean": 0.97, "sd": 0.004,
+                                                             "vote_accuracy": 0.98}},
+               {"id": "try11-tuning", "tuning": {"trials": 3, "best_value": 0.95, "test": {"accuracy": 0.96}}}]
+    table = _table([view("try05-early-stopping", numbers()), view("try10-cross-validation", None),
+                    view("try11-tuning", None)], records)
+    first, cv, tuning = table["rows"]
+    assert first[6] == "1 seed" and first[10:] == ["0.19", "4.8"] and first[2] == "25"
+    assert cv[0] == "try10-cross-validation" and cv[6] == "± 0.0040 over 5 folds" and cv[8] == 0.98
+    assert tuning[6] == "best of 3 trials" and tuning[7] == 0.95
+
+
+def test_size_chart_labels_of_one_model_size_do_not_overlap():
+    from fitbench.curriculum._report import Point, label_offsets
+
+    points = [Point("try02-more-data", 118_282, 0.97, 0.0), Point("try06-l2", 118_282, 0.971, 0.0),
+              Point("try04-smaller-model", 52_650, 0.95, 0.0)]
+    offsets = label_offsets(points)
+    assert offsets[0] != offsets[1] and abs(offsets[0][1] - offsets[1][1]) >= 9

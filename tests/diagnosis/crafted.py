@@ -60,5 +60,5 @@ def run_folder(root: Path, name: str = "crafted", *, history: dict[str, list[flo
         "splits": splits if splits is not None else {"train": split_record("train", 4000, 0.95),
                                                      "val": split_record("val", 2000, 0.918),
                                                      "test": split_record("test", 2000, 0.91, 0.31)}})
-    _folder.write_status(path, "complete")
+    _folder.write_status(path, "complete", format=1)  # metrics and history only, as fitbench 0.1.0 wrote
     return path

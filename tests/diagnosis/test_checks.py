@@ -10,6 +10,7 @@ import pytest
 import fitbench as fb
 from fitbench._keras import keras
 from fitbench.diagnosis import check_arrays, diagnose
+from fitbench.cli import main
 from fitbench.errors import FitbenchError, FitbenchWarning
 from tests.diagnosis.crafted import OVERFIT, run_folder, split_record
 
@@ -61,16 +62,24 @@ class TrainBegins(keras.callbacks.Callback):
         self.before = "\n".join(str(w.message) for w in self.caught if issubclass(w.category, FitbenchWarning))
 
 
-def test_fit_reports_the_course_bug_before_training(digits, runs_dir: Path):
+def test_fit_reports_the_course_bug_before_training_and_keeps_it(digits, runs_dir: Path, capsys):
     data = arrays(digits, val_scale=16.0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         probe = TrainBegins(caught)
-        fb.fit(fb.build_model("first", data), (data.x_train, data.y_train), validation_data=(data.x_val, data.y_val),
-               epochs=1, batch_size=50, runs_dir=runs_dir, callbacks=[probe], verbose=False)
+        run = fb.fit(fb.build_model("first", data), (data.x_train, data.y_train),
+                     validation_data=(data.x_val, data.y_val), epochs=1, batch_size=50, runs_dir=runs_dir,
+                     callbacks=[probe], verbose=False)
     lines = probe.before.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error [scale_mismatch] the val inputs")
     assert "val in [0, 16]" in lines[0]
+    # 19.2: the finding is part of the run, in every later diagnosis and report.
+    assert codes(run.diagnose())[0] == "scale_mismatch"
+    (run.path / "model.keras").unlink()  # the saved finding needs neither the model nor the data
+    assert codes(diagnose(run.path))[0] == "scale_mismatch"
+    assert main(["diagnose", str(run.path)]) == 0
+    assert "[scale_mismatch] the val inputs" in capsys.readouterr().out
+    assert "error · scale_mismatch" in fb.load_run(run.path).report().read_text(encoding="utf-8")
 
 
 def test_diagnose_a_healthy_run_folder_finds_nothing(tmp_path: Path):
@@ -103,8 +112,9 @@ def test_diagnose_refuses_a_folder_that_is_not_a_run(tmp_path: Path):
         diagnose(tmp_path)
 
 
-def test_run_diagnose_uses_the_saved_model(digits, tmp_path: Path):
-    path = run_folder(tmp_path, dataset={"name": "digits", "seed": 0})
-    fb.build_model("small", digits, augment=["flip"]).save(path / "model.keras")
-    found = fb.load_run(path).diagnose()  # from the folder: model.keras has the RandomFlip
-    assert codes(found) == ["label_changing_augmentation"]
+def test_a_damaged_metrics_file_is_never_nothing_to_report(tmp_path: Path):
+    path = run_folder(tmp_path)
+    (path / "metrics.json").write_text('{"splits": {"val": {"split": "val", "n": 3', encoding="utf-8")
+    found = diagnose(path)
+    assert codes(found) == ["damaged_folder"] and found[0].severity == "error"
+    assert found[0].verdict.startswith("metrics.json is damaged (") and "\n" not in found[0].verdict

@@ -56,6 +56,6 @@ def test_healthy_early_stopped_run_has_no_warnings(shared_mnist, runs_dir: Path,
     data = mnist(shared_mnist, train_limit=2000)
     run = fb.fit(fb.build_model("first", data), data, epochs=40, batch_size=32, learning_rate=1e-3,
                  early_stopping=2, runs_dir=runs_dir, verbose=False)
-    assert run.metrics["stopped_early"] and run.metrics["epochs_run"] < 40
+    assert run.metrics.stopped_early and run.metrics.epochs_run < 40
     assert "fitbench: " not in capsys.readouterr().err  # nothing found before training
     assert [f for f in run.diagnose() if f.severity != "info"] == []

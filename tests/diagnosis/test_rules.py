@@ -138,11 +138,13 @@ def test_noisy_validation_200_images_is_about_4_points():
 
 
 def test_test_leakage_from_records_config_and_arrays():
+    from fitbench.runs import SplitScores
     from tests.diagnosis.crafted import split_record
 
-    same = split_record("val", 500, 0.9)
-    assert dx.test_leakage_in_records({"val": same, "test": {**same, "split": "test"}}).code == "test_leakage"
-    assert dx.test_leakage_in_records({"val": same, "test": split_record("test", 500, 0.88)}) is None
+    same = SplitScores.model_validate(split_record("val", 500, 0.9))
+    assert dx.test_leakage_in_records(same, same.model_copy(update={"split": "test"})).code == "test_leakage"
+    other = SplitScores.model_validate(split_record("test", 500, 0.88))
+    assert dx.test_leakage_in_records(same, other) is None
     finding = dx.test_leakage_in_config({"tuning": {"score_split": "test"}})
     assert finding.code == "test_leakage" and finding.numbers == {"key": "tuning.score_split"}
     x = np.random.default_rng(0).random((50, 4, 4)).astype(np.float32)

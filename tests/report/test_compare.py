@@ -27,7 +27,7 @@ def three_runs(root: Path) -> list[Path]:
 def test_table_is_sorted_by_validation_score_with_plain_rows(tmp_path: Path):
     comparison = fb.compare(three_runs(tmp_path))
     rows = comparison.table()
-    assert [row["run"] for row in rows] == ["full", "full-lr", "small-data"]
+    assert [row["name"] for row in rows] == ["full", "full-lr", "small-data"]
     assert list(rows[0])[:len(COLUMNS)] == list(COLUMNS)
     assert rows[0]["val_accuracy"] == 0.95 and rows[2]["epochs_run"] == 15 and rows[0]["model"] == "small"
     assert rows[0]["val_half_width"] == pytest.approx(fb.diagnosis.interval_half_width(0.95, 2000))
@@ -41,7 +41,7 @@ def test_differences_show_what_changed(tmp_path: Path):
 
 def test_close_scores_are_ties_and_the_smaller_model_is_preferred(tmp_path: Path):
     comparison = fb.compare(three_runs(tmp_path))
-    assert [row.run for row in comparison.close_to_best()] == ["full", "full-lr"]  # 0.945 is within +/-1 point
+    assert [row.name for row in comparison.close_to_best()] == ["full", "full-lr"]  # 0.945 is within +/-1 point
     assert comparison.verdicts()[0].startswith("full, full-lr: validation accuracies within 1.0 points")
     assert comparison.text().splitlines()[1].split()[:3] == ["full", "small", "6,570"]
 
@@ -63,7 +63,8 @@ def test_compare_refuses_nothing_and_non_runs(tmp_path: Path):
 def test_same_name_twice_is_told_apart(tmp_path: Path):
     first = run_folder(tmp_path / "a", "same", history=HEALTHY)
     second = run_folder(tmp_path / "b", "same", history=HEALTHY)
-    assert sorted(row["run"] for row in fb.compare([first, second]).table()) == ["same", "same #2"]
+    # Each label says which folder it is (19.11: not "same #2").
+    assert sorted(row["name"] for row in fb.compare([first, second]).table()) == ["same (a/same)", "same (b/same)"]
 
 
 def test_an_empty_value_and_a_missing_one_are_no_difference(tmp_path: Path):

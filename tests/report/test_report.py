@@ -4,6 +4,7 @@ sections that need a model or data that do not load are omitted with a note, nev
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,8 @@ def test_report_numbers_come_from_the_run(trained: fb.Run):
     html = write_report(trained, trained.path / "again.html").read_text(encoding="utf-8")
     summary = plots.model_summary(trained.model)
     assert "Total params:" in summary and summary.splitlines()[-3].strip() in html  # Keras' own summary text
-    val = trained.metrics["splits"]["val"]
-    assert f"<td>{val['accuracy']:.4f}</td>" in html and f"<td>{val['n']:,}</td>" in html
+    val = trained.metrics.splits["val"]
+    assert f"<td>{val.accuracy:.4f}</td>" in html and f"<td>{val.n:,}</td>" in html
     for score in plots.per_class_scores(recorded_confusion(trained, "val")):
         assert f"<td>{score.f1:.4f}</td>" in html
     for finding in trained.diagnose():
@@ -62,22 +63,42 @@ def test_run_methods_draw_from_the_folder(trained: fb.Run):
     assert [ax.get_title() for ax in figure.axes[:2]] == ["loss", "accuracy"]
     ax = trained.plot_confusion_matrix("test")
     assert ax.get_title().startswith("test confusion matrix: accuracy ")
-    assert ax.get_title().endswith(f"{trained.metrics['splits']['test']['accuracy']:.4f}")
+    assert ax.get_title().endswith(f"{trained.metrics.splits['test'].accuracy:.4f}")
     with pytest.raises(FitbenchError, match="no train2 scores recorded"):
         trained.plot_confusion_matrix("train2")
 
 
-def test_run_trained_on_arrays_omits_what_needs_the_data(tmp_path: Path, digits):
-    path = run_folder(tmp_path)  # dataset: arrays, which the folder does not keep
-    fb.build_model("small", digits).save(path / "model.keras")
-    html = fb.load_run(path).report().read_text(encoding="utf-8")
-    assert "omitted: this run was trained on arrays passed from Python" in html
-    assert '<section id="model">' in html and len(images(html)) == 4  # curves, diagram, confusion, pairs
+def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    copy = tmp_path / "elsewhere" / trained.path.name
+    shutil.copytree(trained.path, copy)
+    (copy / "model.keras").unlink()
+    (copy / "report.html").unlink(missing_ok=True)
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a view loaded the model or the data")
+
+    monkeypatch.setattr("fitbench.runs._run.load_model", unavailable)
+    monkeypatch.setattr("fitbench.runs._run.load_data", unavailable)
+    before = write_report(fb.load_run(trained.path), tmp_path / "before.html").read_text(encoding="utf-8")
+    after = write_report(fb.load_run(copy), tmp_path / "after.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([^"]+)"', after) == re.findall(r'<section id="([^"]+)"', before)
+    assert len(images(after)) == len(images(before)) == len(PICTURES)
+    assert sorted(p.stem for p in (copy / "figures").glob("*.png")) == sorted([*PICTURES, "per_class_val"])
 
 
-def test_run_without_a_model_file_still_reports(tmp_path: Path):
+def test_run_trained_on_arrays_has_every_picture(tmp_path: Path, digits):
+    small = fb.Dataset.from_arrays((digits.x_train[:200], digits.y_train[:200]), (digits.x_val, digits.y_val))
+    run = fb.fit(fb.build_model("small", digits), small, epochs=1, runs_dir=tmp_path, verbose=False)
+    html = run.report().read_text(encoding="utf-8")
+    assert 'class="note"' not in html and len(images(html)) == len(PICTURES)
+
+
+def test_a_0_1_0_folder_reports_what_it_lacks(tmp_path: Path):
     html = write_report(run_folder(tmp_path), tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "summary and diagram omitted:" in html and "no model.keras in this run folder" in html
+    assert "summary and diagram omitted: architecture.json is missing: this folder was written by " \
+           "fitbench 0.1.0 (format 1), which did not save it" in html
+    assert "omitted: images.npz is missing" in html
     assert len(images(html)) == 3  # curves, confusion, pairs: from history.csv and metrics.json
 
 

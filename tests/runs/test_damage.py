@@ -40,7 +40,7 @@ def test_truncated_history_keeps_the_intact_epochs(finished: Path, tmp_path: Pat
     loaded = fb.load_run(run)
     assert len(loaded.history["loss"]) == 2
     assert loaded.problems == ["history.csv is damaged at epoch row 3 (truncated?); kept 2 epochs"]
-    assert loaded.metrics["epochs_run"] == 3  # the rest of the folder still reads
+    assert loaded.metrics.epochs_run == 3  # the rest of the folder still reads
 
 
 def test_corrupted_metrics_and_missing_model(finished: Path, tmp_path: Path, capsys):
@@ -48,7 +48,7 @@ def test_corrupted_metrics_and_missing_model(finished: Path, tmp_path: Path, cap
     (run / "metrics.json").write_text('{"parameters": 12')
     (run / "model.keras").unlink()
     loaded = fb.load_run(run)
-    assert loaded.metrics == {} and len(loaded.history["loss"]) == 3
+    assert loaded.record.metrics is None and len(loaded.history["loss"]) == 3
     assert any(problem.startswith("metrics.json is damaged") for problem in loaded.problems)
     assert "model.keras is missing: the trained model is lost" in loaded.problems
     assert main(["evaluate", str(run)]) == 2

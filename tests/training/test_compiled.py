@@ -29,7 +29,7 @@ COURSE_MODELS = [
 def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, options):
     data = subset(digits, train=120, val=60)
     run = fb.fit(fb.build_model(name, data, **options), data, epochs=2, runs_dir=runs_dir, verbose=False)
-    assert run.metrics["engine"] == "compiled"
+    assert run.metrics.engine == "compiled"
     assert run.state == "complete" and np.isfinite(run.history["loss"]).all()
     # val_loss: no dropout or augmentation noise in it, so it falls epoch by epoch while the model learns
     assert run.history["val_loss"][1] < run.history["val_loss"][0]
@@ -53,7 +53,7 @@ def test_same_numbers_as_keras_fit_without_randomness(digits, runs_dir: Path, co
     settings = dict(epochs=2, batch_size=10, shuffle=False, runs_dir=runs_dir, verbose=False)
     a = fb.fit(compiled, data, engine="compiled", **settings)
     b = fb.fit(plain, data, engine="keras", **settings)
-    assert a.metrics["engine"] == "compiled" and b.metrics["engine"] == "keras"
+    assert a.metrics.engine == "compiled" and b.metrics.engine == "keras"
     for key in b.history:
         np.testing.assert_allclose(a.history[key], b.history[key], rtol=2e-4, err_msg=key)
     for mine, theirs in zip(compiled.get_weights(), plain.get_weights()):  # BatchNorm statistics too
@@ -111,7 +111,7 @@ def test_convolutions_fall_back_to_keras_on_a_cpu(digits, runs_dir: Path, caplog
     data = subset(digits, train=120, val=60)
     with caplog.at_level("INFO", logger="fitbench"):
         run = fb.fit(fb.build_model("cnn", data), data, epochs=2, runs_dir=runs_dir, verbose=False)
-    assert run.metrics["engine"] == "keras" and run.history["loss"][1] < run.history["loss"][0]
+    assert run.metrics.engine == "keras" and run.history["loss"][1] < run.history["loss"][0]
     assert "convolutions train about 5x faster per step" in caplog.text
 
 
@@ -121,7 +121,7 @@ def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir:
                           keras.layers.Dense(10, activation="softmax")], name="own")
     with caplog.at_level("INFO", logger="fitbench"):  # a notice on the fitbench logger: the CLI prints it
         run = fb.fit(model, data, epochs=1, runs_dir=runs_dir, verbose=False)
-    assert run.metrics["engine"] == "keras"
+    assert run.metrics.engine == "keras"
     assert "the compiled engine cannot train 'own': the model overrides train_step(); using engine: keras" in (
         caplog.text)
 

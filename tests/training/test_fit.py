@@ -36,9 +36,9 @@ def test_fit_writes_a_complete_run_folder(digits, runs_dir: Path):
     assert list(run.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
     assert len(run.history["loss"]) == 3
     metrics = run.metrics
-    assert metrics["parameters"] == fb.count_params(run.model) and metrics["epochs_run"] == 3
-    assert set(metrics["splits"]) == {"train", "val", "test"}
-    assert metrics["splits"]["val"]["accuracy"] > 0.8  # digits are easy: 3 epochs suffice
+    assert metrics.parameters == fb.count_params(run.model) and metrics.epochs_run == 3
+    assert set(metrics.splits) == {"train", "val", "test"}
+    assert metrics.splits["val"].accuracy > 0.8  # digits are easy: 3 epochs suffice
     assert json.loads((run.path / ENVIRONMENT).read_text())["backend"] == "jax"
 
 
@@ -56,9 +56,9 @@ def test_evaluate_reproduces_the_recorded_scores(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("first", digits), digits, runs_dir=runs_dir, verbose=False, **SETTINGS)
     evaluation = run.evaluate("test")
     assert evaluation.split == "test" and evaluation.n == len(digits.y_test)
-    recorded = run.metrics["splits"]["test"]
-    assert evaluation.confusion_matrix == recorded["confusion_matrix"]
-    assert evaluation.accuracy == recorded["accuracy"] and evaluation.macro_f1 == recorded["macro_f1"]
+    recorded = run.metrics.splits["test"]
+    assert evaluation.confusion_matrix == recorded.confusion_matrix
+    assert evaluation.accuracy == recorded.accuracy and evaluation.macro_f1 == recorded.macro_f1
     assert np.trace(np.array(evaluation.confusion_matrix)) == round(evaluation.accuracy * evaluation.n)
 
 
@@ -95,11 +95,11 @@ def test_early_stopping_restores_the_best_epoch(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("first", data), data, epochs=40, batch_size=10, learning_rate=1e-2,
                  early_stopping={"patience": 1}, runs_dir=runs_dir, verbose=False)
     val_loss = run.history["val_loss"]
-    best = run.metrics["best_epoch"]
-    assert run.metrics["stopped_early"] and run.metrics["epochs_run"] < 40
+    best = run.metrics.best_epoch
+    assert run.metrics.stopped_early and run.metrics.epochs_run < 40
     assert best == int(np.argmin(val_loss)) + 1
     # The saved model is the best epoch's, not the last one's.
-    assert run.metrics["splits"]["val"]["loss"] == pytest.approx(val_loss[best - 1], rel=1e-3)
+    assert run.metrics.splits["val"].loss == pytest.approx(val_loss[best - 1], rel=1e-3)
 
 
 def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
@@ -108,7 +108,7 @@ def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
                  verbose=False, **SETTINGS)
     assert run.data.sizes() == {"train": 240, "val": 60, "test": 0}
     np.testing.assert_array_equal(run.data.x_val, x[240:])  # the last 20%, as Keras takes it
-    assert set(run.metrics["splits"]) == {"train", "val"}
+    assert set(run.metrics.splits) == {"train", "val"}
 
 
 def test_user_models_of_every_kind_train(digits, runs_dir: Path):
@@ -171,7 +171,7 @@ def test_a_signal_ends_training_early_and_keeps_a_loadable_run(digits, runs_dir:
     run = fb.fit(fb.build_model("first", data), data, epochs=50, early_stopping=5, runs_dir=runs_dir,
                  verbose=False, engine=engine, callbacks=[SignalAt(signum, epoch=1)])
     assert run.state == "interrupted" and run_state(run.path) == "interrupted"
-    assert run.metrics["interrupted"] == signal.Signals(signum).name
+    assert run.metrics.interrupted == signal.Signals(signum).name
     assert len(run.history["loss"]) == 2  # keras: epoch 2 cut short after its batch; compiled: after it
     loaded = fb.load_run(run.path)
     assert loaded.model.predict(data.x_test[:3], verbose=0).shape == (3, 10)

@@ -70,7 +70,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, engine
     assert a.history == b.history  # bit for bit: same engine, same machine
     for mine, theirs in zip(a.model.get_weights(), b.model.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
-    assert a.metrics["splits"] == b.metrics["splits"]
+    assert a.metrics.splits == b.metrics.splits
 
 
 def test_fit_resume_in_python(digits, runs_dir: Path):

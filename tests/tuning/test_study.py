@@ -34,10 +34,10 @@ def test_a_study_resumes_after_a_restart_and_counts_the_total(shared_runs: Path,
     for trial in trials:
         run = fb.load_run(trial.user_attrs["run"])
         assert run.state == "complete" and run.path.parent == (shared_runs / study_name).resolve()
-        assert trial.user_attrs["val"]["macro_f1"] == run.metrics["splits"]["val"]["macro_f1"]
+        assert trial.user_attrs["val"]["macro_f1"] == run.metrics.splits["val"].macro_f1
         assert "test" not in trial.user_attrs["val"]  # trials carry validation scores only
         if trial.state == optuna.trial.TrialState.COMPLETE:
-            assert trial.value == pytest.approx(run.metrics["splits"]["val"]["macro_f1"])
+            assert trial.value == pytest.approx(run.metrics.splits["val"].macro_f1)
 
     # A rerun with the same count runs nothing.
     fb.tune(tiny(shapes=True), trials=3, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)

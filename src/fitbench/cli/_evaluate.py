@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fitbench.runs import SplitScores
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,12 +37,12 @@ def run(args: argparse.Namespace) -> int:
     if recorded is not None:
         same = "matches" if matches(evaluation, recorded) else "DIFFERS FROM"
         print(f"  {same} the scores recorded when the run finished "
-              f"(accuracy {recorded['accuracy']:.4f}, macro F1 {recorded['macro_f1']:.4f})")
+              f"(accuracy {recorded.accuracy:.4f}, macro F1 {recorded.macro_f1:.4f})")
     return 0
 
 
-def matches(now: dict[str, Any], recorded: dict[str, Any] | None) -> bool | None:
+def matches(now: dict[str, Any], recorded: SplitScores | None) -> bool | None:
     """Same predictions (confusion matrix) and the same loss up to float rounding."""
     if recorded is None:
         return None
-    return now["confusion_matrix"] == recorded["confusion_matrix"] and abs(now["loss"] - recorded["loss"]) < 1e-4
+    return now["confusion_matrix"] == recorded.confusion_matrix and abs(now["loss"] - (recorded.loss or 0.0)) < 1e-4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ EXIT_USAGE = 2
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("runs", help="list runs with their state (complete, interrupted, failed, incomplete)")
+    parser.add_argument("schema", nargs="?", choices=["schema"],
+                        help="print the JSON Schema of each file of a run folder instead")
     parser.add_argument("--runs-dir", default="runs", help="where run folders are (default: runs)")
     parser.add_argument("--clean", nargs="*", metavar="RUN", default=None,
                         help="remove incomplete run folders that hold no model or checkpoint (asks first); "
@@ -28,13 +31,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from fitbench.runs._listing import find_runs
 
+    if args.schema:
+        from fitbench.runs._record import json_schemas
+
+        print(json.dumps(json_schemas(), indent=2))
+        return 0
     if args.clean:
         return _clean_named([Path(path) for path in args.clean], args.yes)
     entries = find_runs(args.runs_dir)
     for entry in entries:
         val = f"val accuracy {entry.val_accuracy:.4f}" if entry.val_accuracy is not None else ""
         resumable = "  (resume: fitbench train --resume PATH)" if entry.resumable else ""
-        print(f"{entry.state:11s} {entry.epochs:3d} epochs  {val:20s} {entry.path}{resumable}")
+        note = f"  ({entry.note})" if entry.note else ""
+        epochs = "epoch " if entry.epochs_run == 1 else "epochs"
+        print(f"{entry.state:11s} {entry.epochs_run:3d} {epochs}  {val:20s} {entry.path}{resumable}{note}")
         for problem in entry.problems:
             print(f"{'':11s} damaged: {problem}")
     incomplete = [entry for entry in entries if entry.state == "incomplete"]

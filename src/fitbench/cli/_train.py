@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(summary_line(result))
     print(result.path)
-    return EXIT_INTERRUPTED if result.metrics.get("interrupted") else 0
+    return EXIT_INTERRUPTED if result.metrics.interrupted else 0
 
 
 def train(args: argparse.Namespace) -> Run:

@@ -236,12 +236,38 @@ LayerSpec = Annotated[
     BeforeValidator(_layer_shorthand),
 ]
 
-# Options a zoo model may take; which ones a given model accepts comes from its builder.
+# Options a zoo model may take.
 ZOO_OPTIONS = ("augment", "rotation", "rate", "l2", "units", "rescale", "filters")
+# Each zoo model and the options it takes, declared here so that checking an experiment file
+# needs no Keras (tests/models checks this table against the builders' signatures).
+ZOO_MODELS: dict[str, tuple[str, ...]] = {
+    "first": ("augment", "rotation", "l2"),
+    "small": ("augment", "rotation", "l2"),
+    "dropout": ("rate", "augment", "rotation", "l2"),
+    "rescaling": ("rate",),
+    "functional": (),
+    "bypass": (),
+    "subclass": (),
+    "mlp": ("units", "rescale", "rate", "l2"),
+    "cnn": ("filters", "units", "rate", "l2"),
+}
+
+
+def _zoo_schema(schema: dict[str, Any]) -> None:
+    # Editors complete the zoo names and flag an option the chosen model does not take.
+    schema["properties"]["zoo"] = {"enum": [*ZOO_MODELS, None], "description": "a course model by name",
+                                   "default": None}
+    schema["allOf"] = [
+        {"if": {"properties": {"zoo": {"const": name}}, "required": ["zoo"]},
+         "then": {"not": {"anyOf": [{"required": [option]} for option in ZOO_OPTIONS if option not in takes]}}}
+        for name, takes in ZOO_MODELS.items() if len(takes) < len(ZOO_OPTIONS)
+    ]
 
 
 class ModelConfig(_Strict):
     """One of: a zoo model by name (with its options), a list of layers, or a factory."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, json_schema_extra=_zoo_schema)
 
     zoo: str | None = Field(None, description="a course model by name", examples=["first"])
     layers: list[LayerSpec] | None = Field(None, min_length=1, description="layers, first to last")
@@ -260,18 +286,16 @@ class ModelConfig(_Strict):
     @field_validator("zoo")
     @classmethod
     def check_zoo_name(cls, value: str | None) -> str | None:
-        from fitbench.models import zoo_names
-
-        if value is not None and value not in zoo_names():
-            raise ValueError(f"expected one of {', '.join(zoo_names())}, got {value!r}{did_you_mean(value, zoo_names())}")
+        if value is not None and value not in ZOO_MODELS:
+            raise ValueError(f"expected one of {', '.join(ZOO_MODELS)}, got {value!r}{did_you_mean(value, ZOO_MODELS)}")
         return value
 
     @field_validator("factory")
     @classmethod
     def check_factory(cls, value: str | None) -> str | None:
-        from fitbench.models import resolve_factory
-
         if value is not None:
+            from fitbench.models import resolve_factory  # the factory's own module needs Keras anyway
+
             resolve_factory(value)  # its ConfigError (a ValueError) becomes this key's message
         return value
 
@@ -287,13 +311,11 @@ class ModelConfig(_Strict):
 
     @model_validator(mode="after")
     def check_options_fit_the_source(self) -> ModelConfig:
-        from fitbench.models import zoo_options
-
         used = [key for key in ZOO_OPTIONS if getattr(self, key) is not None]
-        accepted = set(zoo_options(self.zoo)) if self.zoo else set()
+        accepted = set(ZOO_MODELS.get(self.zoo or "", ()))
         for key in used:
             if key not in accepted:
-                takes = ", ".join(sorted(accepted & set(ZOO_OPTIONS))) or "no options"
+                takes = ", ".join(sorted(accepted)) or "no options"
                 where = f"zoo model {self.zoo!r} takes {takes}" if self.zoo else "options apply to zoo models only"
                 raise ValueError(f"model.{key} is not used here: {where}; remove model.{key}")
         if self.kwargs and self.factory is None:

@@ -90,9 +90,9 @@ def _score(runs: list[Run]) -> CrossValidation:
     voted = score_predictions("test", y_test, _one_hot(vote(probabilities), probabilities[0].shape[1]))
     return CrossValidation(
         runs=runs,
-        fold_accuracy=[run.metrics["splits"]["val"]["accuracy"] for run in runs],
-        fold_macro_f1=[run.metrics["splits"]["val"]["macro_f1"] for run in runs],
-        test_single_accuracy=[run.metrics["splits"]["test"]["accuracy"] for run in runs],
+        fold_accuracy=[run.metrics.splits["val"].accuracy for run in runs],
+        fold_macro_f1=[run.metrics.splits["val"].macro_f1 for run in runs],
+        test_single_accuracy=[run.metrics.splits["test"].accuracy for run in runs],
         vote_accuracy=voted.accuracy, vote_macro_f1=voted.macro_f1,
     )
 

@@ -69,8 +69,12 @@ def _smaller(n: Numbers, f: list[Any], r: dict[str, Any]) -> str:
 def _early(n: Numbers, f: list[Any], r: dict[str, Any]) -> str:
     me = n["try05-early-stopping"]
     best = f", kept epoch {me.best_epoch:.0f}" if me.best_epoch is not None else ""
-    return (f"Early stopping: trained {me.epochs_run:.0f} epochs{best}; validation {me.val:.3f}, "
-            f"gap {me.gap:.3f}. Training stops where validation stopped improving.")
+    if me.stopped_early:
+        ending = "Training stopped where validation stopped improving."
+    else:
+        ending = (f"Early stopping never triggered: validation was still improving within the patience when "
+                  f"the {me.epochs_run:.0f} epochs ran out, so more epochs may help.")
+    return f"Early stopping: trained {me.epochs_run:.0f} epochs{best}; validation {me.val:.3f}, gap {me.gap:.3f}. {ending}"
 
 
 def _dropout_02(n: Numbers, f: list[Any], r: dict[str, Any]) -> str:

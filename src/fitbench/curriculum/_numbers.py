@@ -27,6 +27,7 @@ class StepNumbers:
     seconds_per_epoch: float
     seconds: float
     seeds: int
+    stopped_early: bool = False  # early stopping ended at least one seed's run
 
     @property
     def gap(self) -> float:
@@ -42,24 +43,26 @@ class StepNumbers:
 
 def step_numbers(runs: list[Run]) -> StepNumbers | None:
     """Numbers of the runs (one per seed) that finished with scores; None if none did."""
-    scored = [run for run in runs if run.metrics.get("splits", {}).get("val")]
+    scored = [(run.metrics, run.metrics.splits["val"]) for run in runs if "val" in run.metrics.splits]
     if not scored:
         return None
-    val = [run.metrics["splits"]["val"]["accuracy"] for run in scored]
-    test = [run.metrics["splits"]["test"]["accuracy"] for run in scored if "test" in run.metrics["splits"]]
-    best = [run.metrics["best_epoch"] for run in scored if run.metrics.get("best_epoch") is not None]
+    val = [v.accuracy for _, v in scored]
+    test = [m.splits["test"].accuracy for m, _ in scored if "test" in m.splits]
+    best = [m.best_epoch for m, _ in scored if m.best_epoch is not None]
+    first = scored[0][0]
     return StepNumbers(
         val=statistics.mean(val), val_sd=statistics.stdev(val) if len(val) > 1 else 0.0,
-        val_f1=_mean(run.metrics["splits"]["val"]["macro_f1"] for run in scored),
-        train=_mean(run.metrics["splits"]["train"]["accuracy"] for run in scored),
+        val_f1=_mean(v.macro_f1 for _, v in scored),
+        train=_mean(m.splits["train"].accuracy for m, _ in scored if "train" in m.splits),
         test=statistics.mean(test) if test else None,
-        val_n=int(scored[0].metrics["splits"]["val"]["n"]),
-        parameters=int(scored[0].metrics["parameters"]),
-        epochs_run=_mean(run.metrics["epochs_run"] for run in scored),
+        val_n=scored[0][1].n,
+        parameters=first.parameters or 0,
+        epochs_run=_mean(m.epochs_run for m, _ in scored),
         best_epoch=statistics.mean(best) if best else None,
-        seconds_per_epoch=_mean(run.metrics.get("time_per_epoch_s") or 0.0 for run in scored),
-        seconds=_mean(run.metrics.get("wall_time_s") or 0.0 for run in scored),
+        seconds_per_epoch=_mean(m.time_per_epoch_s or 0.0 for m, _ in scored),
+        seconds=_mean(m.wall_time_s or 0.0 for m, _ in scored),
         seeds=len(scored),
+        stopped_early=any(m.stopped_early for m, _ in scored),
     )
 
 

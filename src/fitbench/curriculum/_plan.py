@@ -36,7 +36,7 @@ STEPS = (
     Step("try06-l2", "L2 regularisation", "train", "an L2 weight penalty instead of dropout"),
     Step("try07-rescaling", "Rescaling inside the model", "train", "raw pixels in, a Rescaling layer first"),
     Step("try08-functional", "Functional API", "train", "the small model written with the Functional API"),
-    Step("try08-bypass", "Bypass network", "train", "a 21.7-million-parameter two-branch network"),
+    Step("try08-bypass", "Bypass network", "train", "a two-branch network: the input joined to a wide reconstruction of itself"),
     Step("try09-subclass", "Model subclassing", "train", "the small model as a keras.Model subclass"),
     Step("try10-cross-validation", "Cross-validation", "cv", "5 stratified folds of all the training images"),
     Step("try11-tuning", "Tuning with Optuna", "tune", "a search over layer count, sizes and init seed"),

@@ -46,7 +46,7 @@ def write_curriculum_report(out: str | Path) -> Path:
     summary = _read_summary(out)
     views = _views(summary)
     html = render("curriculum.html.j2", title="fitbench curriculum", summary=summary, steps=views,
-                  comparison=_table(views), chart=_chart(views))
+                  comparison=_table(views, summary["steps"]), chart=_chart(views))
     return write_html(out / REPORT, html)
 
 
@@ -111,17 +111,44 @@ def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _table(views: list[StepView]) -> dict[str, Any]:
-    columns = ["experiment", "parameters", "epochs run", "best epoch", "train acc.", "val acc.", "+/- sd",
-               "val macro F1", "test acc.", "gap", "s/epoch", "total s"]
+COLUMNS = ["experiment", "parameters", "epochs run", "best epoch", "train acc.", "val acc.", "+/- sd",
+           "val macro F1", "test acc.", "gap", "s/epoch", "total s"]
+
+
+def _table(views: list[StepView], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every experiment in one table: trained steps, cross-validation and tuning."""
     rows = []
-    for view in views:
-        n = view.numbers
-        if n is None:
-            continue
-        rows.append([view.id, n.parameters, round(n.epochs_run, 1), n.best_epoch, n.train, n.val, n.val_sd,
-                     n.val_f1, n.test, n.gap, round(n.seconds_per_epoch, 2), round(n.seconds, 1)])
-    return {"columns": columns, "rows": rows}
+    for view, record in zip(views, records):
+        if view.numbers is not None:
+            rows.append(_train_row(view.id, view.numbers))
+        elif record.get("crossval"):
+            rows.append(_cv_row(view.id, record["crossval"]))
+        elif (record.get("tuning") or {}).get("best_value") is not None:
+            rows.append(_tuning_row(view.id, record["tuning"]))
+    return {"columns": COLUMNS, "rows": rows}
+
+
+def _train_row(name: str, n: StepNumbers) -> list[Any]:
+    spread = f"± {n.val_sd:.4f} over {n.seeds} seeds" if n.seeds > 1 else "1 seed"
+    best = None if n.best_epoch is None else _epochs(n.best_epoch)
+    return [name, n.parameters, _epochs(n.epochs_run), best, n.train, n.val, spread, n.val_f1, n.test, n.gap,
+            f"{n.seconds_per_epoch:.2f}", f"{n.seconds:.1f}"]
+
+
+def _cv_row(name: str, cv: dict[str, Any]) -> list[Any]:
+    spread = f"± {cv['sd']:.4f} over {cv['folds']} folds"
+    return [name, None, None, None, None, cv["mean"], spread, None, cv["vote_accuracy"], None, None, None]
+
+
+def _tuning_row(name: str, tuning: dict[str, Any]) -> list[Any]:
+    test = (tuning.get("test") or {}).get("accuracy")
+    return [name, None, None, None, None, None, f"best of {tuning['trials']} trials", tuning["best_value"], test,
+            None, None, None]
+
+
+def _epochs(value: float) -> str:
+    """Epochs over seeds: ``7``, or ``7.5`` when the seeds disagree."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def score_by_parameters(views: list[StepView]) -> list[Point]:
@@ -137,15 +164,26 @@ def plot_score_by_parameters(points: list[Point], ax: Any = None) -> Any:
     ax = new_axes(ax, (8, 4.5))
     ax.errorbar([p.parameters for p in points], [p.val for p in points], yerr=[p.val_sd for p in points],
                 fmt="o", capsize=3)
-    for point in points:
+    for point, offset in zip(points, label_offsets(points)):
         ax.annotate(point.label.split("-", 1)[-1], (point.parameters, point.val), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
+                    xytext=offset, textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.5})
     ax.set_xscale("log")
     ax.set_xlabel("trainable parameters")
     ax.set_ylabel("validation accuracy")
     ax.set_title("Validation accuracy against model size: prefer the smaller model when scores are close")
     ax.grid(alpha=0.3)
     return ax
+
+
+def label_offsets(points: list[Point]) -> list[tuple[float, float]]:
+    """Where each label goes (points from its dot): experiments of one model size share an x, so
+    their labels are stacked one line apart instead of printed over each other."""
+    offsets: list[tuple[float, float]] = []
+    seen: dict[int, int] = {}
+    for point in points:
+        rank = seen[point.parameters] = seen.get(point.parameters, -1) + 1
+        offsets.append((6.0, 3.0 + 9.0 * rank))
+    return offsets
 
 
 def _chart(views: list[StepView]) -> str | None:

@@ -120,10 +120,10 @@ def _run_step(step: Step, documents: list[dict[str, Any]], folder: Path, shown: 
             shown.note(f" seed {seed}/{len(documents)}: already done ({run.path})")
             shown.skip(experiment.training.epochs)
         runs.append(run)
-        if run.metrics.get("interrupted"):
+        if run.metrics.interrupted:
             break
     return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
-            "interrupted": any(run.metrics.get("interrupted") for run in runs)}
+            "interrupted": any(run.metrics.interrupted for run in runs)}
 
 
 def _cv_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, quick: bool) -> dict[str, Any]:

@@ -8,17 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from fitbench.config import DatasetConfig, validate
+from fitbench.data import _registry
+from fitbench.data._registry import DIGIT_NAMES
 from fitbench.errors import ConfigError, DataError
 
 Split = Literal["train", "val", "test"]
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
 
-DIGIT_NAMES = tuple(str(digit) for digit in range(10))
-FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,11 +124,11 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         arrays = _sources.load_official(config.name, config.data_dir)
         train, val = _split((arrays.x_train, arrays.y_train), config.val_size, config)
         test, source = (arrays.x_test, arrays.y_test), arrays.source
-        pixel_max, classes = 255.0, 10
+        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
     elif config.name == "digits":
         x, y, source = _sources.load_digits_arrays()
         train, val, test = _three_way((x, y), config)
-        pixel_max, classes = 16.0, 10
+        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
     elif config.name == "folder":
         train, val, test, names, source, config = _from_folder(config)
         pixel_max, classes = 255.0, len(names)
@@ -143,7 +141,7 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         x, y = _idx.read_idx_pair(config.images, config.labels)
         classes = _idx_classes(y, config, where=str(config.labels))
         train, val, test = _three_way((x, y), config)
-        source, pixel_max = f"{config.images} + {config.labels}", 255.0
+        source, pixel_max = f"{config.images} + {config.labels}", _registry.DATASETS[config.name].pixel_max
     if config.folds is not None:
         train, val = _fold(train, val, config)
     train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
@@ -173,8 +171,7 @@ def recorded_class_names(section: Mapping[str, Any], classes: int) -> tuple[str,
 
 
 def _default_names(name: object, classes: int) -> tuple[str, ...]:
-    names = FASHION_NAMES if name == "fashion_mnist" else DIGIT_NAMES[:classes]
-    return names if len(names) == classes else tuple(str(label) for label in range(classes))
+    return _registry.class_names(name if isinstance(name, str) else None, classes)
 
 
 def _from_folder(config: DatasetConfig) -> tuple[Pair, Pair, Pair, tuple[str, ...], str, DatasetConfig]:
@@ -222,6 +219,8 @@ def _split(pair: Pair, size: float | int, config: DatasetConfig) -> tuple[Pair, 
     index = np.arange(len(y))
     # Splitting indexes gives the same permutation as splitting (x, y) themselves, since
     # ShuffleSplit only looks at the number of samples (StratifiedShuffleSplit also at y).
+    from sklearn.model_selection import train_test_split  # scikit-learn takes a second to import
+
     keep, held = train_test_split(index, test_size=size, random_state=config.seed,
                                   stratify=y if config.stratify else None)
     return (x[keep], y[keep]), (x[held], y[held])
@@ -240,6 +239,8 @@ def _fold(train: Pair, val: Pair, config: DatasetConfig) -> tuple[Pair, Pair]:
     """k-fold cross-validation: the training images (train + val) in stratified folds;
     fold ``config.fold`` validates, the others train. The test split is untouched."""
     x, y = np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]])
+    from sklearn.model_selection import StratifiedKFold
+
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     keep, held = list(folds.split(x, y))[config.fold]
     return (x[keep], y[keep]), (x[held], y[held])

@@ -42,7 +42,7 @@ from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 CODES = (
     "scale_mismatch", "unscaled_inputs", "double_scaling", "overfitting", "underfitting",
     "noisy_validation", "label_changing_augmentation", "no_best_weights", "noisy_stop",
-    "divergence", "test_leakage", "metric_loss_disagree",
+    "divergence", "test_leakage", "metric_loss_disagree", "damaged_folder",
 )
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,6 @@ from fitbench.diagnosis._curves import (
 )
 from fitbench.diagnosis._finding import Finding, by_severity
 from fitbench.diagnosis._inputs import (
-    DIGITS,
     double_scaling,
     flip_modes,
     label_changing_augmentation,
@@ -35,37 +33,60 @@ from fitbench.diagnosis._scores import (
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 from fitbench.errors import FitbenchError, FitbenchWarning
+from fitbench.runs._record import CONFIG, FINDINGS, HISTORY, METRICS
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.runs import Run
 
-_RAW_MAX = {"mnist": 255.0, "fashion_mnist": 255.0, "idx": 255.0, "digits": 16.0}
-
-
 def diagnose(run: Run | str | Path) -> list[Finding]:
-    """Findings about a run, most serious first, from its folder: config, history, metrics, and
-    the saved model where a rule needs it and it loads. The data is never reloaded."""
+    """Findings about a run, most serious first, from its folder alone: the findings of the
+    checks before training, then rules on config, history and metrics. Neither the model nor
+    the data is loaded. A damaged metrics.json is a finding, never silence."""
     run = _as_run(run)
     history, metrics, config = run.history, run.metrics, run.config
     training = config.get("training") or {}
     stopping = training.get("early_stopping")
-    stopped = bool(metrics.get("stopped_early"))
-    splits = metrics.get("splits") or {}
+    splits = metrics.splits
+    val = splits.get("val")
     found = [
-        scale_mismatch_in_history(history, classes=_classes(splits)),
+        *saved_findings(run),
+        scale_mismatch_in_history(history, classes=metrics.classes or 10),
         divergence(history, learning_rate=training.get("learning_rate"), optimizer=training.get("optimizer")),
-        overfitting(history, early_stopping=stopping, stopped_early=stopped),
+        overfitting(history, early_stopping=stopping, stopped_early=metrics.stopped_early),
         underfitting(history),
-        no_best_weights(history, stopping, best_epoch=metrics.get("best_epoch")),
-        noisy_stop(history, stopping, stopped_early=stopped),
-        noisy_validation(splits["val"]["n"], splits["val"]["accuracy"]) if splits.get("val") else None,
-        test_leakage_in_records(splits),
+        no_best_weights(history, stopping, best_epoch=metrics.best_epoch),
+        noisy_stop(history, stopping, stopped_early=metrics.stopped_early),
+        noisy_validation(val.n, val.accuracy) if val else None,
+        test_leakage_in_records(val, splits.get("test")),
         test_leakage_in_config(config),
         metric_loss_disagree(history),
-        *_model_findings(run),
     ]
-    return by_severity(_drop_meaningless([finding for finding in found if finding is not None]))
+    return by_severity(_drop_meaningless(_first_of_each([finding for finding in found if finding is not None])))
+
+
+# The files a diagnosis reads: damage to one of them would silently hide findings.
+_READ = (CONFIG, HISTORY, METRICS, FINDINGS)
+
+
+def saved_findings(run: Run) -> list[Finding]:
+    """The checks' findings saved before training, and one for each damaged file diagnosis reads."""
+    saved = run.record.findings.before_training if run.record.findings else []
+    damaged = [Finding("damaged_folder", "error", problem, f"in {run.path}",
+                       "the diagnosis cannot see what that file held; rerun the training")
+               for problem in run.problems if problem.startswith(_READ)]
+    return [*damaged, *(Finding(f.code, f.severity, f.verdict, f.evidence, f.advice) for f in saved)]
+
+
+def _first_of_each(findings: list[Finding]) -> list[Finding]:
+    # A rule that ran before training and again on the records (test leakage) says it once.
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.code == "damaged_folder" or finding.code not in seen:
+            kept.append(finding)
+            seen.add(finding.code)
+    return kept
 
 
 # With inputs on different scales or a diverged loss, the curves' shapes say nothing about
@@ -80,47 +101,12 @@ def _drop_meaningless(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.code not in _CURVE_SHAPES]
 
 
-def _classes(splits: Mapping[str, Any]) -> int:
-    recorded = next(iter(splits.values()), None)
-    return len(recorded["confusion_matrix"]) if recorded else 10
-
-
 def _as_run(run: Run | str | Path) -> Run:
     if isinstance(run, (str, Path)):
         from fitbench.runs import load_run
 
         return load_run(run)
     return run
-
-
-def _model_findings(run: Run) -> list[Finding | None]:
-    """Scaling and augmentation rules: the model's layers against the data's range from the config."""
-    try:
-        model = run.model
-    except FitbenchError:  # no model.keras (failed or killed run): these rules need it
-        return []
-    dataset = run.config.get("dataset") or {}
-    found = [label_changing_augmentation(flip_modes(model), _class_names(dataset))]
-    input_max = _input_max(dataset)
-    if input_max is not None:  # None: arrays from Python, range unknown (checked before training)
-        found += [unscaled_inputs(input_max, scales_inside=normalizes_inside(model)),
-                  double_scaling(input_max, rescalings(model))]
-    return found
-
-
-def _input_max(dataset: Mapping[str, Any]) -> float | None:
-    name = dataset.get("name")
-    if name not in _RAW_MAX:
-        return None
-    return 1.0 if dataset.get("normalize", True) else _RAW_MAX[name]
-
-
-def _class_names(dataset: Mapping[str, Any]) -> tuple[str, ...]:
-    # fitbench names the classes of every data set but Fashion-MNIST "0".."9".
-    if dataset.get("name") == "fashion_mnist":
-        return ("T-shirt/top", "Trouser")
-    classes = dataset.get("num_classes") or 10
-    return DIGITS[:classes] if classes <= 10 else tuple(str(k) for k in range(classes))
 
 
 def check_arrays(model: Any, dataset: Dataset) -> list[Finding]:

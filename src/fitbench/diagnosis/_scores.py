@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from fitbench.runs._record import SplitScores
 from fitbench.diagnosis._finding import Finding, points
 
 Z95 = 1.96
@@ -43,15 +44,14 @@ def noisy_validation(n: int, accuracy: float) -> Finding | None:
         "+/-1 point) or use cross-validation", {"n": n, "half_width": half})
 
 
-def test_leakage_in_records(splits: Mapping[str, Mapping[str, Any]]) -> Finding | None:
+def test_leakage_in_records(val: SplitScores | None, test: SplitScores | None) -> Finding | None:
     """The validation scores recorded equal the test scores exactly: the same images."""
-    val, test = splits.get("val"), splits.get("test")
     if not val or not test:
         return None
-    if val["n"] != test["n"] or val["confusion_matrix"] != test["confusion_matrix"] or val["loss"] != test["loss"]:
+    if val.n != test.n or val.confusion_matrix != test.confusion_matrix or val.loss != test.loss:
         return None
-    return _leak(f"validation and test have identical scores ({val['n']} images, accuracy {val['accuracy']:.4f}, "
-                 f"loss {val['loss']:.4f}): the test set was used for validation", {"n": val["n"]})
+    return _leak(f"validation and test have identical scores ({val.n} images, accuracy {val.accuracy:.4f}, "
+                 f"loss {val.loss or 0:.4f}): the test set was used for validation", {"n": val.n})
 
 
 def test_leakage_in_config(config: Mapping[str, Any], where: str = "") -> Finding | None:

@@ -29,21 +29,26 @@ from fitbench.plots._confusion import (
     plot_confusion_matrix,
     plot_per_class_table,
 )
-from fitbench.plots._figure import png_bytes, save_png
+from fitbench.plots._figure import integer_ticks, png_bytes, save_png
 from fitbench.plots._history import HistoryCurves, history_curves, plot_history
 from fitbench.plots._images import (
+    GRID_IMAGES,
+    TOP_LOSSES,
     ImageGrid,
     TopLoss,
     as_images,
     mistake_grid,
     plot_image_grid,
     sample_grid,
+    shown_indices,
     top_loss_grid,
     top_losses,
 )
 from fitbench.plots._learning_curve import SizePoint, plot_score_by_train_size, score_by_train_size
 
 __all__ = [
+    "GRID_IMAGES",
+    "TOP_LOSSES",
     "Architecture",
     "ClassScore",
     "ConfusedPair",
@@ -59,6 +64,7 @@ __all__ = [
     "confused_pairs",
     "confusion_matrix",
     "history_curves",
+    "integer_ticks",
     "layout",
     "mistake_grid",
     "model_summary",
@@ -73,6 +79,7 @@ __all__ = [
     "png_bytes",
     "sample_grid",
     "save_png",
+    "shown_indices",
     "score_by_train_size",
     "top_loss_grid",
     "top_losses",

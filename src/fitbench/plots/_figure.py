@@ -28,6 +28,13 @@ def new_figure(size: tuple[float, float]) -> Figure:
     return figure
 
 
+def integer_ticks(ax: Axes) -> None:
+    """Whole-number ticks on the x axis, at most about ten of them (epochs: 1, 5, 10... not 1.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True, min_n_ticks=1))
+
+
 def png_bytes(figure: Figure, dpi: int = 100) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()

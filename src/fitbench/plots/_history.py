@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from fitbench.errors import FitbenchError
-from fitbench.plots._figure import new_figure
+from fitbench.runs._record import Metrics
+from fitbench.plots._figure import integer_ticks, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -28,20 +29,19 @@ class HistoryCurves(NamedTuple):
     interrupted: str | None  # the signal that ended the run, if any
 
 
-def history_curves(history: Mapping[str, Sequence[float]], metrics: Mapping[str, Any] | None = None,
+def history_curves(history: Mapping[str, Sequence[float]], metrics: Metrics | None = None,
                    config: Mapping[str, Any] | None = None) -> HistoryCurves:
-    """The curves of a run from its ``history``, ``metrics.json`` and ``config.yaml`` (as dicts)."""
+    """The curves of a run from its ``history``, ``metrics.json`` (typed) and ``config.yaml`` (a dict)."""
     series = {key: [float(v) for v in values] for key, values in history.items()}
     length = max((len(values) for values in series.values()), default=0)
-    metrics = metrics or {}
-    monitor = metrics.get("monitor") or ("val_loss" if "val_loss" in series else "loss" if "loss" in series else None)
-    best = metrics.get("best_epoch") or _lowest_epoch(series.get(monitor or "", []))
+    metrics = metrics or Metrics()
+    monitor = metrics.monitor or ("val_loss" if "val_loss" in series else "loss" if "loss" in series else None)
+    best = metrics.best_epoch or _lowest_epoch(series.get(monitor or "", []))
     stopping = ((config or {}).get("training") or {}).get("early_stopping") or {}
-    stopped = length if metrics.get("stopped_early") else None
+    stopped = length if metrics.stopped_early else None
     # Keras restores the best weights at the end of training whether or not it stopped early.
     restored = bool(stopping.get("restore_best_weights"))
-    return HistoryCurves(list(range(1, length + 1)), series, best, monitor, stopped, restored,
-                         metrics.get("interrupted"))
+    return HistoryCurves(list(range(1, length + 1)), series, best, monitor, stopped, restored, metrics.interrupted)
 
 
 def _lowest_epoch(values: Sequence[float]) -> int | None:
@@ -91,5 +91,4 @@ def _draw_panel(ax: Axes, curves: HistoryCurves, name: str) -> None:
     ax.set_title(name.replace("_", " "))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    if len(curves.epochs) <= 30:
-        ax.set_xticks(curves.epochs)
+    integer_ticks(ax)

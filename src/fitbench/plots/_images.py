@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+# How many images the report shows: the course's 5x5 grids, and the ten worst mistakes.
+GRID_IMAGES, TOP_LOSSES = 25, 10
+
+
 class ImageGrid(NamedTuple):
     """Images to show in a grid, each with a title; ``wrong`` titles are drawn in red."""
 
@@ -60,13 +64,22 @@ def sample_grid(x: np.ndarray, y: np.ndarray, *, n: int = 25, columns: int = 5,
     return ImageGrid(as_images(x[:count]), titles, list(range(count)), [False] * count, columns)
 
 
+def shown_indices(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Positions of the images a report shows for a split: the first mistakes and the top
+    losses (sorted, unique); a run folder keeps just these images."""
+    wrong = np.flatnonzero(np.asarray(probabilities).argmax(axis=1) != np.asarray(y_true))[:GRID_IMAGES]
+    worst = [loss.index for loss in top_losses(y_true, probabilities, n=TOP_LOSSES)]
+    return np.unique(np.concatenate([wrong, np.asarray(worst, dtype=np.int64)])).astype(np.int64)
+
+
 def mistake_grid(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, *, n: int = 25, columns: int = 5,
                  class_names: Sequence[str] | None = None) -> ImageGrid:
     """The first ``n`` misclassified images, titled ``pred 9 / true 4``."""
     wrong = np.flatnonzero(np.asarray(y_pred) != np.asarray(y_true))[:n]
     titles = [f"pred {_name(int(y_pred[i]), class_names)} / true {_name(int(y_true[i]), class_names)}"
               for i in wrong]
-    return ImageGrid(as_images(x[wrong]), titles, wrong.tolist(), [True] * len(wrong), columns)
+    images = as_images(x[wrong]) if len(wrong) else np.zeros((0, 1, 1))
+    return ImageGrid(images, titles, wrong.tolist(), [True] * len(wrong), columns)
 
 
 def top_losses(y_true: np.ndarray, probabilities: np.ndarray, *, n: int = 9) -> list[TopLoss]:
@@ -88,7 +101,8 @@ def top_loss_grid(x: np.ndarray, losses: Sequence[TopLoss], *, columns: int = 5,
     titles = [f"{_name(t.predicted, class_names)} (p {t.probability:.2f})\n"
               f"true {_name(t.true, class_names)}, loss {t.loss:.1f}" for t in losses]
     indices = [t.index for t in losses]
-    return ImageGrid(as_images(np.asarray(x)[indices]), titles, indices, [True] * len(indices), columns)
+    images = as_images(x[np.asarray(indices, dtype=np.int64)]) if indices else np.zeros((0, 1, 1))
+    return ImageGrid(images, titles, indices, [True] * len(indices), columns)
 
 
 def mosaic(images: np.ndarray, columns: int, *, pad: int, gap: int) -> np.ndarray:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from fitbench.plots._figure import new_axes
+from fitbench.runs._record import Metrics
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -18,17 +19,15 @@ class SizePoint(NamedTuple):
     name: str
 
 
-def score_by_train_size(metrics: Sequence[tuple[str, Mapping[str, Any]]], *, split: str = "val",
+def score_by_train_size(metrics: Sequence[tuple[str, Metrics]], *, split: str = "val",
                         metric: str = "accuracy") -> list[SizePoint]:
-    """One point per run (``(name, metrics.json)`` pairs) that recorded its train split, by size."""
+    """One point per run (``(name, metrics)`` pairs) that recorded its train split, by size."""
     points = []
     for name, recorded in metrics:
-        splits = recorded.get("splits") or {}
-        train = splits.get("train")
-        if not train:
+        train, other = recorded.split("train"), recorded.split(split)
+        if train is None:
             continue
-        other = splits.get(split) or {}
-        points.append(SizePoint(int(train["n"]), train.get(metric), other.get(metric), name))
+        points.append(SizePoint(train.n, getattr(train, metric), getattr(other, metric, None), name))
     return sorted(points, key=lambda point: (point.train_size, point.name))
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from fitbench import plots
-from fitbench.diagnosis import interval_half_width
 from fitbench.errors import FitbenchError
 from fitbench.plots._figure import new_figure
-from fitbench.report._facts import model_label
+from fitbench.runs._read import DamagedFile
+from fitbench.runs._summary import RunSummary, summarize
 from fitbench.report._html import data_uri, render, write_html
 from fitbench.report._report import Picture, Section, Table
 
@@ -21,30 +21,11 @@ if TYPE_CHECKING:
 
     from fitbench.runs import Run
 
-COLUMNS = ("run", "model", "parameters", "epochs_run", "best_epoch", "train_accuracy", "val_accuracy",
+COLUMNS = ("name", "model", "parameters", "epochs_run", "best_epoch", "train_accuracy", "val_accuracy",
            "test_accuracy", "train_macro_f1", "val_macro_f1", "test_macro_f1", "time_per_epoch_s", "wall_time_s")
 _HEADINGS = ("run", "model", "params", "epochs", "best", "train acc", "val acc", "test acc",
              "train F1", "val F1", "test F1", "s/epoch", "total s")
-
-
-class Row(NamedTuple):
-    """One run's line of the table; scores are None where a split was not recorded."""
-
-    run: str
-    model: str
-    parameters: int | None
-    epochs_run: int | None
-    best_epoch: int | None
-    train_accuracy: float | None
-    val_accuracy: float | None
-    test_accuracy: float | None
-    train_macro_f1: float | None
-    val_macro_f1: float | None
-    test_macro_f1: float | None
-    time_per_epoch_s: float | None
-    wall_time_s: float | None
-    val_half_width: float | None  # 95% interval of val_accuracy
-    path: str
+Row = RunSummary  # one run's line of the table (the name 0.1.0 used)
 
 
 class Comparison:
@@ -52,25 +33,27 @@ class Comparison:
 
     def __init__(self, runs: Sequence[Run]) -> None:
         labelled = list(zip(_labels(runs), runs))
-        rows = [_row(label, run) for label, run in labelled]
+        rows = [summarize(run.record, name=label) for label, run in labelled]
         order = sorted(range(len(rows)), key=lambda k: _sort_key(rows[k]))
-        self.rows: list[Row] = [rows[k] for k in order]
+        self.rows: list[RunSummary] = [rows[k] for k in order]
         self.runs: list[Run] = [labelled[k][1] for k in order]
 
     def table(self) -> list[dict[str, Any]]:
         """Plain rows (one dict per run, keys as in ``COLUMNS``), best first."""
-        return [{key: getattr(row, key) for key in (*COLUMNS, "val_half_width", "path")} for row in self.rows]
+        return [{key: str(row.path) if key == "path" else getattr(row, key)
+                 for key in (*COLUMNS, "val_half_width", "path")} for row in self.rows]
 
     def differences(self) -> dict[str, list[Any]]:
-        """Config keys (dotted) whose values differ between the runs, with each run's value."""
-        flat = [_flatten({k: v for k, v in run.config.items() if k != "name"}) for run in self.runs]
+        """Config keys (dotted) whose values differ between the runs, with each run's value;
+        models built in Python are compared by their saved layers."""
+        flat = [_flatten({k: v for k, v in run.config.items() if k != "name"}) | _layers(run) for run in self.runs]
         keys = list(dict.fromkeys(key for config in flat for key in config))
         # An empty value ({} or []) and a missing one mean the same: a default left out.
         values = {key: [config.get(key) if config.get(key) not in ({}, []) else None for config in flat]
                   for key in keys}
         return {key: found for key, found in values.items() if len({repr(value) for value in found}) > 1}
 
-    def close_to_best(self) -> list[Row]:
+    def close_to_best(self) -> list[RunSummary]:
         """Rows whose validation accuracy lies inside the best run's 95% interval: ties, really."""
         best = self.rows[0] if self.rows else None
         if best is None or best.val_accuracy is None or best.val_half_width is None:
@@ -84,10 +67,10 @@ class Comparison:
         if len(close) < 2:
             return []
         smallest = min(close, key=lambda row: row.parameters if row.parameters is not None else float("inf"))
-        names = ", ".join(row.run for row in close)
+        names = ", ".join(row.name for row in close)
         size = f" ({smallest.parameters:,} parameters)" if smallest.parameters is not None else ""
         return [f"{names}: validation accuracies within {100 * (close[0].val_half_width or 0):.1f} points of the "
-                f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.run}{size}"]
+                f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.name}{size}"]
 
     def _repr_html_(self) -> str:
         from fitbench.display import comparison_html
@@ -108,9 +91,10 @@ class Comparison:
         axes = figure.subplots(1, 2)
         for row, run in zip(self.rows, self.runs):
             for ax, name in zip(axes, ("loss", "accuracy")):
-                _overlay(ax, row.run, run.history, name)
+                _overlay(ax, row.name, run.history, name)
         for ax, name in zip(axes, ("loss", "accuracy")):
             ax.set_xlabel("epoch")
+            plots.integer_ticks(ax)
             ax.set_title(f"{name}: validation solid, training dashed")
             ax.grid(alpha=0.3)
             if ax.lines:
@@ -130,7 +114,7 @@ class Comparison:
         found = self.differences()
         if not found:
             return None
-        return Table(["config key", *[row.run for row in self.rows]],
+        return Table(["config key", *[row.name for row in self.rows]],
                      [[key, *[_short(value) for value in values]] for key, values in found.items()])
 
     def _sections(self) -> list[Section]:
@@ -147,7 +131,7 @@ class Comparison:
         """The model trained on the most different training-set sizes, and its points."""
         best: tuple[str | None, list[plots.SizePoint]] = (None, [])
         for model in dict.fromkeys(row.model for row in self.rows):
-            points = plots.score_by_train_size([(row.run, run.metrics) for row, run in zip(self.rows, self.runs)
+            points = plots.score_by_train_size([(row.name, run.metrics) for row, run in zip(self.rows, self.runs)
                                                 if row.model == model])
             if len({p.train_size for p in points}) > max(1, len({p.train_size for p in best[1]})):
                 best = (model, points)
@@ -165,30 +149,26 @@ def compare(runs: Iterable[Run | str | Path]) -> Comparison:
 
 
 def _labels(runs: Sequence[Run]) -> list[str]:
-    # Run names repeat when one experiment is run twice: number the repeats.
-    seen: dict[str, int] = {}
-    labels = []
+    # Run names repeat when one experiment is run twice: say which folder each one is.
+    counts: dict[str, int] = {}
     for run in runs:
-        seen[run.name] = seen.get(run.name, 0) + 1
-        labels.append(run.name if seen[run.name] == 1 else f"{run.name} #{seen[run.name]}")
-    return labels
+        counts[run.name] = counts.get(run.name, 0) + 1
+    return [run.name if counts[run.name] == 1 else f"{run.name} ({run.path.parent.name}/{run.path.name})"
+            for run in runs]
 
 
-def _row(label: str, run: Run) -> Row:
-    m, splits = run.metrics, run.metrics.get("splits") or {}
-
-    def score(split: str, key: str) -> float | None:
-        return (splits.get(split) or {}).get(key)
-
-    val = splits.get("val")
-    half = interval_half_width(val["accuracy"], val["n"]) if val else None
-    return Row(label, model_label(run.config), m.get("parameters"), m.get("epochs_run"), m.get("best_epoch"),
-               score("train", "accuracy"), score("val", "accuracy"), score("test", "accuracy"),
-               score("train", "macro_f1"), score("val", "macro_f1"), score("test", "macro_f1"),
-               m.get("time_per_epoch_s"), m.get("wall_time_s"), half, str(run.path))
+def _layers(run: Run) -> dict[str, Any]:
+    """``model.layers`` of a model built in Python, from its saved architecture (else nothing)."""
+    if "python" not in (run.config.get("model") or {}):
+        return {}
+    try:
+        nodes = run.record.architecture.nodes
+    except DamagedFile:  # a 0.1.0 folder: only the model's name is known
+        return {}
+    return {"model.layers": ", ".join(f"{node.kind} {node.output_shape}" for node in nodes)}
 
 
-def _sort_key(row: Row) -> tuple[Any, ...]:
+def _sort_key(row: RunSummary) -> tuple[Any, ...]:
     missing = row.val_accuracy is None
     return (missing, -(row.val_accuracy or 0.0), -(row.val_macro_f1 or 0.0),
             row.parameters if row.parameters is not None else float("inf"))
@@ -215,7 +195,7 @@ def _overlay(ax: Any, label: str, history: Mapping[str, Sequence[float]], name: 
                 color=line.get_color() if line else None, label=None if line else label)
 
 
-def _display_cells(row: Row) -> list[Any]:
+def _display_cells(row: RunSummary) -> list[Any]:
     # Seconds read better rounded; scores keep four decimals.
     seconds = {"time_per_epoch_s": "{:.2f}", "wall_time_s": "{:.1f}"}
     return [seconds[key].format(getattr(row, key)) if key in seconds and getattr(row, key) is not None

@@ -1,7 +1,8 @@
 """``write_report``: one self-contained HTML file about a run, from its folder alone.
 
-Sections that need the saved model or the data (summary, diagram, samples, mistakes, top
-losses) say why they are missing when those do not load, e.g. a run trained on arrays.
+Every section draws from saved numbers: scores, history, architecture, predictions and
+images; neither the model nor the data set is loaded. A section whose file the folder lacks
+(e.g. a folder written by fitbench 0.1.0) says so instead.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import yaml
 from fitbench import _io, plots
 from fitbench.diagnosis import diagnose, interval_half_width
 from fitbench.errors import FitbenchError
-from fitbench.report._facts import Predictions, model_label, predictions, recorded_confusion, split_for_analysis
+from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
 from fitbench.report._html import data_uri, render, write_html
 
 if TYPE_CHECKING:
-    from fitbench.runs import Run
+    from fitbench.runs import ImageSet, Metrics, Run, SplitPredictions, SplitScores
 
 T = TypeVar("T")
 FIGURES = "figures"
@@ -76,7 +77,7 @@ class FigureStore:
 
 
 def attempt(load: Callable[[], T]) -> tuple[T | None, str | None]:
-    """``(value, None)``, or ``(None, why)`` when the model or data cannot be loaded."""
+    """``(value, None)``, or ``(None, why)`` when a saved file is missing or damaged."""
     try:
         return load(), None
     except FitbenchError as error:
@@ -118,23 +119,23 @@ def _header(run: Run) -> dict[str, Any]:
 
 
 def _scores_section(run: Run) -> Section:
-    rows = [[_SPLIT_NAMES.get(name, name), s["n"], s["loss"], s["accuracy"],
-             f"± {100 * interval_half_width(s['accuracy'], s['n']):.1f} points", s["macro_f1"]]
-            for name, s in (run.metrics.get("splits") or {}).items()]
+    rows = [[_SPLIT_NAMES.get(name, name), s.n, s.loss, s.accuracy,
+             f"± {100 * interval_half_width(s.accuracy, s.n):.1f} points", s.macro_f1]
+            for name, s in run.metrics.splits.items()]
     if not rows:
         return Section("scores", "Scores", note=f"no scores recorded (the run is {run.state})")
     columns = ["split", "images", "loss", "accuracy", "accuracy 95% interval", "macro F1"]
     return Section("scores", "Scores", table=Table(columns, rows), items=_facts_of(run.metrics))
 
 
-def _facts_of(m: dict[str, Any]) -> list[str]:
-    facts = [f"epochs run: {m.get('epochs_run')}, best epoch: {m.get('best_epoch')} (by {m.get('monitor')})",
-             f"stopped early: {'yes' if m.get('stopped_early') else 'no'}"
-             + (f"; interrupted by {m['interrupted']}" if m.get("interrupted") else "")]
-    if m.get("parameters") is not None:
-        facts.insert(0, f"parameters: {m['parameters']:,} trainable")
-    if m.get("wall_time_s") is not None:
-        facts.append(f"wall time {m['wall_time_s']:.1f} s, {m.get('time_per_epoch_s') or 0:.2f} s per epoch")
+def _facts_of(m: Metrics) -> list[str]:
+    facts = [f"epochs run: {m.epochs_run}, best epoch: {m.best_epoch} (by {m.monitor})",
+             f"stopped early: {'yes' if m.stopped_early else 'no'}"
+             + (f"; interrupted by {m.interrupted}" if m.interrupted else "")]
+    if m.parameters is not None:
+        facts.insert(0, f"parameters: {m.parameters:,} trainable")
+    if m.wall_time_s is not None:
+        facts.append(f"wall time {m.wall_time_s:.1f} s, {m.time_per_epoch_s or 0:.2f} s per epoch")
     return facts
 
 
@@ -147,15 +148,15 @@ def _history_section(run: Run, store: FigureStore) -> Section:
 
 
 def _model_section(run: Run, store: FigureStore) -> Section:
-    model, why = attempt(lambda: run.model)
-    if model is None:
-        return Section("model", "Model", items=[model_label(run.config)],
-                       note=f"summary and diagram omitted: {why}")
-    arch = plots.architecture(model)
+    saved, why = attempt(lambda: run.record.architecture)
+    if saved is None:
+        return Section("model", "Model", items=[model_label(run.config)], note=f"summary and diagram omitted: {why}")
+    arch = plots.Architecture(saved.name, saved.kind, [plots.LayerNode(**node.model_dump()) for node in saved.nodes],
+                              saved.trainable_params, saved.non_trainable_params, saved.optimizer_params,
+                              saved.traced)
     picture = store.picture("architecture", f"{arch.name}: output shapes and parameters of every layer",
                             lambda: plots.plot_architecture(arch))
-    return Section("model", "Model", pictures=[picture], pre=plots.model_summary(model),
-                   items=[model_label(run.config)])
+    return Section("model", "Model", pictures=[picture], pre=saved.summary or None, items=[model_label(run.config)])
 
 
 def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
@@ -163,7 +164,7 @@ def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
     matrix, why = attempt(lambda: recorded_confusion(run, split))
     if matrix is None:
         return Section("confusion", title, note=why)
-    scores = plots.per_class_scores(matrix)
+    scores = _class_scores(run.metrics.splits[split], matrix)  # type: ignore[index]
     pairs = plots.confused_pairs(matrix, top=8)
     pictures = [store.picture(f"confusion_{split}", "rows: true class, columns: predicted; colour: share of the row",
                               lambda: plots.plot_confusion_matrix(matrix)),
@@ -175,30 +176,38 @@ def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
     return Section("confusion", title, pictures=pictures, table=table, items=[str(pair) for pair in pairs])
 
 
+def _class_scores(recorded: SplitScores, matrix: plots.ConfusionMatrix) -> list[plots.ClassScore]:
+    """The saved per-class scores; recomputed from the matrix for 0.1.0 folders, which lack them."""
+    if recorded.per_class_precision is None or recorded.per_class_recall is None:
+        return plots.per_class_scores(matrix)
+    support = matrix.counts.sum(axis=1)
+    return [plots.ClassScore(label, p, r, f, int(n)) for label, p, r, f, n in
+            zip(matrix.labels, recorded.per_class_precision, recorded.per_class_recall, recorded.per_class_f1, support)]
+
+
 def _image_sections(run: Run, split: str, store: FigureStore) -> list[Section]:
-    data, why = attempt(lambda: run.data)
-    if data is None:
+    names = class_names(run.config, run.metrics.classes or 10)
+    first, why = attempt(lambda: run.record.images("train"))
+    if first is None:
         return [Section("images", "Images, mistakes and top losses", note=f"omitted: {why}")]
-    x, y = data.split("train")
-    samples, why = attempt(lambda: plots.sample_grid(x, y, n=25, class_names=data.class_names))
-    if samples is None:  # inputs that are not images (e.g. flat feature vectors)
-        return [Section("images", "Images, mistakes and top losses", note=f"omitted: {why}")]
-    sections = [Section("samples", "The first 25 training images", pictures=[
+    samples = plots.sample_grid(first.images, first.labels, n=plots.GRID_IMAGES, class_names=names)
+    sections = [Section("samples", f"The first {len(samples.titles)} training images", pictures=[
         store.picture("samples_train", "titled with their labels", lambda: plots.plot_image_grid(samples))])]
-    predicted, why = attempt(lambda: predictions(run, split))
-    if predicted is None:
+    saved, why = attempt(lambda: (run.record.predictions(split), run.record.images(split)))
+    if saved is None:
         return [*sections, Section("mistakes", "Mistakes and top losses", note=f"omitted: {why}")]
-    return [*sections, *_mistake_sections(predicted, split, store)]
+    return [*sections, *_mistake_sections(*saved, split, names, store)]
 
 
-def _mistake_sections(p: Predictions, split: str, store: FigureStore) -> list[Section]:
+def _mistake_sections(p: SplitPredictions, shown: ImageSet, split: str, names: list[str],
+                      store: FigureStore) -> list[Section]:
     name = _SPLIT_NAMES.get(split, split)
-    guesses = p.probabilities.argmax(axis=1)
-    mistakes = plots.mistake_grid(p.x, p.y, guesses, n=25, class_names=p.class_names)
-    worst = plots.top_losses(p.y, p.probabilities, n=10)
-    grid = plots.top_loss_grid(p.x, worst, columns=5, class_names=p.class_names)
-    wrong = int((guesses != p.y).sum())
-    count = f"{wrong} of {len(p.y)} images are wrong" + (f"; the first {len(mistakes.titles)}:" if wrong else "")
+    guesses = p.predicted
+    mistakes = plots.mistake_grid(shown, p.labels, guesses, n=plots.GRID_IMAGES, class_names=names)
+    worst = plots.top_losses(p.labels, p.probabilities, n=plots.TOP_LOSSES)
+    grid = plots.top_loss_grid(shown, worst, columns=5, class_names=names)
+    wrong = int((guesses != p.labels).sum())
+    count = f"{wrong} of {len(p.labels)} images are wrong" + (f"; the first {len(mistakes.titles)}:" if wrong else "")
     return [
         Section("mistakes", f"Mistakes on the {name} split", text=count, pictures=[
             store.picture(f"mistakes_{split}", "predicted / true", lambda: plots.plot_image_grid(mistakes))]),
@@ -210,9 +219,8 @@ def _mistake_sections(p: Predictions, split: str, store: FigureStore) -> list[Se
 
 def _config_section(run: Run) -> Section:
     environment = run.environment
-    packages = environment.get("packages") or {}
-    items = [f"{name} {version}" for name, version in packages.items() if version]
-    if environment.get("backend"):
-        items.append(f"backend {environment['backend']} on {', '.join(environment.get('devices') or []) or '?'}")
+    items = [f"{name} {version}" for name, version in environment.packages.items() if version]
+    if environment.backend:
+        items.append(f"backend {environment.backend} on {', '.join(environment.devices) or '?'}")
     return Section("config", "Configuration (config.yaml)", pre=yaml.safe_dump(run.config, sort_keys=False),
                    items=items)

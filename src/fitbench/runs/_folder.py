@@ -17,10 +17,8 @@ from typing import Any
 from fitbench import _io
 from fitbench.errors import FitbenchError
 from fitbench.runs._lock import is_locked
+from fitbench.runs._record import CONFIG, ENVIRONMENT, FORMAT, HISTORY, METRICS, MODEL, STATUS  # noqa: F401
 
-CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
-    "config.yaml", "history.csv", "metrics.json", "model.keras", "environment.json", "status.json",
-)
 STATES = ("running", "complete", "interrupted", "failed", "incomplete")
 
 
@@ -67,7 +65,9 @@ def unwritable(path: Path, error: OSError) -> FitbenchError:
 
 def write_status(path: Path, state: str, **details: Any) -> dict[str, Any]:
     previous = read_json(path / STATUS) or {}
-    status = {**previous, "state": state, **details, "updated": now()}
+    # A folder keeps the format it was created with (a resumed 0.1.0 folder stays format 1).
+    status = {"format": previous.get("format", 1) if previous else FORMAT,
+              **previous, "state": state, **details, "updated": now()}
     if state == "running":
         status |= {"started": now(), "pid": os.getpid(), "host": socket.gethostname()}
     _io.write_json(path / STATUS, status)

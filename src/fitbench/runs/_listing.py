@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from fitbench.errors import FitbenchError
 from fitbench.runs import _folder
+from fitbench.runs._read import read_run
+from fitbench.runs._summary import RunSummary, summarize
 
 MAX_DEPTH = 4  # runs/<run>, runs/curriculum/<run>, runs/<study>/trials/<run>...
 
 
-@dataclass(frozen=True)
-class RunEntry:
-    """One line of ``fitbench runs``."""
-
-    path: Path
-    name: str
-    state: str
-    epochs: int
-    val_accuracy: float | None
-    resumable: bool
-    problems: tuple[str, ...]
+RunEntry = RunSummary  # the name 0.1.0 used; web/ still imports it
 
 
-def find_runs(runs_dir: str | Path) -> list[RunEntry]:
+def find_runs(runs_dir: str | Path) -> list[RunSummary]:
     """Every run folder under ``runs_dir``, newest first; damaged folders included, never fatal."""
-    from fitbench.runs._run import Run
-
     root = Path(runs_dir)
     if not root.is_dir():
         raise FitbenchError(f"{root}: no such runs directory; train something first or pass --runs-dir")
-    entries = []
-    for config in sorted(_configs(root), key=lambda p: p.parent.stat().st_mtime, reverse=True):
-        try:
-            run = Run(config.parent)
-        except FitbenchError as error:  # an unreadable config: list it, say why
-            entries.append(RunEntry(config.parent, config.parent.name, "incomplete", 0, None, False, (str(error),)))
-            continue
-        val = run.metrics.get("splits", {}).get("val", {}).get("accuracy")
-        entries.append(RunEntry(run.path, run.name, run.state, len(run.history.get("loss", [])), val,
-                                (run.path / "checkpoint.npz").is_file() and run.state != "complete",
-                                tuple(run.problems)))
-    return entries
+    folders = [config.parent for config in _configs(root)]
+    return [summarize(read_run(folder)) for folder in sorted(folders, key=_modified, reverse=True)]
+
+
+def _modified(folder: Path) -> float:
+    try:
+        return folder.stat().st_mtime
+    except OSError:  # removed while listing
+        return 0.0
 
 
 def _configs(root: Path) -> list[Path]:

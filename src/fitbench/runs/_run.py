@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from fitbench.errors import DataError, FitbenchError
 from fitbench.runs import _folder
+from fitbench.runs._read import model_problem, read_run
+from fitbench.runs._record import Environment, Metrics, SplitScores
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
@@ -19,30 +18,24 @@ if TYPE_CHECKING:
 class Run:
     """Everything about one training run, backed by its folder.
 
-    ``history`` is Keras' ``History.history`` (per-epoch lists of loss, accuracy, val_loss,
-    val_accuracy); ``metrics`` is ``metrics.json``; ``model`` and ``data`` load on first use.
-    ``problems`` lists what is damaged or missing in the folder (one line each); whatever
-    is intact is still read, so reports and listings carry on.
+    ``record`` is the folder read back (``fitbench.runs.read_run``); ``history`` is Keras'
+    ``History.history`` (per-epoch lists of loss, accuracy, val_loss, val_accuracy);
+    ``metrics`` is the typed ``metrics.json`` (empty until the run finishes); ``config`` the
+    config snapshot as a dict. ``model`` and ``data`` load on first use, only for new
+    computations. ``problems`` lists what is damaged or missing in the folder (one line
+    each); whatever is intact is still read, so reports and listings carry on.
     """
 
     def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None) -> None:
         self.path = Path(path)
-        self.problems: list[str] = []
-        self.config: dict[str, Any] = _read_yaml(self.path / _folder.CONFIG)
-        self.history, self.epoch_times = read_history(self.path / _folder.HISTORY, self.problems)
-        self.metrics: dict[str, Any] = self._read_json(_folder.METRICS)
-        self.environment: dict[str, Any] = self._read_json(_folder.ENVIRONMENT)
-        self.status: dict[str, Any] = self._read_json(_folder.STATUS)
-        if self.state in ("complete", "interrupted") and not (self.path / _folder.MODEL).is_file():
-            self.problems.append(f"{_folder.MODEL} is missing: the trained model is lost")
+        self.record = read_run(self.path)
+        self.problems: list[str] = self.record.problems
+        self.config: dict[str, Any] = self.record.config.model_dump(mode="json")
+        self.history, self.epoch_times = self.record.history
+        self.metrics: Metrics = self.record.metrics or Metrics()
+        self.environment: Environment = self.record.environment or Environment()
         self._model = model
         self._data = data
-
-    def _read_json(self, name: str) -> dict[str, Any]:
-        data, problem = _folder.read_json_checked(self.path / name)
-        if problem and (name != _folder.METRICS or self.state in ("complete", "interrupted")):
-            self.problems.append(problem)
-        return data or {}
 
     @property
     def name(self) -> str:
@@ -80,9 +73,9 @@ class Run:
 
         return predict(self, x, model=self._model)
 
-    def recorded(self, split: str) -> dict[str, Any] | None:
+    def recorded(self, split: str) -> SplitScores | None:
         """The scores of ``split`` saved in metrics.json when the run finished."""
-        return self.metrics.get("splits", {}).get(split)
+        return self.metrics.split(split)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, state={self.state!r})"
@@ -126,41 +119,6 @@ def load_run(path: str | Path) -> Run:
     return Run(path)
 
 
-def read_history(path: Path, problems: list[str] | None = None) -> tuple[dict[str, list[float]], list[float]]:
-    """``history.csv`` back as Keras-style ``{key: [per-epoch values]}`` and epoch seconds.
-
-    Rows after the first incomplete one (a truncated file) are dropped and noted in ``problems``.
-    """
-    if not path.is_file():
-        return {}, []
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        _note(problems, f"{path.name} cannot be read ({error}); no history")
-        return {}, []
-    good = _complete_rows(rows)
-    if len(good) < len(rows):
-        _note(problems, f"{path.name} is damaged at epoch row {len(good) + 1} (truncated?); kept {len(good)} epochs")
-    keys = [key for key in (rows[0] if rows else {}) if key not in ("epoch", "time_s")]
-    return {key: [row[key] for row in good] for key in keys}, [row["time_s"] for row in good]
-
-
-def _complete_rows(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
-    good = []
-    for row in rows:
-        try:
-            good.append({key: float(value) for key, value in row.items()})
-        except (TypeError, ValueError):  # a missing cell (None) or a cut-off number
-            break
-    return good
-
-
-def _note(problems: list[str] | None, problem: str) -> None:
-    if problems is not None:
-        problems.append(problem)
-
-
 def load_model(path: Path, config: dict[str, Any]) -> Any:
     """The saved ``model.keras`` (safe mode: no arbitrary code from the file)."""
     from fitbench._keras import keras
@@ -170,10 +128,13 @@ def load_model(path: Path, config: dict[str, Any]) -> Any:
     model_path = path / _folder.MODEL
     if not model_path.is_file():
         raise FitbenchError(f"{path}: no {_folder.MODEL} in this run folder (state: {_folder.run_state(path)})")
+    if problem := model_problem(model_path):
+        raise FitbenchError(f"{path}: {problem}")
     try:
         return keras.saving.load_model(model_path)
-    except Exception as error:  # Keras raises many types for a damaged or foreign file
-        raise FitbenchError(f"{model_path}: cannot load the model: {error}") from None
+    except Exception as error:  # Keras raises many types (even "File not found") for a damaged file
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise FitbenchError(f"{model_path}: {_folder.MODEL} is damaged and cannot be loaded ({first[:200]})") from None
 
 
 def load_data(config: dict[str, Any]) -> Dataset:
@@ -197,11 +158,3 @@ def _import_factory(config: dict[str, Any]) -> None:
         from fitbench.models import resolve_factory
 
         resolve_factory(factory)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise FitbenchError(f"{path}: cannot read the run's config: {error}") from None
-    return data if isinstance(data, dict) else {}

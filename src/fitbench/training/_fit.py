@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from fitbench import _io
 from fitbench._keras import build_for_training, keras
@@ -20,9 +19,9 @@ from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError, FitbenchError
-from fitbench.evaluation import evaluate_model
 from fitbench.models import count_params, model_spec
-from fitbench.runs import Run, _folder
+from fitbench.runs import DamagedFile, Run, RunConfig, _folder, _write
+from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
@@ -32,6 +31,7 @@ from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarly
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
+from fitbench.training._results import save_results
 
 LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
@@ -169,13 +169,15 @@ def train(
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
-    check_before_training(model, dataset)  # warns (FitbenchWarning) of e.g. scale_mismatch; returns the findings
+    # Warns (FitbenchWarning) of e.g. scale_mismatch; the findings are saved with the run.
+    findings = check_before_training(model, dataset)
     engine = choose_engine(model, training.engine)
     compiled = compile_model(model, training, dataset.x_train[:LOGITS_PROBE])
     # The handler is in place before the folder exists, so a signal at any moment from here
     # on ends with a complete folder (state interrupted), never a half-written one.
     with StopOnSignal() as stop:
-        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, resume)
+        path, lock = _open_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings,
+                                  resume)
         with lock:
             resumed = _load_checkpoint(path, model, dataset) if resume is not None else None
             if resume is not None:
@@ -206,10 +208,10 @@ def _progress(training: TrainingConfig, resumed: Saved | None, verbose: bool,
 
 def _open_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
                  model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
-                 resume: str | Path | None) -> tuple[Path, RunLock]:
+                 findings: list[Any], resume: str | Path | None) -> tuple[Path, RunLock]:
     """The run folder, locked by this process: a new one, or ``resume`` when it can be resumed."""
     if resume is None:
-        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled)
+        path = _new_folder(runs_dir, name, model, dataset, model_config, training, compiled, findings)
         return path, acquire_lock(path)
     path = _folder.resumable(Path(resume))  # also before locking: never put a lock file in a non-run folder
     check_same_compiled(path, compiled)
@@ -232,15 +234,13 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
                             f"already done; give --set training.epochs={done} or more")
     config_path = path / _folder.CONFIG
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise FitbenchError(f"{config_path}: cannot read it ({_one_line(error)}); the run cannot be resumed") from None
-    if not isinstance(config, dict) or not isinstance(config.get("training"), dict):
-        raise FitbenchError(f"{config_path}: has no training section; the run cannot be resumed")
-    if config["training"].get("epochs") == epochs:
+        config = parse(config_path, RunConfig)
+    except DamagedFile as error:
+        raise FitbenchError(f"{path}: {error}; the run cannot be resumed") from None
+    if config.training.get("epochs") == epochs:
         return
     try:
-        _io.write_yaml(config_path, {**config, "training": {**config["training"], "epochs": epochs}})
+        _write.write_config(path, config.model_copy(update={"training": {**config.training, "epochs": epochs}}))
     except OSError as error:
         raise FitbenchError(f"{config_path}: cannot write it ({error.strerror or error}); "
                             "copy the run folder somewhere writable and resume the copy") from None
@@ -280,23 +280,26 @@ def _one_line(error: BaseException) -> str:
 
 
 def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Dataset,
-                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any]) -> Path:
-    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model))
+                model_config: dict[str, Any], training: TrainingConfig, compiled: dict[str, Any],
+                findings: list[Any]) -> Path:
+    path = _folder.create_run_folder(runs_dir, name, need_bytes=_bytes_needed(model, dataset))
     try:
-        _io.write_yaml(path / _folder.CONFIG, {
-            "name": name, "dataset": _dataset_record(dataset), "model": model_config,
-            "training": training.model_dump(mode="json"), "compiled": compiled,
-        })
-        _io.write_json(path / _folder.ENVIRONMENT, collect_environment(training.seed))
+        _write.write_config(path, RunConfig(name=name, dataset=_dataset_record(dataset), model=model_config,
+                                            training=training.model_dump(mode="json"),
+                                            compiled=compiled))
+        _write.write_environment(path, collect_environment(training.seed))
+        _write.write_findings(path, findings)  # the checks' findings are part of the run
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None
     return path
 
 
-def _bytes_needed(model: keras.Model) -> int:
-    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments.
-    return 5 * 4 * int(model.count_params()) + 1_000_000
+def _bytes_needed(model: keras.Model, dataset: Dataset) -> int:
+    # model.keras, plus a checkpoint with the weights, best weights and Adam's two moments,
+    # plus the saved predictions (float16 per class, labels and indices) and a few images.
+    predictions = (len(dataset.y_val) + len(dataset.y_test)) * (2 * dataset.num_classes + 8)
+    return 5 * 4 * int(model.count_params()) + predictions + 1_000_000
 
 
 def _load_checkpoint(path: Path, model: keras.Model, dataset: Dataset) -> Saved | None:
@@ -402,23 +405,19 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
 
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
-    """Score every split, save the model and the files, and mark the folder complete."""
+    """Score every split, save the model and what the views need, and mark the folder complete."""
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
-    splits = {split: evaluate_model(model, *dataset.split(split), split=split).to_dict()
-              for split in ("train", "val", "test") if len(dataset.split(split)[1])}
     epochs_run = len(history.rows)
     monitor, best = _best_epoch(history.rows, stopper)
-    metrics = {
+    save_results(path, model, dataset, {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
         "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
         "interrupted": stop.received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
-        "splits": splits,
-    }
+    })
     _io.atomic_write(path / _folder.MODEL, model.save)
-    _io.write_json(path / _folder.METRICS, metrics)
     _folder.write_status(path, "interrupted" if stop.received else "complete",
                          reason=f"stopped by {stop.received}" if stop.received else None)
     if not stop.received:
@@ -445,9 +444,9 @@ def _dataset_record(dataset: Dataset) -> dict[str, Any]:
 def summary_line(run: Run) -> str:
     """One line: epochs, time, best epoch, and the scores of each split."""
     m = run.metrics
-    scores = ", ".join(f"{split} accuracy {s['accuracy']:.4f} (macro F1 {s['macro_f1']:.4f})"
-                       for split, s in m["splits"].items() if split != "train")
-    flags = " (stopped early)" if m["stopped_early"] else ""
-    flags += f" (interrupted by {m['interrupted']})" if m["interrupted"] else ""
-    return (f"{run.name}: {plural(m['epochs_run'], 'epoch')} in {m['wall_time_s']:.1f} s "
-            f"({m['time_per_epoch_s'] or 0:.2f} s/epoch){flags}, best epoch {m['best_epoch']}; {scores}")
+    scores = ", ".join(f"{split} accuracy {s.accuracy:.4f} (macro F1 {s.macro_f1:.4f})"
+                       for split, s in m.splits.items() if split != "train")
+    flags = " (stopped early)" if m.stopped_early else ""
+    flags += f" (interrupted by {m.interrupted})" if m.interrupted else ""
+    return (f"{run.name}: {plural(m.epochs_run, 'epoch')} in {m.wall_time_s or 0:.1f} s "
+            f"({m.time_per_epoch_s or 0:.2f} s/epoch){flags}, best epoch {m.best_epoch}; {scores}")

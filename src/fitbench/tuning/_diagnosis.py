@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
+
+from fitbench.runs import read_run
 
 SEED_KEY = "training.seed"
 SHAPE_PREFIX = "model."
@@ -49,8 +49,18 @@ def test_split(objective: str) -> Finding | None:
                    "Score on validation (val_macro_f1) and keep test for one final check.")
 
 
+# fANOVA fits a random forest to the trials: with fewer, its importances are noise.
+MIN_TRIALS_FOR_IMPORTANCE = 10
+
+
+def complete_trials(study: optuna.Study) -> int:
+    return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+
+
 def importances(study: optuna.Study) -> dict[str, float]:
-    """fANOVA importances of the first objective over complete trials (empty when too few)."""
+    """fANOVA importances of the first objective over complete trials (empty when too few to mean anything)."""
+    if complete_trials(study) < MIN_TRIALS_FOR_IMPORTANCE:
+        return {}
     try:
         return optuna.importance.get_param_importances(
             study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0),
@@ -151,11 +161,9 @@ def _confusion_matrix(trial: optuna.trial.FrozenTrial, split: str) -> np.ndarray
     path = trial.user_attrs.get("run")
     if not path:
         return None
-    try:
-        metrics = json.loads((Path(path) / "metrics.json").read_text(encoding="utf-8"))
-        return np.asarray(metrics["splits"][split]["confusion_matrix"])
-    except (OSError, ValueError, KeyError):
-        return None
+    metrics = read_run(path).metrics
+    scores = metrics.split(split) if metrics else None
+    return np.asarray(scores.confusion_matrix) if scores else None
 
 
 def failed_trials(study: optuna.Study) -> Finding | None:

@@ -17,7 +17,7 @@ from fitbench._keras import keras
 from fitbench.config import DatasetConfig, Experiment
 from fitbench.data import Dataset, load_from_config
 from fitbench.errors import FitbenchError
-from fitbench.runs import Run
+from fitbench.runs import Run, mark_pruned
 from fitbench.training import run_experiment
 from fitbench.tuning._pruning import PruningCallback
 from fitbench.tuning._space import suggest
@@ -60,24 +60,27 @@ class Objective:
         run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False, dataset=dataset,
                              callbacks=[callback] if callback else None)
         score, parameters = self._record(trial, run)
-        return score, parameters, callback.pruned_message() if callback else None
+        pruned = callback.pruned_message() if callback else None
+        if pruned:
+            mark_pruned(run.path, pruned)  # so `fitbench runs` lists it as pruned, not complete
+        return score, parameters, pruned
 
     def _record(self, trial: optuna.Trial, run: Run) -> tuple[float, int]:
         metrics = run.metrics
         trial.set_user_attr("run", str(run.path.resolve()))
         for key in ("parameters", "epochs_run", "best_epoch", "wall_time_s", "engine"):
-            if key in metrics:
-                trial.set_user_attr(key, metrics[key])
-        val = metrics["splits"].get("val", {})
+            if getattr(metrics, key) is not None:
+                trial.set_user_attr(key, getattr(metrics, key))
+        val = metrics.split("val")
         # Validation only: the test score stays in the run folder until the best trial is chosen.
-        trial.set_user_attr("val", {key: val[key] for key in ("accuracy", "macro_f1", "loss", "n") if key in val})
-        if metrics.get("interrupted"):
+        trial.set_user_attr("val", val.model_dump(include={"accuracy", "macro_f1", "loss", "n"}) if val else {})
+        if metrics.interrupted:
             raise KeyboardInterrupt  # Ctrl-C during training: the trial is FAIL, the study stays resumable
         search = self.tuning.search
-        split = metrics["splits"].get(search.split)
+        split = metrics.split(search.split)
         if split is None:
             raise FitbenchError(f"{run.path}: this run has no {search.split} split to score {search.objective} on")
-        return float(split[search.metric]), int(metrics["parameters"])
+        return float(getattr(split, search.metric)), int(metrics.parameters or 0)
 
     def _pruning_callback(self, trial: optuna.Trial, dataset: Dataset) -> PruningCallback | None:
         search = self.tuning.search

@@ -16,7 +16,7 @@ import optuna
 
 from fitbench import _io
 from fitbench.errors import ConfigError
-from fitbench.tuning._diagnosis import diagnose, importances
+from fitbench.tuning._diagnosis import MIN_TRIALS_FOR_IMPORTANCE, complete_trials, diagnose, importances
 from fitbench.tuning._progress import quiet_optuna
 from fitbench.tuning._schema import parse_param
 from fitbench.tuning._space import space_summary
@@ -151,7 +151,9 @@ def figures(study: optuna.Study, objective: str) -> list[Figure]:
          else vis.plot_intermediate_values(study)),
         ("Parallel coordinates", lambda: vis.plot_parallel_coordinate(study, target=score, target_name=objective)),
         ("Parameter importances (fANOVA)", lambda: vis.plot_param_importances(
-            study, evaluator=fanova, target=score, target_name=objective)),
+            study, evaluator=fanova, target=score, target_name=objective) if top
+         else _missing(f"{complete_trials(study)} complete trials: importances need at least "
+                       f"{MIN_TRIALS_FOR_IMPORTANCE} to mean anything")),
         ("Slices: the score against each parameter",
          lambda: vis.plot_slice(study, target=score, target_name=objective)),
         (f"Contour of the two most important parameters ({' and '.join(top) or 'none yet'})",

@@ -12,6 +12,7 @@ import optuna
 from fitbench.config import Experiment
 from fitbench.errors import ConfigError
 from fitbench.progress import Display, Lines, plural
+from fitbench.runs import read_run
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
 from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study, without_password
@@ -113,12 +114,12 @@ def record_test_of_best(study: optuna.Study) -> dict[str, Any] | None:
         return None
     path = Path(best.user_attrs["run"])
     record: dict[str, Any] = {"trial": best.number, "run": str(path)}
-    try:
-        test = json.loads((path / "metrics.json").read_text(encoding="utf-8"))["splits"]["test"]
-    except (OSError, ValueError, KeyError):
+    metrics = read_run(path).metrics
+    test = metrics.split("test") if metrics else None
+    if test is None:
         record["missing"] = f"no test score in {path} (its run folder is on another machine, or has no test split)"
     else:
-        record |= {key: test[key] for key in ("accuracy", "macro_f1", "loss", "n")}
+        record |= test.model_dump(include={"accuracy", "macro_f1", "loss", "n"})
     study.set_user_attr(TEST_ATTR, record)
     return record
 

@@ -1,0 +1,110 @@
+"""Time the views of a run folder: ``fitbench report RUN`` before and after the typed record,
+and ``fitbench runs`` over 200 folders.
+
+    python benchmarks/views.py --before /work/main/src     # the old code's checkout, for "before"
+    python benchmarks/views.py                             # "after" only
+
+Trains ``first`` for 2 epochs on the real MNIST test set (10,000 images, read as an IDX pair:
+6,400 train / 1,600 val / 2,000 test) once with each code, then times each command as a
+fresh process (median of --repeat). "Before" reloads Keras, model.keras and the data set for
+its pictures; "after" reads the folder alone. Prints wall seconds and CPU seconds (user +
+system of the command; on a machine shared with other work the wall time mostly measures
+waiting), the ratio, and the folder size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
+TRAIN = """
+import fitbench as fb, sys
+data = fb.load_dataset("idx", images=sys.argv[1], labels=sys.argv[2])
+run = fb.fit(fb.build_model("first", data), data, epochs=2, batch_size=32, runs_dir=sys.argv[3], verbose=False)
+print(run.path)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", help="src folder of the code to compare with (e.g. main's checkout)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--folders", type=int, default=200)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fitbench-views-"))
+    try:
+        after = time_report(str(ROOT / "src"), work / "after", args.repeat)
+        print(f"after:  fitbench report RUN  median {after[0]} over {args.repeat} runs; "
+              f"run folder {after[1] / 1e6:.2f} MB ({after[2]})")
+        if args.before:
+            before = time_report(args.before, work / "before", args.repeat)
+            print(f"before: fitbench report RUN  median {before[0]} over {args.repeat} runs; "
+                  f"run folder {before[1] / 1e6:.2f} MB")
+            print(f"report: {before[0].wall / after[0].wall:.1f}x less wall time, "
+                  f"{before[0].cpu / after[0].cpu:.1f}x less CPU time")
+        listing = time_listing(work / "after", args.folders, args.repeat)
+        print(f"after:  fitbench runs over {args.folders} folders  median {listing}")
+        print(f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}: other processes share them)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fitbench(src: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": src}
+    return subprocess.run([sys.executable, "-m", "fitbench.cli", *args], env=env, capture_output=True, text=True,
+                          check=True)
+
+
+def time_report(src: str, runs: Path, repeat: int) -> tuple[Seconds, int, str]:
+    """Median seconds of ``fitbench report RUN`` as a fresh process, the folder's bytes, its files."""
+    images, labels = MNIST / "t10k-images-idx3-ubyte.gz", MNIST / "t10k-labels-idx1-ubyte.gz"
+    trained = subprocess.run([sys.executable, "-c", TRAIN, str(images), str(labels), str(runs)],
+                             env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True, check=True)
+    run = Path(trained.stdout.strip().splitlines()[-1])
+    files = sorted(path for path in run.iterdir() if path.is_file())
+    size = sum(path.stat().st_size for path in files)
+    sizes = ", ".join(f"{path.name} {path.stat().st_size / 1e3:.0f} kB" for path in files)
+    return median(lambda: fitbench(src, "report", str(run), "-o", str(runs / "report.html")), repeat), size, sizes
+
+
+def time_listing(runs: Path, folders: int, repeat: int) -> Seconds:
+    run = next(path for path in runs.iterdir() if path.is_dir())
+    many = runs.parent / "many"
+    for k in range(folders):
+        shutil.copytree(run, many / f"{run.name}-{k:03d}", ignore=shutil.ignore_patterns("*.keras", "figures"))
+    return median(lambda: fitbench(str(ROOT / "src"), "runs", "--runs-dir", str(many)), repeat)
+
+
+class Seconds(NamedTuple):
+    wall: float
+    cpu: float  # user + system time of the command's process
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s CPU"
+
+
+def median(call: Callable[[], object], repeat: int) -> Seconds:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        call()
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return Seconds(statistics.median(walls), statistics.median(cpus))
+
+
+if __name__ == "__main__":
+    main()

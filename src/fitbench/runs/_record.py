@@ -1,0 +1,246 @@
+"""The run folder's files, declared once: what each holds, its types and its bounds.
+
+A folder is a versioned format (``FORMAT``). Folders written by fitbench 0.1.0 carry no
+``format`` field: they are format 1 and still load (they lack predictions, images, the
+architecture and the pre-training findings, which views then say are missing).
+Everything here is plain pydantic and numpy: reading a folder never imports Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, NamedTuple
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, architecture, findings
+
+# Bounds on what a folder may claim, checked when it is read (a folder is untrusted input).
+MAX_CLASSES = 1000
+MAX_EPOCHS = 100_000
+MAX_SAMPLES = 100_000_000
+
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+State = Literal["running", "complete", "interrupted", "failed", "incomplete"]
+
+# File names, and the most bytes each may have before it is parsed.
+CONFIG, STATUS, HISTORY, METRICS, ENVIRONMENT = (
+    "config.yaml", "status.json", "history.csv", "metrics.json", "environment.json")
+MODEL, PREDICTIONS, IMAGES, ARCHITECTURE, FINDINGS = (
+    "model.keras", "predictions.npz", "images.npz", "architecture.json", "findings.json")
+MAX_BYTES = {
+    CONFIG: 1_000_000, STATUS: 100_000, HISTORY: 20_000_000, METRICS: 50_000_000,
+    ENVIRONMENT: 1_000_000, ARCHITECTURE: 10_000_000, FINDINGS: 1_000_000,
+    PREDICTIONS: 500_000_000, IMAGES: 200_000_000,
+}
+# What each file holds, for the README's table and `fitbench runs schema`.
+FILES = {
+    STATUS: "state (running, complete, interrupted, failed), times, process, reason, format",
+    CONFIG: "what was trained: name, dataset, model and training settings",
+    ENVIRONMENT: "Python and package versions, backend, devices, machine, seed",
+    HISTORY: "one row per epoch: loss, accuracy, val_loss, val_accuracy, seconds",
+    METRICS: "scores per split (accuracy, macro F1, per-class precision/recall/F1, confusion matrix), "
+             "parameters, epochs, best epoch, early stop, wall time",
+    FINDINGS: "what the checks before training found (e.g. scale_mismatch)",
+    ARCHITECTURE: "layers, types, output shapes, parameters, connections, and the summary text",
+    PREDICTIONS: "validation and test predictions: labels, float16 probabilities, sample indices",
+    IMAGES: "the images the report shows (first training images, mistakes, top losses) as uint8",
+    MODEL: "the trained Keras model (only new computations load it)",
+}
+
+Count = Annotated[int, Field(ge=0, le=MAX_SAMPLES)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Status(_Record):
+    """``status.json``: written ``running`` first and replaced last."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    format: int = 1
+    state: State
+    started: str | None = None
+    updated: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    reason: str | None = None
+    pruned: str | None = None  # a tuning trial the pruner stopped, and why
+
+
+class RunConfig(_Record):
+    """``config.yaml``: the snapshot of what was trained (sections as validated at training)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str = Field(max_length=300)
+    dataset: dict[str, Any] = {}
+    model: dict[str, Any] = {}
+    training: dict[str, Any] = {}
+    compiled: dict[str, Any] = {}  # what the model was compiled with (optimizer, learning rate, loss)
+
+    @property
+    def dataset_name(self) -> str:
+        return str(self.dataset.get("name", "?"))
+
+
+class SplitScores(_Record):
+    """One split's scores. ``confusion_matrix[i][j]`` counts true class i predicted as j."""
+
+    split: Split
+    n: Count
+    loss: float | None = None
+    accuracy: Fraction
+    macro_f1: Fraction
+    per_class_f1: list[Fraction] = Field(max_length=MAX_CLASSES)
+    per_class_precision: list[Fraction] | None = Field(None, max_length=MAX_CLASSES)  # None: format 1
+    per_class_recall: list[Fraction] | None = Field(None, max_length=MAX_CLASSES)
+    confusion_matrix: list[list[Count]] = Field(max_length=MAX_CLASSES)
+
+    @model_validator(mode="after")
+    def _shapes_agree(self) -> SplitScores:
+        classes = len(self.confusion_matrix)
+        if any(len(row) != classes for row in self.confusion_matrix):
+            raise ValueError(f"confusion_matrix is not square ({classes} rows)")
+        for name in ("per_class_f1", "per_class_precision", "per_class_recall"):
+            values = getattr(self, name)
+            if values is not None and len(values) != classes:
+                raise ValueError(f"{name} has {len(values)} values for {classes} classes")
+        if sum(map(sum, self.confusion_matrix)) != self.n:
+            raise ValueError(f"the confusion matrix counts {sum(map(sum, self.confusion_matrix))} images, n says {self.n}")
+        return self
+
+    @property
+    def classes(self) -> int:
+        return len(self.confusion_matrix)
+
+
+class Metrics(_Record):
+    """``metrics.json``: what training ended with."""
+
+    format: int = 1
+    parameters: int | None = Field(None, ge=0)  # trainable
+    total_parameters: int | None = Field(None, ge=0)
+    engine: str | None = None
+    epochs_run: int = Field(0, ge=0, le=MAX_EPOCHS)
+    best_epoch: int | None = Field(None, ge=1, le=MAX_EPOCHS)  # 1-based
+    monitor: str | None = None
+    stopped_early: bool = False
+    interrupted: str | None = None  # the signal's name when a person stopped it
+    wall_time_s: float | None = Field(None, ge=0)
+    time_per_epoch_s: float | None = Field(None, ge=0)
+    splits: dict[Split, SplitScores] = {}
+
+    @model_validator(mode="after")
+    def _splits_agree(self) -> Metrics:
+        if any(name != scores.split for name, scores in self.splits.items()):
+            raise ValueError("a split's scores are filed under another split's name")
+        if len({scores.classes for scores in self.splits.values()}) > 1:
+            raise ValueError("the splits' confusion matrices have different numbers of classes")
+        return self
+
+    @property
+    def classes(self) -> int | None:
+        return next((scores.classes for scores in self.splits.values()), None)
+
+    def split(self, name: str) -> SplitScores | None:
+        return self.splits.get(name)  # type: ignore[call-overload]
+
+
+class Environment(_Record):
+    """``environment.json``: what the run ran on."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    python: str | None = None
+    packages: dict[str, str | None] = {}
+    backend: str | None = None
+    devices: list[str] = []
+    seed: int | None = None
+    machine: dict[str, Any] = {}
+    xla_flags: str | None = None
+
+
+class History(NamedTuple):
+    """``history.csv``: Keras-style ``{column: per-epoch values}`` and each epoch's seconds."""
+
+    columns: dict[str, list[float]]
+    epoch_times: list[float]
+
+    @property
+    def epochs(self) -> int:
+        return len(self.epoch_times) if self.epoch_times else max(map(len, self.columns.values()), default=0)
+
+
+class Layer(_Record):
+    name: str
+    kind: str
+    output_shape: str
+    params: int = Field(ge=0)
+    built: bool
+    inputs: tuple[str, ...] = ()
+
+
+class Architecture(_Record):
+    """``architecture.json``: the model's layers and how they connect, and its summary text."""
+
+    format: int = FORMAT
+    name: str
+    kind: str
+    nodes: list[Layer] = Field(max_length=10_000)
+    trainable_params: int = Field(ge=0)
+    non_trainable_params: int = Field(ge=0)
+    optimizer_params: int = Field(ge=0)
+    traced: bool
+    summary: str = Field("", max_length=2_000_000)
+
+
+class FindingRecord(_Record):
+    code: str = Field(max_length=100)
+    severity: Literal["error", "warning", "info"]
+    verdict: str = Field(max_length=5000)
+    evidence: str = Field(max_length=5000)
+    advice: str = Field(max_length=5000)
+
+
+class Findings(_Record):
+    """``findings.json``: what the checks before training found (they are part of the run)."""
+
+    format: int = FORMAT
+    before_training: list[FindingRecord] = Field([], max_length=1000)
+
+
+class SplitPredictions(NamedTuple):
+    """One split's predictions in ``predictions.npz``."""
+
+    labels: np.ndarray  # (n,) true classes
+    probabilities: np.ndarray  # (n, classes) float16
+    indices: np.ndarray  # (n,) positions in the split
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probabilities.argmax(axis=1)
+
+
+class ImageSet(NamedTuple):
+    """Some images of a split in ``images.npz``, kept so pictures draw without the data set."""
+
+    images: np.ndarray  # (k, height, width[, 3]) uint8
+    labels: np.ndarray  # (k,)
+    indices: np.ndarray  # (k,) positions in the split
+
+    def __getitem__(self, positions: Any) -> Any:  # type: ignore[override]
+        """NamedTuple fields by number; by an array of split positions, their images."""
+        if isinstance(positions, (int, slice)):
+            return tuple.__getitem__(self, positions)
+        where = {int(index): k for k, index in enumerate(self.indices)}
+        return self.images[[where[int(index)] for index in np.atleast_1d(positions)]]
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of every JSON or YAML file of a run folder."""
+    models: dict[str, type[BaseModel]] = {STATUS: Status, CONFIG: RunConfig, METRICS: Metrics,
+                                          ENVIRONMENT: Environment, ARCHITECTURE: Architecture,
+                                          FINDINGS: Findings}
+    return {name: model.model_json_schema() for name, model in models.items()}

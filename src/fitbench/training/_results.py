@@ -1,0 +1,64 @@
+"""What training leaves for the views, computed once from the trained model and its data:
+scores, predictions, the images the pictures show, and the architecture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fitbench import plots
+from fitbench.data import Dataset
+from fitbench.errors import DataError
+from fitbench.evaluation import score_predictions
+from fitbench.models import predict
+from fitbench.runs import _record as r
+from fitbench.runs import _write
+from fitbench.runs._record import SPLITS
+
+_SAVED_PREDICTIONS = ("val", "test")  # train predictions are not shown, so not kept
+
+
+def save_results(folder: Path, model: Any, dataset: Dataset, metrics: dict[str, Any]) -> r.Metrics:
+    """Score every split, and write metrics, predictions, images and architecture; return the metrics.
+
+    ``metrics`` holds the training facts (epochs, best epoch, times...); the scores are added here.
+    """
+    probabilities = {split: predict(model, dataset.split(split)[0]) for split in SPLITS
+                     if len(dataset.split(split)[1])}
+    scores = {split: _write.split_scores(score_predictions(split, dataset.split(split)[1], p).to_dict())
+              for split, p in probabilities.items()}
+    record = r.Metrics(format=r.FORMAT, **metrics, splits=scores)
+    predictions = {split: r.SplitPredictions(dataset.split(split)[1], probabilities[split],
+                                             np.arange(len(probabilities[split])))
+                   for split in _SAVED_PREDICTIONS if split in probabilities}
+    _write.write_predictions(folder, predictions)
+    _write.write_images(folder, _shown_images(dataset, predictions))
+    _write.write_architecture(folder, architecture_record(model))
+    _write.write_metrics(folder, record)
+    return record
+
+
+def _shown_images(dataset: Dataset, predictions: dict[str, r.SplitPredictions]) -> dict[str, r.ImageSet]:
+    """The first training images, and each saved split's mistakes and top losses, as uint8."""
+    x_train, y_train = dataset.split("train")
+    try:
+        plots.as_images(x_train[:1])
+    except DataError:  # inputs that are not images (e.g. feature vectors): nothing to show
+        return {}
+    low, high = float(np.min(x_train)), float(np.max(x_train))
+    first = np.arange(min(plots.GRID_IMAGES, len(y_train)))
+    chosen = {"train": first} | {split: plots.shown_indices(p.labels, p.probabilities)
+                                 for split, p in predictions.items()}
+    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),
+                              dataset.split(split)[1][indices], indices)
+            for split, indices in chosen.items()}
+
+
+def architecture_record(model: Any) -> r.Architecture:
+    arch = plots.architecture(model)
+    return r.Architecture(
+        name=arch.name, kind=arch.kind, nodes=[node._asdict() for node in arch.nodes],
+        trainable_params=arch.trainable_params, non_trainable_params=arch.non_trainable_params,
+        optimizer_params=arch.optimizer_params, traced=arch.traced, summary=plots.model_summary(model))
