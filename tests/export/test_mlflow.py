@@ -10,7 +10,7 @@ import pytest
 
 import fitbench as fb
 from fitbench.cli import main
-from fitbench.export import Skipped, StudyRecord, export_mlflow, read_records
+from fitbench.export import RunRecord, StudyRecord, export_mlflow, read_records
 from tests.cli.test_cli import fitbench
 
 mlflow = pytest.importorskip("mlflow")
@@ -88,15 +88,17 @@ def test_study_is_a_parent_with_one_child_per_trial(store: str, run: Path, tmp_p
     assert client.get_run(parent.run_id).data.metrics["trials"] == 2
 
 
-def test_a_folder_of_runs_exports_each_and_skips_the_damaged(run: Path, tmp_path: Path) -> None:
+def test_a_folder_of_runs_exports_each_and_the_intact_part_of_the_damaged(run: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     shutil.copytree(run, runs / run.name)
     shutil.copytree(run, runs / "damaged")
     (runs / "damaged" / "config.yaml").write_text("name: [unclosed")
     shutil.copytree(run, runs / "other-study" / "trials" / "x-other-study-t0000")
     records = read_records(runs)
-    assert [type(r).__name__ for r in records] == ["RunRecord", "Skipped", "StudyRecord"]
-    assert isinstance(records[1], Skipped) and "config.yaml" in records[1].reason
+    assert [type(r).__name__ for r in records] == ["RunRecord", "RunRecord", "StudyRecord"]
+    damaged = records[1]
+    assert isinstance(damaged, RunRecord) and any("config.yaml" in problem for problem in damaged.problems)
+    assert damaged.history == records[0].history  # what is intact is still exported
 
 
 def test_cli_exports_and_refuses_what_is_not_a_run(store: str, run: Path, tmp_path: Path) -> None:
