@@ -123,7 +123,7 @@ def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(
     # Uninterrupted: best epoch 2, no better epoch 3 and 4, so patience 2 stops after epoch 4
     # and restores epoch 2's weights.
     whole = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, runs_dir=runs_dir, **_PAST_THE_BEST)
-    assert (whole.metrics["epochs_run"], whole.metrics["best_epoch"], whole.metrics["stopped_early"]) == (4, 2, True)
+    assert (whole.metrics.epochs_run, whole.metrics.best_epoch, whole.metrics.stopped_early) == (4, 2, True)
     assert whole.evaluate("val").loss == pytest.approx(min(whole.history["val_loss"]), rel=1e-5)
 
     # Interrupted after epoch 3 (one epoch past the best), then resumed: epoch 4, the second
@@ -134,7 +134,7 @@ def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(
     assert first.state == "interrupted" and len(first.history["loss"]) == 3
     resumed = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, resume=first.path,
                      **_PAST_THE_BEST)
-    assert (resumed.metrics["epochs_run"], resumed.metrics["best_epoch"], resumed.metrics["stopped_early"]) == (4, 2, True)
+    assert (resumed.metrics.epochs_run, resumed.metrics.best_epoch, resumed.metrics.stopped_early) == (4, 2, True)
     for mine, theirs in zip(fb.load_run(resumed.path).model.get_weights(), whole.model.get_weights(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
     assert resumed.history == whole.history

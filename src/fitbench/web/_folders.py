@@ -24,15 +24,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fitbench.errors import FitbenchError
 from fitbench.runs import _folder
+from fitbench.runs import _record as record
 from fitbench.runs._lock import LOCK
 
 CONFIG, HISTORY, METRICS, MODEL, ENVIRONMENT, STATUS = (
     _folder.CONFIG, _folder.HISTORY, _folder.METRICS, _folder.MODEL, _folder.ENVIRONMENT, _folder.STATUS)
 KIB = 1024
 # A `first` run's files are a few kB; these limits leave room for 10,000 epochs and 100 classes.
-LIMITS = {CONFIG: 256 * KIB, STATUS: 64 * KIB, METRICS: 2048 * KIB, HISTORY: 4096 * KIB, ENVIRONMENT: 256 * KIB}
+LIMITS = {CONFIG: 256 * KIB, STATUS: 64 * KIB, METRICS: 2048 * KIB, HISTORY: 1024 * KIB, ENVIRONMENT: 256 * KIB}
 MAX_CLASSES = 62  # EMNIST by class, the most of any MNIST-like set: its report draws in ~25 s, a 300x300 matrix took 283 s
 MAX_EPOCHS = 10_000
+MAX_COLUMNS = 64  # history.csv: epoch, time_s and a few metrics for train and validation
 MAX_SPLITS = 8
 MAX_NODES = 20_000  # values in config.yaml counted through YAML aliases: an anchor bomb is damage
 MAX_NESTING = 32
@@ -173,38 +175,10 @@ def _first_line(error: BaseException) -> str:
 
 # --- the shapes the pages use ---------------------------------------------------------------
 
-Finite = Annotated[float, Field(allow_inf_nan=True)]  # a diverged run's loss is NaN: still a run
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-class Split(_Open):
-    n: int = Field(ge=0, le=10**9)
-    loss: Finite
-    accuracy: float = Field(ge=0, le=1)
-    macro_f1: Finite
-    confusion_matrix: list[list[Annotated[int, Field(ge=0)]]] = Field(min_length=1, max_length=MAX_CLASSES)
-
-    @field_validator("confusion_matrix")
-    @classmethod
-    def _square(cls, matrix: list[list[int]]) -> list[list[int]]:
-        if any(len(row) != len(matrix) for row in matrix):
-            raise ValueError(f"must be square ({len(matrix)} rows of {len(matrix)} counts)")
-        return matrix
-
-
-class Metrics(_Open):
-    parameters: int | None = Field(default=None, ge=0)
-    epochs_run: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
-    best_epoch: int | None = Field(default=None, ge=0, le=MAX_EPOCHS)
-    monitor: str | None = None
-    stopped_early: bool | None = None
-    interrupted: str | None = None
-    wall_time_s: Finite | None = None
-    time_per_epoch_s: Finite | None = None
-    splits: dict[str, Split] = Field(default_factory=dict, max_length=MAX_SPLITS)
 
 
 class Section(_Open):
@@ -250,11 +224,20 @@ class Environment(_Open):
 
 def _checked(name: str, shape: type[BaseModel], value: dict[str, Any]) -> dict[str, Any]:
     try:
-        return shape.model_validate(value).model_dump(exclude_unset=True)
+        return shape.model_validate(value).model_dump(mode="json", exclude_unset=True)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         raise Damaged(f"{name}: {where}: {first['msg'][:120]}") from None
+
+
+def _metrics(name: str, data: bytes) -> dict[str, Any]:
+    """``metrics.json`` checked by the run format's own model, then against what a page can draw."""
+    metrics = _checked(name, record.Metrics, _json(name, data))
+    classes = max((len(split["confusion_matrix"]) for split in metrics.get("splits", {}).values()), default=0)
+    if classes > MAX_CLASSES:  # a heatmap of 100 classes took 76 s to draw, one of 300 took 283 s
+        raise Damaged(f"{name}: {classes} classes; the web page draws at most {MAX_CLASSES}")
+    return metrics
 
 
 def _history(name: str, data: bytes) -> tuple[dict[str, list[float]], list[float]]:
@@ -263,6 +246,8 @@ def _history(name: str, data: bytes) -> tuple[dict[str, list[float]], list[float
     if not rows:
         return {}, []
     columns, rows = rows[0], rows[1:]
+    if len(columns) > MAX_COLUMNS:
+        raise Damaged(f"{name} has {len(columns):,} columns; at most {MAX_COLUMNS} are read")
     for needed in ("epoch", "time_s"):
         if needed not in columns:
             raise Damaged(f"{name} has no {needed} column")
@@ -323,6 +308,7 @@ def read_folder(path: Path) -> Folder:
         if not any(problem.startswith(name) for problem in problems):  # not already damaged
             problems.append(f"{name} is missing{why}")
 
+    problems += _strangers(path)
     config = part(CONFIG, _yaml, Config)
     if config is None:
         missing(CONFIG)
@@ -330,7 +316,7 @@ def read_folder(path: Path) -> Folder:
     if status is None:
         missing(STATUS, " (the run was killed before it started?)")
     state = _state(path, status)
-    metrics = part(METRICS, _json, Metrics)
+    metrics = part(METRICS, _metrics)
     if metrics is None and state in ("complete", "interrupted"):
         missing(METRICS)
     history, times = part(HISTORY, _history) or ({}, [])
@@ -339,7 +325,23 @@ def read_folder(path: Path) -> Folder:
     if state in ("complete", "interrupted") and not has_model:
         problems.append(f"{MODEL} is missing or not a regular file: the trained model is not there")
     return Folder(path, state, config or {}, status or {}, metrics or {}, history, times, environment or {},
-                  tuple(problems), has_model)
+                  tuple(dict.fromkeys(problems)), has_model)  # a link is found twice: said once
+
+
+def _strangers(path: Path) -> list[str]:
+    """A line for every entry of the folder that is a symlink or neither a file nor a folder:
+    the views' reader follows paths, so such a folder is not handed to it."""
+    found = []
+    try:
+        with os.scandir(path) as scan:
+            for entry in scan:
+                if entry.is_symlink():
+                    found.append(f"{entry.name} is a symbolic link (not followed)")
+                elif not (entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)):
+                    found.append(f"{entry.name} is not a regular file")
+    except OSError as error:
+        found.append(f"the folder cannot be listed ({error.strerror})")
+    return found
 
 
 def _state(path: Path, status: dict[str, Any] | None) -> str:

@@ -29,14 +29,11 @@ NO_MODEL = ("the web page draws reports from the run's files alone and loads no 
 
 
 class ViewRun(Run):
-    """A ``Run`` over a checked ``Folder``: nothing read again, no model, no data set."""
+    """A ``Run`` read by the runs package's reader, shown at ``shown``: no model, no data set."""
 
-    def __init__(self, folder: Folder, path: Path) -> None:  # no super().__init__: it would read the files
-        self.path, self.problems, self._state = path, list(folder.problems), folder.state
-        self.config, self.metrics, self.environment, self.status = (
-            folder.config, folder.metrics, folder.environment, folder.status)
-        self.history, self.epoch_times = folder.history, folder.epoch_times
-        self._model = self._data = None
+    def __init__(self, folder: Folder, shown: Path) -> None:
+        super().__init__(folder.path)  # read_run: the folder's files, already checked by _folders
+        self.path, self._state = shown, folder.state  # figures are saved under `shown`, not in the run
 
     @property
     def state(self) -> str:
@@ -52,8 +49,10 @@ class ViewRun(Run):
 
 
 def check_reportable(folder: Folder) -> None:
-    """A report of a folder whose scores or curves are damaged would mislead: say why instead."""
-    serious = [problem for problem in folder.problems if not problem.startswith((MODEL, ENVIRONMENT))]
+    """A report of a folder whose scores or curves are damaged would mislead, and one holding
+    a link or a special file would be read through it: say why instead."""
+    harmless = (f"{MODEL} is missing", f"{ENVIRONMENT} is damaged", f"{ENVIRONMENT}: ")
+    serious = [problem for problem in folder.problems if not problem.startswith(harmless)]
     if serious:
         raise FitbenchError(f"{folder.name} is damaged: {serious[0]}; no report until it is repaired")
 
@@ -89,10 +88,13 @@ class ReportCache:
             with self._guard:
                 if key in self._pages:
                     return self._pages[key]
-            page = make()
+            try:
+                page = make()
+            finally:
+                with self._guard:
+                    self._locks.pop(key, None)
             with self._guard:
                 self._pages[key] = page
-                self._locks.pop(key, None)
                 while len(self._pages) > CACHED_PAGES:
                     self._pages.popitem(last=False)
             return page
