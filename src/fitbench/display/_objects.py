@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
     from fitbench.evaluation import Evaluation
-    from fitbench.runs import Run
+    from fitbench.runs import Metrics, Run
 
 SPLITS = ("train", "val", "test")
 
@@ -34,8 +34,7 @@ def dataset_html(data: Dataset) -> str:
 def run_html(run: Run) -> str:
     """State, scores per split, the curves and the diagnosis, all from the run folder."""
     metrics = run.metrics
-    scores = [[split, s.get("n"), s.get("accuracy"), s.get("macro_f1"), s.get("loss")]
-              for split, s in (metrics.get("splits") or {}).items()]
+    scores = [[split, s.n, s.accuracy, s.macro_f1, s.loss] for split, s in metrics.splits.items()]
     problems = list(run.problems)
     try:
         findings: Sequence[Finding] = run.diagnose()
@@ -45,17 +44,17 @@ def run_html(run: Run) -> str:
                   problems=problems, scores=scores, curves=picture(run.plot_history), findings=findings)
 
 
-def _facts(metrics: dict[str, Any]) -> str:
+def _facts(metrics: Metrics) -> str:
     from fitbench.progress import plural
 
-    if not metrics.get("epochs_run"):
+    if not metrics.epochs_run:
         return ""
-    facts = [plural(int(metrics["epochs_run"]), "epoch"), f"best epoch {metrics.get('best_epoch')}"]
-    if metrics.get("parameters") is not None:
-        facts.append(f"{int(metrics['parameters']):,} parameters")
-    if metrics.get("wall_time_s") is not None:
-        facts.append(f"{metrics['wall_time_s']:.1f} s")
-    if metrics.get("stopped_early"):
+    facts = [plural(metrics.epochs_run, "epoch"), f"best epoch {metrics.best_epoch}"]
+    if metrics.parameters is not None:
+        facts.append(f"{metrics.parameters:,} parameters")
+    if metrics.wall_time_s is not None:
+        facts.append(f"{metrics.wall_time_s:.1f} s")
+    if metrics.stopped_early:
         facts.append("stopped early")
     return ", ".join(facts)
 

@@ -13,12 +13,11 @@ if TYPE_CHECKING:
     from fitbench.crossval import CrossValidation
     from fitbench.report import Comparison
 
-TRUSTED_TRIALS = 10  # fewer complete trials than this: importances are mostly noise
 
 
 def comparison_html(comparison: Comparison) -> str:
     """The runs, best first, with each validation accuracy's 95% interval: the noise, stated."""
-    rows = [[row.run, row.model, row.parameters, row.epochs_run, _interval(row.val_accuracy, row.val_half_width),
+    rows = [[row.name, row.model, row.parameters, row.epochs_run, _interval(row.val_accuracy, row.val_half_width),
              row.val_macro_f1, row.test_accuracy] for row in comparison.rows]
     widths = [row.val_half_width for row in comparison.rows if row.val_half_width is not None]
     noise = (f"± is the 95% interval of each validation accuracy (up to {100 * max(widths):.1f} points here): "
@@ -47,16 +46,16 @@ def crossval_html(result: CrossValidation) -> str:
 def study_html(study: optuna.Study) -> str:
     """The best trial (and its one test score), the optimisation history and the importances."""
     from fitbench.tuning import best_trial
-    from fitbench.tuning._diagnosis import importances
+    from fitbench.tuning._diagnosis import MIN_TRIALS_FOR_IMPORTANCE, importances
     from fitbench.tuning._report import state_counts
     from fitbench.tuning._storage import ATTR
     from fitbench.tuning._tune import TEST_ATTR, format_params
 
     best = best_trial(study)
     complete = [t for t in study.trials if t.values is not None]
-    weights = importances(study) if len(complete) >= 2 else {}
+    weights = importances(study)  # empty under MIN_TRIALS_FOR_IMPORTANCE
     note = (f"Importances from {len(complete)} complete trials" +
-            (f": too few to trust (fewer than {TRUSTED_TRIALS})." if len(complete) < TRUSTED_TRIALS else "."))
+            (f": too few to trust (fewer than {MIN_TRIALS_FOR_IMPORTANCE})." if len(complete) < MIN_TRIALS_FOR_IMPORTANCE else "."))
     return render("study.html.j2", name=study.study_name,
                   counts=", ".join(f"{n} {state}" for state, n in state_counts(study).items()),
                   best=best, objective=study.user_attrs.get(ATTR, {}).get("objective", "score"),

@@ -98,12 +98,12 @@ def read_run(path: Path, key: str) -> RunRecord:
     run = load_run(path)
     config = run.config
     training = config.get("training") or {}
-    metrics = run.metrics.model_dump(mode="json")  # the typed records, as the plain values a tracker takes
     version = run.environment.packages.get("fitbench") or _our_version()
+    metrics = run.metrics.model_dump(mode="json")
     tags = {
         "fitbench.run_id": key, "fitbench.kind": "run", "fitbench.path": str(path.resolve()),
         "fitbench.state": run.state, "fitbench.version": str(version),
-        "fitbench.engine": str(metrics.get("engine") or training.get("engine", "")),
+        "fitbench.engine": str(run.metrics.engine or training.get("engine", "")),
         "fitbench.seed": str(training.get("seed", "")),
         "fitbench.dataset": str((config.get("dataset") or {}).get("name", "")),
     }

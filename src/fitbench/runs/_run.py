@@ -32,7 +32,7 @@ class Run:
         self.problems: list[str] = self.record.problems
         self.config: dict[str, Any] = self.record.config.model_dump(mode="json")
         self.history, self.epoch_times = self.record.history
-        self.metrics: Metrics = self.record.metrics or Metrics()
+        self.metrics: Metrics = self.record.metrics or Metrics.model_validate({})
         self.environment: Environment = self.record.environment or Environment()
         self._model = model
         self._data = data
@@ -54,6 +54,9 @@ class Run:
     @property
     def data(self) -> Dataset:
         if self._data is None:
+            damaged = [problem for problem in self.problems if problem.startswith(_folder.CONFIG)]
+            if damaged:  # never fall back to a default data set
+                raise FitbenchError(f"{self.path}: {damaged[0]}; cannot tell which data this run used")
             self._data = load_data(self.config)
         return self._data
 

@@ -49,15 +49,15 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import load_run, run_state
-    from fitbench.runs._run import _read_yaml
+    from fitbench.runs import RunConfig, load_run, run_state
+    from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
     wanted = experiment.model_dump(mode="json", exclude={"description"})
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if experiment_part(_read_yaml(config)) != wanted:
+            if experiment_part(parse(config, RunConfig).model_dump(mode="json")) != wanted:
                 continue
         except FitbenchError:
             continue
