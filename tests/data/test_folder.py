@@ -145,3 +145,12 @@ def test_every_format_decodes_to_the_same_pixels(tmp_path: Path, suffix: str) ->
     assert found.pixels is not None and found.pixels.shape == (12, 12)  # grey stays grey (GIF: a grey palette)
     tolerance = 40 if suffix == ".jpg" else 0  # JPEG is lossy
     assert np.abs(found.pixels.astype(int) - image).max() <= tolerance
+
+
+def test_reports_name_the_classes_a_run_recorded() -> None:
+    from fitbench.report import class_names
+
+    config = {"dataset": {"name": "folder", "class_names": list(CLASSES)}}
+    assert class_names(config, 3) == list(CLASSES)
+    assert class_names({"dataset": {"name": "fashion_mnist"}}, 2) == ["T-shirt/top", "Trouser"]
+    assert class_names({"dataset": {"name": "folder", "class_names": ["a"]}}, 2) == ["0", "1"]  # damaged: numbers

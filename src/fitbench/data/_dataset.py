@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -161,14 +161,6 @@ def _names(config: DatasetConfig, classes: int, found: tuple[str, ...] | None) -
                             "give one name per class, in label order")
         return tuple(config.class_names)
     return found if found is not None else _default_names(config.name, classes)
-
-
-def recorded_class_names(section: Mapping[str, Any], classes: int) -> tuple[str, ...]:
-    """The class names a run's recorded ``dataset`` section gives, without loading any data."""
-    names = section.get("class_names")
-    if isinstance(names, list) and len(names) == classes and all(isinstance(name, str) for name in names):
-        return tuple(names)
-    return _default_names(section.get("name"), classes)
 
 
 def _default_names(name: object, classes: int) -> tuple[str, ...]:
