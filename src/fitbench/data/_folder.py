@@ -227,7 +227,7 @@ def _write_cache(path: Path, data: FolderData) -> None:
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
+        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
     except OSError as error:  # a read-only home: loading still works, only slower next time
         warnings.warn(f"fitbench: cannot write the image cache {path} ({error.strerror or error}); "
                       "set dataset.cache_dir to a writable folder", stacklevel=3)

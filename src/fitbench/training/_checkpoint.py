@@ -94,8 +94,7 @@ def save(folder: Path, model: keras.Model, *, epoch: int, rows: list[dict[str, f
         "python_state": _plain(random.getstate()),
     }
     arrays["record"] = np.array(json.dumps(record))
-    _io.atomic_write(folder / CHECKPOINT, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
-    # (NumPy 2's stub types savez's **kwds as ArrayLike but reads a **dict as possibly filling allow_pickle: bool.)
+    _io.atomic_write(folder / CHECKPOINT, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
 
 
 def load(folder: Path, model: keras.Model) -> Saved:
