@@ -45,8 +45,8 @@ class Dataset:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
-    def split(self, name: Split) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of the ``"train"``, ``"val"`` or ``"test"`` split."""
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of the ``"train"``, ``"val"`` or ``"test"`` split (any other name: ``ConfigError``)."""
         if name not in SPLITS:
             raise ConfigError(f"split: expected one of train, val, test, got {name!r}")
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")

@@ -304,7 +304,8 @@ def _decode_folder(root: Path, train: list[_File], test: list[_File] | None, cla
     def fit_chunk(chunk: list[np.ndarray]) -> list[np.ndarray]:
         return [fit_image(p, size, mode) for p in chunk]
 
-    x = np.stack(_in_pool(fit_chunk, pixels))  # type: ignore[arg-type]  # (n, h, w) or (n, h, w, 3)
+    fitted: list[np.ndarray] = _in_pool(fit_chunk, pixels)  # annotated: T from fit_chunk, not np.stack
+    x = np.stack(fitted)  # (n, h, w) or (n, h, w, 3)
     y = np.array([files[index].label for index in readable], dtype=np.int64)
     in_test = np.array(readable) >= len(train)
     resized = sum(p.shape[:2] != size for p in pixels)
