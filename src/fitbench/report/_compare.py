@@ -14,8 +14,9 @@ from fitbench.plots._figure import new_figure
 from fitbench.plots._history import CURVE_MARGINS
 from fitbench.runs._read import DamagedFile
 from fitbench.runs._summary import RunSummary, summarize
+from fitbench.report._figures import Picture
 from fitbench.report._html import data_uri, render, write_html
-from fitbench.report._report import Picture, Section, Table
+from fitbench.report._report import Section, Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
