@@ -49,7 +49,6 @@ class FigureStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.drawn: list[str] = []  # names drawn (not reused) by this store
         self.problem: str | None = None
         self._index = _read_index(folder / INDEX)
 
@@ -60,7 +59,6 @@ class FigureStore:
         if png is None:
             drawn = plot(numbers)
             png = plots.png_bytes(drawn if hasattr(drawn, "savefig") else drawn.figure)
-            self.drawn.append(name)
             self._save(name, png, key)
         return Picture(caption, data_uri(png))
 
