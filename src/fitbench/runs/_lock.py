@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from fitbench.errors import FitbenchError
+from fitbench.runs._files import DamagedFile, open_regular
 
 LOCK = ".lock"
 
@@ -56,15 +57,17 @@ def acquire(folder: Path) -> RunLock:
 
 
 def is_locked(folder: Path) -> bool:
-    """Whether a live process holds ``folder``'s lock (this one included). Never creates the file."""
+    """Whether a live process holds ``folder``'s lock (this one included). Never creates the file.
+
+    Only a real file is asked: a FIFO or a link planted as ``.lock`` is nobody's lock (and
+    opening a FIFO for its lock would hang)."""
     try:
-        descriptor = os.open(Path(folder) / LOCK, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+        file = open_regular(Path(folder) / LOCK, None)
+    except (OSError, DamagedFile):
         return False  # no lock file: nobody ever locked it, or the folder is gone
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)
+    with file:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
     return False
