@@ -92,7 +92,8 @@ def read_run(path: str | Path) -> RunRecord:
     finished = status is not None and status.state in ("complete", "interrupted")
     metrics = _optional(path / r.METRICS, r.Metrics, problems if finished else [])
     history = read_history(path / r.HISTORY, problems)
-    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems)
+    # environment.json is a note for people: no view needs it, so only its damage is a problem
+    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems if os.path.lexists(path / r.ENVIRONMENT) else [])
     findings = _optional(path / r.FINDINGS, r.Findings, problems if status and status.format >= 2 else [])
     if finished and (problem := model_problem(path / r.MODEL)):
         problems.append(problem)
@@ -201,7 +202,7 @@ def read_history(path: Path, problems: list[str] | None = None) -> r.History:
         return r.History({}, [])
     header, rows = rows[0], rows[1 : r.MAX_EPOCHS + 1]
     if problem := _header_problem(header):
-        _note(problems, f"{path.name} {problem}; no history")
+        _note(problems, f"{path.name} {problem}")
         return r.History({}, [])
     good = _complete_rows(header, rows)
     if len(good) < len(rows):
