@@ -92,8 +92,9 @@ def read_run(path: str | Path) -> RunRecord:
     finished = status is not None and status.state in ("complete", "interrupted")
     metrics = _optional(path / r.METRICS, r.Metrics, problems if finished else [])
     history = read_history(path / r.HISTORY, problems)
-    # environment.json is a note for people: no view needs it, so only its damage is a problem
-    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems if os.path.lexists(path / r.ENVIRONMENT) else [])
+    # environment.json is a note for people that no view needs: only its damage is a problem
+    present = os.path.lexists(path / r.ENVIRONMENT)
+    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems if present else [])
     findings = _optional(path / r.FINDINGS, r.Findings, problems if status and status.format >= 2 else [])
     if finished and (problem := model_problem(path / r.MODEL)):
         problems.append(problem)
