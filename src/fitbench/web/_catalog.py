@@ -171,7 +171,8 @@ def summarize(record: RunRecord, root: Path) -> RunInfo:
     if has_model:
         facts = model_facts(record.path / MODEL)
         shape, needs_code = facts.input_shape, needs_code or facts.needs_code
-        problems += [facts.problem] if facts.problem else []
+        if facts.problem and not any(problem.startswith(MODEL) for problem in problems):
+            problems.append(facts.problem)  # read_run may have said it already: one line per file
     hint = input_hint(shape, config)
     return RunInfo(
         id=record.path.relative_to(root).as_posix(), summary=summary, modified=_modified(record.path),
