@@ -92,6 +92,12 @@ def test_run(runs):
     assert len(page.images) == 1 and "Diagnosis" in page.all_text
 
 
+def test_a_run_folder_with_nothing_but_its_config_still_shows(tmp_path: Path):
+    (tmp_path / "config.yaml").write_text("name: cut-short\n")
+    page = parsed(fb.load_run(tmp_path))
+    assert "Run cut-short" in page.all_text and page.images == []
+
+
 def test_evaluation(runs):
     evaluation = runs[0].evaluate("test")
     page = parsed(evaluation)

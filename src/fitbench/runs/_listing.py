@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, spelled
 from fitbench.runs._files import find_folders
 from fitbench.runs._read import read_run
 from fitbench.runs._summary import RunSummary, summarize
@@ -18,7 +18,8 @@ def find_runs(runs_dir: str | Path) -> list[RunSummary]:
     """
     root = Path(runs_dir)
     if not root.is_dir():
-        raise FitbenchError(f"{root}: no such runs directory; train something first or pass --runs-dir")
+        raise FitbenchError(f"{root}: no such runs directory; train something first or pass "
+                            f"{spelled('runs_dir=', '--runs-dir')}")
     folders = sorted(find_folders(root), key=_modified, reverse=True)
     return [summarize(read_run(folder.path)) for folder in folders]
 

@@ -86,7 +86,7 @@ class Run:
         return f"Run({str(self.path)!r}, state={self.state!r})"
 
     def _repr_html_(self) -> str:
-        from fitbench.display import run_html
+        from fitbench.display._objects import run_html
 
         return run_html(self)
 
@@ -132,7 +132,8 @@ def load_model(path: Path, config: dict[str, Any]) -> Any:
     from fitbench._keras import keras
     import fitbench.models  # noqa: F401  registers fitbench's own layers and models
 
-    _import_factory(config)
+    # A factory's custom layers are not imported here: a run folder never makes fitbench
+    # import code. In Python, import the factory's module first, then load the run.
     model_path = path / _folder.MODEL
     if not model_path.is_file():
         raise FitbenchError(f"{path}: no {_folder.MODEL} in this run folder (state: {_folder.run_state(path)})")
@@ -157,12 +158,3 @@ def load_data(config: dict[str, Any]) -> Dataset:
             "evaluate it in Python with fitbench.evaluation.evaluate_model(run.model, x, y, split=...)"
         )
     return load_from_config(validate(DatasetConfig, section, where="config.yaml", prefix="dataset"))
-
-
-def _import_factory(config: dict[str, Any]) -> None:
-    # A factory's module may register custom layers that the saved model needs.
-    factory = (config.get("model") or {}).get("factory")
-    if factory:
-        from fitbench.models import resolve_factory
-
-        resolve_factory(factory)
