@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from fitbench.errors import FitbenchError
 from fitbench.runs import read_run
+from fitbench.runs._lock import acquire
 from tests.conftest import ROOT
 from tests.diagnosis.crafted import run_folder
 
@@ -84,3 +86,11 @@ def test_read_run_follows_no_link(hostile: Path):
     # FIFOs are tried only in subprocesses above: a regression would hang this process.
     linked = read_run(hostile / "linked-metrics")
     assert linked.metrics is None and linked.problems == [DAMAGED["linked-metrics"]]
+
+
+def test_a_linked_lock_is_refused_not_created_outside(hostile: Path):
+    target = hostile.parent / "outside" / "made-by-lock"
+    (hostile / "good" / ".lock").symlink_to(target)
+    with pytest.raises(FitbenchError, match="cannot write in this run folder"):
+        acquire(hostile / "good")
+    assert not target.exists()

@@ -43,7 +43,8 @@ def acquire(folder: Path) -> RunLock:
     it, or the folder cannot be written."""
     folder = Path(folder)
     try:
-        descriptor = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        # NOFOLLOW: a .lock linked elsewhere is refused, never created or locked at its target
+        descriptor = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     except OSError as error:
         raise FitbenchError(f"{folder}: cannot write in this run folder ({error.strerror or error}); "
                             "copy it somewhere writable and resume the copy") from None
