@@ -3,14 +3,16 @@ redrawn when a saved file changes, never trusted when damaged, and reading them 
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
 from fitbench import _io, plots
 from fitbench.report import write_report
-from fitbench.report._figures import picture_key
+from fitbench.report._figures import INDEX, FigureStore, picture_key
 from fitbench.runs import _folder
 from tests.diagnosis.crafted import HEALTHY, run_folder
 
@@ -78,3 +80,17 @@ def test_a_pictures_key_is_its_numbers_and_its_drawing():
     assert picture_key(plots.plot_history, curves) != picture_key(plots.plot_history, curves._replace(best_epoch=2))
     matrix = plots.confusion_matrix([[5, 1], [2, 7]])
     assert picture_key(plots.plot_confusion_matrix, matrix) != picture_key(plots.plot_confused_pairs, matrix)
+
+
+def test_a_fifo_or_linked_index_is_not_read(tmp_path: Path):
+    (tmp_path / "elsewhere.json").write_text('{"figures": {"history": {"key": "k", "png": "p"}}}')
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / INDEX).symlink_to(tmp_path / "elsewhere.json")
+    assert FigureStore(tmp_path / "linked")._index.figures == {}
+    (tmp_path / "fifo").mkdir()
+    os.mkfifo(tmp_path / "fifo" / INDEX)
+    made: list[FigureStore] = []  # in a thread: a regression blocks there, and the assertion fails
+    reader = threading.Thread(target=lambda: made.append(FigureStore(tmp_path / "fifo")), daemon=True)
+    reader.start()
+    reader.join(30)
+    assert made and made[0]._index.figures == {}

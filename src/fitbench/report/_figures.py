@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from fitbench import _io, plots
 from fitbench.report._html import data_uri
+from fitbench.runs._files import DamagedFile, read_file
 
 INDEX = "index.json"
 MAX_INDEX_BYTES = 100_000
@@ -68,12 +69,10 @@ class FigureStore:
         if entry is None or entry.key != key:
             return None
         try:
-            if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_PNG_BYTES:
-                return None
-            png = path.read_bytes()
-        except OSError:
+            png = read_file(path, MAX_PNG_BYTES)  # no link followed, no FIFO opened
+        except (OSError, DamagedFile):
             return None
-        return png if _digest(png) == entry.png else None
+        return png if png is not None and _digest(png) == entry.png else None
 
     def _save(self, name: str, png: bytes, key: str) -> None:
         if self.problem:
@@ -104,10 +103,9 @@ def _drawing_code() -> str:
 
 def _read_index(path: Path) -> Index:
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_INDEX_BYTES:
-            return Index()
-        return Index.model_validate(json.loads(path.read_bytes()))
-    except (OSError, ValueError):  # missing or damaged (ValidationError is a ValueError): draw again
+        data = read_file(path, MAX_INDEX_BYTES)  # no link followed, no FIFO opened
+        return Index.model_validate(json.loads(data)) if data is not None else Index()
+    except (OSError, ValueError, DamagedFile):  # damaged (ValidationError is a ValueError): draw again
         return Index()
 
 
