@@ -118,6 +118,10 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], Saved]:
         count = sum(1 for key in arrays if key.startswith("best_"))
         best = [arrays[f"best_{i}"] for i in range(count)] if record["has_best_weights"] else None
         kind, *rest = record["numpy_state"]
+        # NumPy 1.26's set_state reads 624 words whatever it is given: a shorter key array
+        # crashes the interpreter instead of raising, so its shape is checked first.
+        if kind != "MT19937" or arrays["numpy_keys"].shape != (624,) or len(rest) != 3:
+            raise ValueError("the NumPy random state is not an MT19937 state of 624 words")
         saved = Saved(epoch=int(record["epoch"]), rows=list(record["rows"]), times=list(record["times"]),
                       wall_time_s=float(record["wall_time_s"]), early_stopping=record["early_stopping"],
                       best_weights=best, numpy_state=(kind, arrays["numpy_keys"], *rest),
