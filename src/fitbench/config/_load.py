@@ -80,19 +80,24 @@ def apply_overrides(document: dict[str, Any], overrides: list[str]) -> dict[str,
             value = yaml.safe_load(raw)
         except yaml.YAMLError:
             value = raw
-        _set_path(result, key.strip().split("."), value, item)
+        set_dotted(result, key.strip(), value, label=f"--set {item!r}")
     return result
 
 
-def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str) -> None:
+def set_dotted(document: dict[str, Any], key: str, value: Any, *, label: str) -> None:
+    """``document[a][b][c] = value`` for ``key`` ``"a.b.c"``, making missing or null sections;
+    ``label`` (the override or search key as the user wrote it) starts the error message."""
+    parts = key.split(".")
     node = document
     for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
+        if child is None:  # e.g. `early_stopping: null` in the file, now given a patience
+            child = node[part] = {}
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
-            raise ConfigError(f"--set {item!r}: {where} is a value ({child!r}), not a section with keys")
+            raise ConfigError(f"{label}: {where} is a value ({child!r}), not a section with keys")
         node = child
-    node[parts[-1]] = value
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:

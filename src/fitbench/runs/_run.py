@@ -111,8 +111,10 @@ class Run:
         return diagnose(self)
 
 
-def load_run(path: str | Path) -> Run:
-    """A Run from its folder alone."""
+def load_run(path: str | Path | Run) -> Run:
+    """A Run from its folder alone; a Run is returned as it is (views take either)."""
+    if isinstance(path, Run):
+        return path
     path = Path(path)
     if not (path / _folder.CONFIG).is_file():
         raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")
