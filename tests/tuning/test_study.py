@@ -12,6 +12,7 @@ import pytest
 import fitbench as fb
 from fitbench.errors import ConfigError
 from fitbench.tuning import best_trial, study_report
+from fitbench.tuning._tune import TEST_ATTR
 from tests.tuning.conftest import tiny
 
 COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
@@ -135,3 +136,10 @@ def test_the_trials_of_a_study_read_the_data_once(shared_runs: Path, storage: st
     monkeypatch.setattr(_experiment, "load_from_config", counting)
     study = fb.tune(tiny(), trials=3, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)
     assert len(study.get_trials(states=COUNTED)) == 3 and loads == ["digits"]
+
+
+def test_a_test_score_on_another_machine_is_said_in_the_report():
+    # the record from record_test_of_best when the run folder is not here: no scores, a reason
+    study = optuna.create_study()
+    study.set_user_attr(TEST_ATTR, {"trial": 0, "run": "elsewhere", "missing": "no test score in elsewhere"})
+    assert "no test score in elsewhere" in study_report(study)
