@@ -78,7 +78,7 @@ def test_a_forced_test_objective_runs_and_every_report_says_so(shared_runs: Path
                     runs_dir=shared_runs)
     assert "warning: the trials were scored on the TEST split" in capsys.readouterr().out
     html = study_report(study)
-    assert "The trials were scored on the TEST split" in html
+    assert "the trials were scored on the TEST split" in html
     assert "this is not an" in html  # the test score box says it is no estimate
 
 
