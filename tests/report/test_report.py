@@ -13,6 +13,7 @@ import fitbench as fb
 from fitbench import plots
 from fitbench.errors import FitbenchError
 from fitbench.report import recorded_confusion, write_report
+from tests.conftest import copy_run
 from tests.diagnosis.crafted import run_folder
 
 PICTURES = ("history", "architecture", "confusion_val", "confused_pairs_val", "samples_train", "mistakes_val",
@@ -20,11 +21,9 @@ PICTURES = ("history", "architecture", "confusion_val", "confused_pairs_val", "s
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> fb.Run:
-    """A real run on 300 digits (reloadable from its config), 2 epochs."""
-    data = fb.load_dataset("digits", seed=0, train_limit=300)
-    return fb.fit(fb.build_model("small", data), data, epochs=2, batch_size=20, early_stopping=3,
-                  runs_dir=tmp_path_factory.mktemp("runs"), name="small-digits", verbose=False)
+def trained(tiny_run: Path, tmp_path_factory) -> fb.Run:
+    """A copy of the session's tiny run (the report is written into it)."""
+    return fb.load_run(copy_run(tiny_run, tmp_path_factory.mktemp("report")))
 
 
 def images(html: str) -> list[str]:
