@@ -38,6 +38,18 @@ def digits():
     return fb.load_dataset("digits", seed=0)
 
 
+def digits_subset(digits, train: int = 300, val: int | None = None, *, val_scale: float = 1.0, test: bool = True):
+    """The first ``train`` training and ``val`` validation images of ``digits`` (all of val by default,
+    multiplied by ``val_scale``), and its test split unless ``test`` is False: a run takes a second."""
+    import fitbench as fb
+
+    x_val = digits.x_val[:val] if val_scale == 1.0 else digits.x_val[:val] * val_scale
+    splits = [(digits.x_train[:train], digits.y_train[:train]), (x_val, digits.y_val[:val])]
+    if test:
+        splits.append((digits.x_test, digits.y_test))
+    return fb.Dataset.from_arrays(*splits)
+
+
 @pytest.fixture(scope="session")
 def tiny_digits():
     """200 training images of digits, the rest split for val and test; a run on it reloads its data

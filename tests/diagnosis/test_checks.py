@@ -12,12 +12,8 @@ from fitbench._keras import keras
 from fitbench.diagnosis import check_arrays, diagnose
 from fitbench.cli import main
 from fitbench.errors import FitbenchError, FitbenchWarning
+from tests.conftest import digits_subset
 from tests.diagnosis.crafted import OVERFIT, run_folder, split_record
-
-
-def arrays(digits, *, val_scale: float = 1.0, train: int = 300) -> fb.Dataset:
-    return fb.Dataset.from_arrays((digits.x_train[:train], digits.y_train[:train]),
-                                  (digits.x_val * val_scale, digits.y_val), (digits.x_test, digits.y_test))
 
 
 def codes(findings) -> list[str]:
@@ -29,7 +25,7 @@ def test_healthy_arrays_and_model_have_no_findings(digits):
 
 
 def test_the_course_bug_is_a_scale_mismatch(digits):
-    data = arrays(digits, val_scale=16.0)  # digits' raw scale is 0..16, as MNIST's is 0..255
+    data = digits_subset(digits, val_scale=16.0)  # digits' raw scale is 0..16, as MNIST's is 0..255
     findings = check_arrays(fb.build_model("first", data), data)
     assert codes(findings) == ["scale_mismatch"]
     assert findings[0].numbers["ranges"]["val"] == (0.0, 16.0)
@@ -63,7 +59,7 @@ class TrainBegins(keras.callbacks.Callback):
 
 
 def test_fit_reports_the_course_bug_before_training_and_keeps_it(digits, runs_dir: Path, capsys):
-    data = arrays(digits, val_scale=16.0)
+    data = digits_subset(digits, val_scale=16.0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         probe = TrainBegins(caught)

@@ -15,11 +15,12 @@ from fitbench import _log
 from fitbench.errors import FitbenchWarning
 from fitbench.progress import Estimate, Terminal, choose_mode, in_notebook, plural
 from fitbench.training._fit import summary_line
+from tests.conftest import digits_subset
 
 
 @pytest.fixture(scope="module")
 def small(digits):
-    return fb.Dataset.from_arrays((digits.x_train[:200], digits.y_train[:200]), (digits.x_val[:100], digits.y_val[:100]))
+    return digits_subset(digits, train=200, val=100, test=False)
 
 
 def test_verbose_0_writes_nothing(small, runs_dir: Path, capfd):

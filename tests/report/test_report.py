@@ -13,7 +13,7 @@ import fitbench as fb
 from fitbench import plots
 from fitbench.errors import FitbenchError
 from fitbench.report import recorded_confusion, write_report
-from tests.conftest import copy_run
+from tests.conftest import copy_run, digits_subset
 from tests.diagnosis.crafted import run_folder
 
 PICTURES = ("history", "architecture", "confusion_val", "confused_pairs_val", "samples_train", "mistakes_val",
@@ -87,7 +87,7 @@ def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path
 
 
 def test_run_trained_on_arrays_has_every_picture(tmp_path: Path, digits):
-    small = fb.Dataset.from_arrays((digits.x_train[:200], digits.y_train[:200]), (digits.x_val, digits.y_val))
+    small = digits_subset(digits, train=200, test=False)
     run = fb.fit(fb.build_model("small", digits), small, epochs=1, runs_dir=tmp_path, verbose=False)
     html = run.report().read_text(encoding="utf-8")
     assert 'class="note"' not in html and len(images(html)) == len(PICTURES)

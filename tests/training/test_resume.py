@@ -18,7 +18,7 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError, FitbenchError
 from fitbench.runs import run_state
 from fitbench.training._checkpoint import CHECKPOINT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, digits_subset
 
 EXPERIMENT = {
     "name": "resume-me",
@@ -74,7 +74,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, engine
 
 
 def test_fit_resume_in_python(digits, runs_dir: Path):
-    data = fb.Dataset.from_arrays((digits.x_train[:300], digits.y_train[:300]), (digits.x_val, digits.y_val))
+    data = digits_subset(digits, test=False)
 
     class Stop(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
