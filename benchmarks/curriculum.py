@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fitbench.runs import read_run
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,7 +39,7 @@ def main() -> None:
 def report(summary: dict, total: float, out: Path) -> None:
     print(f"\n{summary['dataset']}, one seed, {out}")
     for step in summary["steps"]:
-        epochs = sum(json.loads((Path(path) / "metrics.json").read_text())["epochs_run"] for path in step["runs"])
+        epochs = sum(read_run(path).metrics.epochs_run for path in step["runs"])
         what = f"{epochs} epochs" if step["kind"] == "train" else f"{len(step['runs'])} runs"
         print(f"  {step['id']:24s} {step['seconds']:7.1f} s  ({what})")
     print(f"  {'total, wall clock':24s} {total:7.1f} s = {total / 60:.1f} min (start-up, data loading, "

@@ -17,6 +17,7 @@ from fitbench._notebook import register_displays
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
     from fitbench.config import Experiment as Experiment, load_experiment as load_experiment
+    from fitbench.crossval import cross_validate as cross_validate
     from fitbench.data import Dataset as Dataset, load_dataset as load_dataset
     from fitbench.diagnosis import diagnose as diagnose
     from fitbench.errors import ConfigError as ConfigError, DataError as DataError, FitbenchError as FitbenchError
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 # `fitbench` command should not pay before it knows what it will run (`--help`: 0.04 s).
 _HOMES = {
     "config": ("Experiment", "load_experiment"),
+    "crossval": ("cross_validate",),
     "data": ("Dataset", "load_dataset"),
     "diagnosis": ("diagnose",),
     "errors": ("ConfigError", "DataError", "FitbenchError"),

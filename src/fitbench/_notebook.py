@@ -17,6 +17,6 @@ def register_displays() -> None:
 
 
 def _study_html(study: Any) -> str:
-    from fitbench.display import study_html
+    from fitbench.display._study import study_html
 
     return study_html(study)

@@ -3,10 +3,15 @@ what was expected, what was received, and how to fix it."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-__all__ = ["FitbenchError", "ConfigError", "DataError", "FitbenchWarning", "did_you_mean"]
+__all__ = ["FitbenchError", "ConfigError", "DataError", "FitbenchWarning", "did_you_mean", "spelled", "command_line"]
+
+# Who reads the messages: a Python caller, or a person at the `fitbench` command.
+_AUDIENCE: contextvars.ContextVar[str] = contextvars.ContextVar("fitbench_audience", default="python")
 
 
 class FitbenchError(Exception):
@@ -33,3 +38,19 @@ class FitbenchWarning(UserWarning):
     Raised through ``warnings.warn``: a notebook shows it, ``warnings.filterwarnings`` hides it,
     and the CLI prints it as one ``fitbench: ...`` line.
     """
+
+
+def spelled(python: str, cli: str) -> str:
+    """A setting as the reader gives it: ``python`` (an argument, e.g. ``data_dir=DIR``), or
+    ``cli`` (an option, e.g. ``--data-dir DIR``) while the ``fitbench`` command runs."""
+    return cli if _AUDIENCE.get() == "cli" else python
+
+
+@contextlib.contextmanager
+def command_line() -> Iterator[None]:
+    """Within: messages name command-line options (``spelled``); the ``fitbench`` command runs in it."""
+    token = _AUDIENCE.set("cli")
+    try:
+        yield
+    finally:
+        _AUDIENCE.reset(token)

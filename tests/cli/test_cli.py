@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -127,7 +128,8 @@ def test_offline_without_data_names_the_remedies(tmp_path: Path, capsys, monkeyp
     code = main(["train", "first", "--runs-dir", str(tmp_path / "runs")])
     error = capsys.readouterr().err
     assert code == 2
-    assert "--data-dir" in error and "--dataset digits" in error
+    assert "--data-dir DIR" in error and "--dataset digits" in error
+    assert "data_dir=" not in error  # the Python spelling is for Python callers
     assert not (tmp_path / "runs").exists()
 
 
@@ -164,3 +166,28 @@ def test_real_mnist_end_to_end(shared_mnist, tmp_path: Path):
         assert (run / name).is_file()
     evaluated = json.loads(fitbench("evaluate", str(run), "--split", "test", "--json").stdout)
     assert evaluated["accuracy"] == metrics["splits"]["test"]["accuracy"] and evaluated["matches_recorded"]
+
+
+def test_version():
+    shown = fitbench("--version")
+    assert shown.returncode == 0 and shown.stdout.strip() == f"fitbench {importlib.metadata.version('fitbench')}"
+
+
+def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
+    result = fitbench("train", "first", "--dataset", "mnsit", "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("fitbench: error: --dataset mnsit: expected one of mnist, fashion_mnist")
+    assert "(did you mean 'mnist'?)" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_train_takes_an_idx_dataset_as_curriculum_does(tmp_path: Path, capsys):
+    idx_files(tmp_path, [0, 1, 2] * 20)
+    trained = fitbench("train", "first", "--dataset", f"idx:{tmp_path}", "--set", "training.epochs=1",
+                       "--runs-dir", str(tmp_path / "runs"), "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    config = yaml.safe_load((Path(trained.stdout.strip().splitlines()[-1]) / "config.yaml").read_text())
+    assert config["dataset"]["name"] == "idx" and config["dataset"]["images"] == str(tmp_path / "images.gz")
+    images, labels = tmp_path / "images.gz", tmp_path / "labels.gz"  # the other form, in this process
+    assert main(["train", "first", "--dataset", f"idx:{images},{labels}", "--set", "training.epochs=1",
+                 "--runs-dir", str(tmp_path / "runs"), "--quiet"]) == 0, capsys.readouterr().err

@@ -59,3 +59,11 @@ def test_cv_command(tmp_path: Path):
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == str(tmp_path / "cv-first")
     assert lines[-2].startswith("2-fold validation accuracy") and "the vote of the 2 models" in lines[-2]
+
+
+def test_fb_cross_validate_takes_a_name_and_an_offline_dataset_like_fitbench_cv(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default runs_dir is relative, as the command's
+    result = fb.cross_validate("first", 2, dataset="digits",
+                               overrides=["training.epochs=1", "dataset.train_limit=300"], verbose=False)
+    assert len(result.runs) == 2 and (tmp_path / "runs" / "cv-first" / "crossval.json").is_file()
+    assert all(run.config["dataset"]["name"] == "digits" for run in result.runs)

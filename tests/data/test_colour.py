@@ -36,7 +36,7 @@ def test_colour_folder_trains_evaluates_and_reports(tmp_path: Path, zoo: str) ->
     assert data.input_shape == (32, 32, 3) and data.num_classes == 10
     model = fb.build_model(zoo, data, units=[32], **({"filters": [8]} if zoo == "cnn" else {}))
     run = fb.fit(model, data, epochs=2, batch_size=16, learning_rate=3e-3, runs_dir=tmp_path / "runs", verbose=False)
-    assert run.state == "complete" and set(run.metrics["splits"]) == {"train", "val", "test"}
+    assert run.state == "complete" and set(run.metrics.splits) == {"train", "val", "test"}
     assert run.evaluate("test").accuracy >= 0.0
     report = run.report().read_text(encoding="utf-8")
     assert "c0" in report and "<img" in report  # class names from the folders; pictures drawn

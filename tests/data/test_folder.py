@@ -121,7 +121,7 @@ def test_dataset_option_names_a_folder_or_a_csv(tmp_path: Path) -> None:
     assert switch_dataset(document, f"folder:{tmp_path}")["dataset"] == {"name": "folder", "path": str(tmp_path),
                                                                         "val_size": 0.1}
     assert switch_dataset(document, "csv:train.csv")["dataset"]["path"] == "train.csv"
-    with pytest.raises(ConfigError, match="--dataset foldr:x: expected one of .*did you mean 'folder'"):
+    with pytest.raises(ConfigError, match="dataset='foldr:x': expected one of .*did you mean 'folder'"):
         switch_dataset(document, "foldr:x")
     with pytest.raises(ConfigError, match="only idx:, folder: and csv: take a path"):
         switch_dataset(document, "digits:x")
@@ -145,3 +145,12 @@ def test_every_format_decodes_to_the_same_pixels(tmp_path: Path, suffix: str) ->
     assert found.pixels is not None and found.pixels.shape == (12, 12)  # grey stays grey (GIF: a grey palette)
     tolerance = 40 if suffix == ".jpg" else 0  # JPEG is lossy
     assert np.abs(found.pixels.astype(int) - image).max() <= tolerance
+
+
+def test_reports_name_the_classes_a_run_recorded() -> None:
+    from fitbench.report import class_names
+
+    config = {"dataset": {"name": "folder", "class_names": list(CLASSES)}}
+    assert class_names(config, 3) == list(CLASSES)
+    assert class_names({"dataset": {"name": "fashion_mnist"}}, 2) == ["T-shirt/top", "Trouser"]
+    assert class_names({"dataset": {"name": "folder", "class_names": ["a"]}}, 2) == ["0", "1"]  # damaged: numbers

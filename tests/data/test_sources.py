@@ -9,7 +9,7 @@ import pytest
 from fitbench.data import _sources
 from fitbench.data._idx import write_idx
 from fitbench.data._sources import IDX_STEMS, OfficialArrays, load_official, where
-from fitbench.errors import ConfigError, DataError
+from fitbench.errors import ConfigError, DataError, command_line
 
 CLOSED_PORT = "http://127.0.0.1:9/"  # nothing listens: a download fails at once
 
@@ -173,7 +173,9 @@ def test_offline_download_fails_with_one_helpful_error(places: dict[str, Path],
     assert "\n" not in message
     assert message.startswith(f"could not load {name}: no local copy")
     assert CLOSED_PORT in message and str(places["keras"]) in message
-    assert "--data-dir" in message and "--dataset digits" in message
+    # Called from Python: the Python argument, not the command's option (issue 19.9).
+    assert "data_dir=DIR, e.g. fb.load_dataset(" in message and "the 'digits' data set" in message
+    assert "--data-dir" not in message and "--dataset" not in message
     # only datasets/ is ours: Keras writes keras.json into KERAS_HOME when first imported
     assert [p for p in (places["keras"] / "datasets").rglob("*") if p.is_file()] == []
 
@@ -182,7 +184,7 @@ def test_no_download_allowed(places: dict[str, Path]) -> None:
     with pytest.raises(DataError) as info:
         load_official("mnist", download=False)
     message = str(info.value)
-    assert "downloads are off" in message and "--data-dir" in message
+    assert "downloads are off" in message and "data_dir=DIR" in message
     assert CLOSED_PORT not in message
     assert not places["keras"].exists()  # nothing created when nothing was fetched
 
@@ -292,3 +294,9 @@ def test_real_debian_fashion_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert got.x_test.shape == (10000, 28, 28) and got.y_test.shape == (10000,)
     assert np.bincount(got.y_test).tolist() == [1000] * 10
     assert "Debian" in got.source
+
+
+def test_the_offline_error_names_the_command_line_option_under_the_fitbench_command(places: dict[str, Path]) -> None:
+    with command_line(), pytest.raises(DataError) as info:
+        load_official("mnist")
+    assert "with --data-dir DIR" in str(info.value) and "--dataset digits" in str(info.value)

@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from fitbench import diagnosis as dx
-from tests.diagnosis.crafted import HEALTHY, OVERFIT, STOPPING
+from tests.diagnosis.crafted import HEALTHY, OVERFIT, STOPPING, run_folder
 
 NO_RESTORE = {**STOPPING, "restore_best_weights": False}
 
@@ -166,3 +167,14 @@ def test_finding_json_has_exactly_the_documented_keys():
     finding = dx.noisy_validation(200, 0.9)
     assert list(finding.to_dict()) == ["code", "severity", "verdict", "evidence", "advice"]
     assert set(dx.CODES) >= {finding.code}
+
+
+def test_divergence_names_the_optimizer_a_compiled_model_trained_with(tmp_path):
+    path = run_folder(tmp_path, history={"loss": [0.9, 0.5, float("nan")]}, stopping=None, stopped_early=False,
+                      training={"optimizer": None, "learning_rate": None})  # fit() left them to the model
+    config = yaml.safe_load((path / "config.yaml").read_text())
+    config["compiled"] = {"optimizer": "SGD", "learning_rate": 0.1, "loss": "sparse_categorical_crossentropy",
+                          "from_logits": False}
+    (path / "config.yaml").write_text(yaml.safe_dump(config))
+    finding = next(f for f in dx.diagnose(path) if f.code == "divergence")
+    assert "with learning rate 0.1 (SGD)" in finding.evidence and "try 0.01" in finding.advice

@@ -86,10 +86,16 @@ def test_dataset_unpacks_like_the_course(digits):
 def test_run(runs):
     run = runs[0]
     page = parsed(run)
-    val = run.metrics["splits"]["val"]
+    val = run.metrics.splits["val"]
     assert run.name in page.all_text and "complete: 2 epochs" in page.all_text
-    assert f"{val['accuracy']:.4f}" in page.cells and f"{val['macro_f1']:.4f}" in page.cells
+    assert f"{val.accuracy:.4f}" in page.cells and f"{val.macro_f1:.4f}" in page.cells
     assert len(page.images) == 1 and "Diagnosis" in page.all_text
+
+
+def test_a_run_folder_with_nothing_but_its_config_still_shows(tmp_path: Path):
+    (tmp_path / "config.yaml").write_text("name: cut-short\n")
+    page = parsed(fb.load_run(tmp_path))
+    assert "Run cut-short" in page.all_text and page.images == []
 
 
 def test_evaluation(runs):

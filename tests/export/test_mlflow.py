@@ -10,7 +10,7 @@ import pytest
 
 import fitbench as fb
 from fitbench.cli import main
-from fitbench.export import Skipped, StudyRecord, export_mlflow, read_records
+from fitbench.export import RunRecord, StudyRecord, export_mlflow, read_records
 from tests.cli.test_cli import fitbench
 from tests.conftest import copy_run
 
@@ -19,10 +19,19 @@ pytestmark = pytest.mark.slow  # MLflow's store takes seconds to create and to i
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 
+EXPERIMENTS = ("one", "twice", "study", "cli", "fitbench")
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    # One store for the module: creating MLflow's tables takes seconds.
-    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    """One sqlite store for the module (creating MLflow's tables takes seconds), its experiments'
+    artifacts under the temporary folder: MLflow's default is ./mlruns in the current directory."""
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    for name in EXPERIMENTS:
+        client.create_experiment(name, artifact_location=(folder / "artifacts" / name).as_uri())
+    return uri
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +59,7 @@ def test_run_params_metric_steps_tags_and_artifacts(store: str, run: Path) -> No
     assert tags["fitbench.version"] == fb.__version__ and tracked.info.status == "FINISHED"
     artifacts = {item.path for item in client.list_artifacts(exported.run_id)}
     assert {"model.keras", "report.html", "config.yaml", "history.csv"} <= artifacts
+    assert tracked.info.artifact_uri.startswith(Path(store.removeprefix("sqlite:///")).parent.as_uri())
 
 
 def test_exporting_again_updates_instead_of_duplicating(store: str, run: Path) -> None:
@@ -77,22 +87,24 @@ def test_study_is_a_parent_with_one_child_per_trial(store: str, run: Path, tmp_p
     assert client.get_run(parent.run_id).data.metrics["trials"] == 2
 
 
-def test_a_folder_of_runs_exports_each_and_skips_the_damaged(run: Path, tmp_path: Path) -> None:
+def test_a_folder_of_runs_exports_each_and_the_intact_part_of_the_damaged(run: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     shutil.copytree(run, runs / run.name)
     shutil.copytree(run, runs / "damaged")
     (runs / "damaged" / "config.yaml").write_text("name: [unclosed")
     shutil.copytree(run, runs / "other-study" / "trials" / "x-other-study-t0000")
     records = read_records(runs)
-    assert [type(r).__name__ for r in records] == ["RunRecord", "Skipped", "StudyRecord"]
-    assert isinstance(records[1], Skipped) and "config.yaml" in records[1].reason
+    assert [type(r).__name__ for r in records] == ["RunRecord", "RunRecord", "StudyRecord"]
+    damaged = records[1]
+    assert isinstance(damaged, RunRecord) and any("config.yaml" in problem for problem in damaged.problems)
+    assert damaged.history == records[0].history  # what is intact is still exported
 
 
 def test_cli_exports_and_refuses_what_is_not_a_run(store: str, run: Path, tmp_path: Path) -> None:
-    done = fitbench("export", "mlflow", str(run), "--tracking-uri", store, "--experiment", "cli")
+    done = fitbench("export", "mlflow", str(run), "--tracking-uri", store, "--experiment", "cli", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "created" and done.stdout.strip().endswith(str(run))
-    bad = fitbench("export", "mlflow", str(tmp_path), "--tracking-uri", store)
+    bad = fitbench("export", "mlflow", str(tmp_path), "--tracking-uri", store, cwd=tmp_path)
     assert bad.returncode == 2 and "no run folders here" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -57,7 +57,7 @@ def test_missing_function_suggests_closest(module: str) -> None:
 
 
 def test_not_callable(module: str) -> None:
-    with pytest.raises(ConfigError, match="is a int, expected a function"):
+    with pytest.raises(ConfigError, match="is a int, expected a Python function"):
         resolve_factory(f"{module}:NOT_CALLABLE")
 
 
@@ -74,3 +74,26 @@ def test_unknown_kwarg(module: str) -> None:
 def test_model_spec_keeps_factory_and_kwargs(module: str) -> None:
     model = build_from_factory(f"{module}:make_model", (8, 8), 5, {"units": 7})
     assert model_spec(model) == {"factory": f"{module}:make_model", "kwargs": {"units": 7}}
+
+
+def test_a_builtin_is_not_a_factory() -> None:
+    with pytest.raises(ConfigError, match="'os:system' is a builtin_function_or_method, expected a Python function"):
+        resolve_factory("os:system")
+
+
+def test_a_run_folder_never_makes_fitbench_import_its_factory(module: str, tmp_path: Path) -> None:
+    """Resuming needs --trust MODULE; loading, listing and reporting never import it."""
+    import fitbench as fb
+    from fitbench.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(f"name: r\ndataset: {{name: digits}}\nmodel: {{factory: '{module}:make_model'}}\n")
+    (run / "status.json").write_text('{"state": "interrupted"}')
+    with pytest.raises(ConfigError, match=f"does not import code because a run folder names it; if you trust it, "
+                                          f"name the module yourself: --trust {module}"):
+        fb.training.resume_run(run)
+    with pytest.raises(fb.errors.FitbenchError, match="no model.keras"):
+        fb.load_run(run).model
+    assert main(["runs", "--runs-dir", str(tmp_path)]) == 0
+    assert module not in sys.modules

@@ -25,7 +25,8 @@ def finished(tiny_run: Path) -> Path:
 
 
 def test_views_import_neither_keras_nor_jax():
-    code = ("import sys, fitbench.report, fitbench.diagnosis, fitbench.runs, fitbench.config, fitbench.plots; "
+    code = ("import sys, fitbench.report, fitbench.diagnosis, fitbench.runs, fitbench.config, fitbench.plots, "
+            "fitbench.curriculum, fitbench.cli._runs; "
             "print(sorted(m for m in ('keras', 'jax') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -121,3 +122,15 @@ def test_a_pruned_trial_is_listed_as_pruned(tmp_path: Path, capsys):
     assert main(["runs", "--runs-dir", str(tmp_path / "runs")]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("pruned        9 epochs") and line.endswith("(pruned after epoch 1: val_macro_f1 0.1000)")
+
+
+def test_a_broken_config_is_one_line_everywhere(finished: Path, tmp_path: Path, capsys):
+    folder = copy_of(finished, tmp_path)
+    (folder / "config.yaml").write_text("name: x\ndataset: {name: digits\nmodel: [", encoding="utf-8")
+    assert main(["evaluate", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("fitbench: error: ") and "config.yaml is damaged (" in err[-1]
+    assert "cannot tell which data this run used" in err[-1]
+    assert main(["diagnose", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "error: [damaged_folder] config.yaml is damaged (" in out and "nothing in this run" not in out

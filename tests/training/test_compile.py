@@ -39,13 +39,13 @@ def test_a_model_that_outputs_logits_trains_and_is_scored_on_probabilities(digit
     assert run.state == "complete"
     assert run.config["compiled"]["from_logits"] is True
     assert run.config["compiled"]["loss"] == "sparse_categorical_crossentropy"
-    val = run.metrics["splits"]["val"]
-    assert val["accuracy"] > 0.7 and 0.0 < val["loss"] < 2.0  # trained with the matching loss
+    val = run.metrics.splits["val"]
+    assert val.accuracy > 0.7 and 0.0 < val.loss < 2.0  # trained with the matching loss
     saved = fb.load_run(run.path)  # model.keras keeps from_logits: it predicts probabilities again
     probabilities = predict(saved.model, digits.x_test)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     assert probabilities.min() >= 0.0
-    assert saved.evaluate("val").accuracy == pytest.approx(val["accuracy"])
+    assert saved.evaluate("val").accuracy == pytest.approx(val.accuracy)
 
 
 def test_a_logits_model_compiled_with_from_logits_keeps_its_loss(digits, runs_dir: Path):
@@ -75,7 +75,7 @@ def test_a_subclassed_model_with_softmax_in_call_is_not_taken_for_logits(digits,
 
     run = fb.fit(Softmaxed(), digits, runs_dir=runs_dir, learning_rate=0.01, **QUICK)
     assert run.config["compiled"]["from_logits"] is False
-    assert run.metrics["splits"]["val"]["accuracy"] > 0.7
+    assert run.metrics.splits["val"].accuracy > 0.7
 
 
 @pytest.mark.parametrize("engine", ["compiled", "keras"])

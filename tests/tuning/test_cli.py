@@ -26,9 +26,12 @@ def test_tune_then_tune_report(shared_runs: Path, tmp_path: Path):
     tuned = fitbench("tune", str(path), "--storage", storage, "--study", "cli-study", "--runs-dir", str(shared_runs))
     assert tuned.returncode == 0, tuned.stderr
     lines = tuned.stdout.strip().splitlines()
-    assert lines[0].startswith("study cli-study: 2 trials in total, 1 worker; storage sqlite:///")
+    # The study's name where the user looks, with what it is for (the name to give tune-report).
+    assert lines[0].startswith("study 'cli-study' (its name for fitbench tune-report): 2 trials in total, "
+                               "1 worker; storage sqlite:///")
     assert lines[1].startswith("trial 1 of 2: #0 ") and "val_macro_f1" in lines[1] and "best " in lines[1]
     assert lines[2].startswith("trial 2 of 2: #1 ")
+    assert "(asked for 2); its report: fitbench tune-report cli-study" in tuned.stdout
     assert lines[-3].startswith("best trial: ") and lines[-2].startswith("best value: val_macro_f1 0.")
     assert lines[-1].startswith("best params: training.seed=")
     assert "Traceback" not in tuned.stderr

@@ -8,6 +8,7 @@ import optuna
 import pytest
 import yaml
 
+import fitbench as fb
 from fitbench._keras import keras
 from fitbench.errors import ConfigError
 from fitbench.tuning import PruningCallback, bundled_tunings, load_tuning
@@ -198,3 +199,15 @@ def test_the_pruning_callback_reports_every_epoch_and_stops_when_told():
     assert list(study.trials[0].intermediate_values) == [1]
     with pytest.raises(optuna.TrialPruned, match="pruned after epoch 1"):
         callback.raise_if_pruned()
+
+
+def test_fb_tune_takes_an_offline_dataset_like_fitbench_tune(tmp_path):
+    tuning = load_tuning("tune", dataset="digits", overrides=["search.trials=2"])
+    assert tuning.experiment.dataset.name == "digits" and tuning.search.trials == 2
+    assert load_tuning("tune", data_dir=tmp_path).experiment.dataset.data_dir == tmp_path.resolve()
+    # fb.tune passes them on: checked before any study exists (digits takes no data_dir).
+    with pytest.raises(ConfigError, match="dataset.data_dir applies to name: mnist or fashion_mnist"):
+        fb.tune("tune", dataset="digits", data_dir=tmp_path, runs_dir=tmp_path, verbose=False)
+    with pytest.raises(ConfigError, match="did you mean 'mnist'"):
+        fb.tune("tune", dataset="mnsit", runs_dir=tmp_path, verbose=False)
+    assert not (tmp_path / "studies.db").exists()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from fitbench.cli._options import add_dataset_options
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("curriculum", help="run every experiment of the course and write one report")
-    parser.add_argument("--dataset", metavar="NAME", help="mnist (default), fashion_mnist, digits (no download), "
-                        "or idx:IMAGES,LABELS / idx:FOLDER for any IDX pair")
-    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    add_dataset_options(parser)
     parser.add_argument("--seeds", type=int, default=1, help="train each experiment with N seeds (mean +/- sd)")
     parser.add_argument("--quick", action="store_true", help="few epochs on few images: the whole course in about a minute")
     parser.add_argument("--only", metavar="IDS", help="only these experiments, e.g. try05,try06")
@@ -19,12 +19,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fitbench.curriculum import run_curriculum
+    from fitbench.data._sources import dataset_section
     from fitbench.errors import ConfigError
 
     if args.seeds < 1:
         raise ConfigError(f"--seeds: expected at least 1, got {args.seeds}")
-    if args.dataset and args.dataset.split(":")[0] not in ("mnist", "fashion_mnist", "digits", "idx"):
-        raise ConfigError(f"--dataset: expected mnist, fashion_mnist, digits or idx:..., got {args.dataset!r}")
+    if args.dataset:
+        dataset_section(args.dataset)  # refused (with a "did you mean") before the first experiment trains
     summary = run_curriculum(dataset=args.dataset, data_dir=args.data_dir, seeds=args.seeds, quick=args.quick,
                              only=args.only, out=args.out)
     return 130 if any(step.get("interrupted") for step in summary["steps"]) else 0

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from fitbench.errors import ConfigError
 
     if args.folds < 2:
-        raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")
+        raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
     experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
     out = Path(args.runs_dir) / f"cv-{experiment.name}"
     result = cross_validate(experiment, args.folds, runs_dir=out, verbose=not args.quiet)

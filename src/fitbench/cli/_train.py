@@ -19,6 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("experiment", nargs="?", help="a YAML experiment file, or a bundled experiment's name")
     parser.add_argument("--resume", metavar="RUN", help="continue a killed or interrupted run from its last "
                         "checkpoint (only --set training.epochs=N may change)")
+    parser.add_argument("--trust", metavar="MODULE", action="append", default=[],
+                        help="with --resume: a module the run's model.factory may be imported from "
+                        "(fitbench never imports code because a run folder names it)")
     add_experiment_options(parser)
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary and the path")
@@ -57,4 +60,4 @@ def resume(args: argparse.Namespace) -> Run:
     epochs = training.pop("epochs", None)
     if overrides or training:
         raise ConfigError("fitbench train --resume RUN: only --set training.epochs=N may change a resumed run")
-    return resume_run(args.resume, epochs=epochs, verbose=not args.quiet)
+    return resume_run(args.resume, epochs=epochs, verbose=not args.quiet, trust=args.trust)

@@ -11,13 +11,15 @@ from fitbench.cli._options import add_experiment_options
 def register(commands: argparse._SubParsersAction) -> None:
     tune = commands.add_parser("tune", help="search hyperparameters with Optuna; prints the best trial last")
     tune.add_argument("tuning", help="a tuning file (an experiment plus a search section), or a bundled "
-                                     "one's name: tune (the course's search), tune-wide")
+                                     "one's name: tune (the course's search: study course-tuning), "
+                                     "tune-wide (study wide-tuning)")
     tune.add_argument("--trials", type=int, help="trials in total, finished ones included (default: search.trials)")
     tune.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
     tune.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default: 1)")
     tune.add_argument("--storage", metavar="URL", help="SQLAlchemy URL shared by all workers and machines "
                                                        "(default: sqlite:///RUNS_DIR/studies.db)")
-    tune.add_argument("--study", metavar="NAME", help="the study's name (default: the experiment's name)")
+    tune.add_argument("--study", metavar="NAME", help="the study's name, for tune-report (default: the "
+                                                     "experiment's name; `tune`: course-tuning)")
     tune.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     add_experiment_options(tune, example="search.pruner=none")
     tune.add_argument("--quiet", action="store_true", help="no line per trial, only the summary")
@@ -32,21 +34,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_tune(args: argparse.Namespace) -> int:
-    from fitbench.config import apply_overrides
-    from fitbench.config._load import read_yaml, switch_dataset
-    from fitbench.tuning import find_tuning, load_tuning, tune
+    from fitbench.tuning import tune
     from fitbench.tuning._processes import use_one_xla_thread
 
     use_one_xla_thread()  # this process is ours: size its XLA pool for one worker, before JAX starts
-    path = find_tuning(args.tuning)
-    document = read_yaml(path)
-    if args.dataset is not None:
-        document = switch_dataset(document, args.dataset)
-    if args.data_dir is not None:
-        document = apply_overrides(document, [f"dataset.data_dir={Path(args.data_dir).expanduser().resolve()}"])
-    tuning = load_tuning(apply_overrides(document, args.overrides), where=str(path))
-    tune(tuning, trials=args.trials, timeout=args.timeout, workers=args.workers, storage=args.storage,
-         study=args.study, runs_dir=args.runs_dir, progress=not args.quiet)
+    tune(args.tuning, overrides=args.overrides, dataset=args.dataset, data_dir=args.data_dir, trials=args.trials,
+         timeout=args.timeout, workers=args.workers, storage=args.storage, study=args.study, runs_dir=args.runs_dir,
+         progress=not args.quiet)
     return 0
 
 

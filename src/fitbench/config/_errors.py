@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 import types
 import typing
 from typing import Any, TypeVar
@@ -19,6 +20,9 @@ from fitbench.errors import ConfigError, did_you_mean
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_LINES = 10  # one line per problem, but a list of a thousand bad values is not a thousand lines
+
+
 def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
     """``model.model_validate(data)``, raising one ``ConfigError`` line per problem.
 
@@ -29,8 +33,10 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        lines = [format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()]
-        raise ConfigError("\n".join(_unique(lines))) from None
+        lines = _unique([format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()])
+        if len(lines) > MAX_LINES:
+            lines = [*lines[:MAX_LINES], f"{where}: (top level): {len(lines) - MAX_LINES} more problems not shown"]
+        raise ConfigError("\n".join(lines)) from None
 
 
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
@@ -55,7 +61,7 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
         expected = detail["ctx"]["expected"]
         got = detail["input"]
         hint = did_you_mean(str(got), _words(expected)) if isinstance(got, str) else ""
-        return f"{where}: {key}: expected {expected}, got {got!r}{hint}"
+        return f"{where}: {key}: expected {expected}, got {_show(got)}{hint}"
     expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
     return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
 
@@ -83,8 +89,13 @@ def _fix(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f"; set it{example}" if example else ""
 
 
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 50, 50
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    # reprlib stops early: the repr of a huge value is never built just to be cut.
+    text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

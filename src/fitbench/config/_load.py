@@ -51,16 +51,101 @@ def find_experiment(source: str | Path) -> Path:
                      give="a path to a YAML file or one of the bundled experiments")
 
 
+MAX_BYTES = 1_000_000  # an experiment file is a few hundred bytes; a megabyte is not a config
+MAX_ALIASES = 100  # YAML anchors are handy (&base / *base); thousands are a "billion laughs" bomb
+MAX_NODES = 100_000  # values in the document once every alias is expanded
+MAX_DEPTH = 50
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits, so a small hostile file cannot take the machine:
+    aliases (each one can double what validation and copying walk), nodes, nesting
+    (deep ``[[[...`` recurses), and duplicate keys (refused: "the last one wins" hides typos)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values under it, aliases expanded
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Limit(f"more than {MAX_ALIASES} aliases (*name)", mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Limit(f"nested more than {MAX_DEPTH} levels deep", mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if self._size(node) > MAX_NODES:
+            raise _Limit(f"more than {MAX_NODES:,} values once its aliases (*name) are expanded", mark)
+        return node
+
+    def _size(self, node: Any) -> int:
+        # Children are composed (and sized) before their parent; an alias is its anchor's node.
+        if id(node) not in self._sizes:
+            if isinstance(node, yaml.SequenceNode):
+                children = node.value
+            elif isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            else:
+                children = []
+            self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in children)
+        return self._sizes[id(node)]
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                if key in seen:
+                    raise _Limit(f"duplicate key {_excerpt(key)} (remove one of the two)", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Limit(yaml.MarkedYAMLError):
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _excerpt(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """The YAML document in ``text`` (read with the limits above); errors name ``where`` and the line."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError(f"{where}: {len(text):,} characters, more than the {MAX_BYTES:,} an experiment may have")
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{where}: not valid YAML{at}: {_short(error.problem)}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{where}: not valid YAML: {_short(str(error))}") from None
+    except RecursionError:  # the depth limit stops composing; the scanner/parser recurse too
+        raise ConfigError(f"{where}: not valid YAML: nested too deeply") from None
+
+
+def _short(text: str | None, limit: int = 200) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """The YAML mapping in ``path``; a syntax error names the line."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {error.problem}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read it: {error}") from None
+        with open(path, encoding="utf-8") as file:
+            text = file.read(MAX_BYTES + 1)  # bounded: a huge file is refused without reading it all
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read it: {_short(str(error))}") from None
+    document = parse_yaml(text, str(path))
     if not isinstance(document, dict):
         raise ConfigError(
             f"{path}: expected a mapping with keys name, dataset, model, training, "
@@ -77,8 +162,8 @@ def apply_overrides(document: dict[str, Any], overrides: list[str]) -> dict[str,
         if not sep or not key.strip():
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set training.epochs=5")
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
+            value = parse_yaml(raw, f"--set {_short(item, 60)!r}")
+        except ConfigError:
             value = raw
         set_dotted(result, key.strip(), value, label=f"--set {item!r}")
     return result
@@ -118,6 +203,16 @@ def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
     return result
 
 
+def customize(document: dict[str, Any], overrides: list[str] | None = None, *, dataset: str | None = None,
+              data_dir: str | Path | None = None) -> dict[str, Any]:
+    """An experiment (or tuning) document on another data set, with ``--set`` overrides applied."""
+    if dataset is not None:
+        document = switch_dataset(document, dataset)
+    if data_dir is not None:
+        document = apply_overrides(document, [f"dataset.data_dir={Path(data_dir).expanduser().resolve()}"])
+    return apply_overrides(document, overrides or [])
+
+
 def load_experiment(
     source: str | Path,
     overrides: list[str] | None = None,
@@ -127,11 +222,6 @@ def load_experiment(
 ) -> Experiment:
     """Read, override and validate an experiment; raises ``ConfigError`` naming the key."""
     path = find_experiment(source)
-    document = read_yaml(path)
-    if dataset is not None:
-        document = switch_dataset(document, dataset)
-    if data_dir is not None:
-        document = apply_overrides(document, [f"dataset.data_dir={Path(data_dir).expanduser().resolve()}"])
-    document = apply_overrides(document, overrides or [])
+    document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
     return validate(Experiment, document, where=str(path))
 

@@ -17,9 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveInt,
     field_validator,
     model_validator,
 )
@@ -55,7 +52,21 @@ def _check_size(value: float | int) -> float | int:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    # YAML's `yes`/`true` are booleans, which pydantic would otherwise count as 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
 Size = Annotated[Union[int, float], BeforeValidator(_refuse_bool), AfterValidator(_check_size)]
+# Bounds that keep a config from validating and then crashing: NumPy, JAX and scikit-learn
+# seeds are unsigned 32-bit; counts and sizes far beyond any sensible experiment are typos.
+Seed = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, lt=2**32)]
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(gt=0)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Width = Annotated[int, BeforeValidator(_whole_number), Field(gt=0, le=65_536)]  # units, filters
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 
 
@@ -101,19 +112,19 @@ class DatasetConfig(_Strict):
     test_size: Size | None = Field(None, description="test split size (idx, digits, folder, csv; default 0.2; "
                                    "folder: its test/ subfolder when it has one)",
                                    examples=[2000])
-    seed: int = Field(42, description="seed of the random split (the course uses 42)", examples=[42])
+    seed: Seed = Field(42, description="seed of the random split (the course uses 42)", examples=[42])
     stratify: bool = Field(False, description="keep class proportions in every split", examples=[False])
-    train_limit: PositiveInt | None = Field(None, description="use only the first N training images",
+    train_limit: Count | None = Field(None, description="use only the first N training images",
                                             examples=[1000])
-    val_limit: PositiveInt | None = Field(None, description="use only the first N validation images",
+    val_limit: Count | None = Field(None, description="use only the first N validation images",
                                           examples=[200])
     normalize: bool = Field(True, description="scale every split to 0..1 (false: raw pixels)",
                             examples=[True])
-    num_classes: PositiveInt | None = Field(None, description="number of classes (idx, csv; default: max label + 1)",
+    num_classes: Count | None = Field(None, le=10_000, description="number of classes (idx, csv; default: max label + 1)",
                                             examples=[10])
-    folds: int | None = Field(None, ge=2, description="k-fold cross-validation: train+val split into this many "
+    folds: Whole | None = Field(None, ge=2, description="k-fold cross-validation: train+val split into this many "
                               "stratified folds", examples=[5])
-    fold: NonNegativeInt | None = Field(None, description="which fold (0-based) is the validation split",
+    fold: Whole | None = Field(None, ge=0, description="which fold (0-based) is the validation split",
                                         examples=[0])
 
     @field_validator("data_dir", "images", "labels", "path", "cache_dir")
@@ -173,9 +184,9 @@ class FlattenLayer(_Layer):
 
 class DenseLayer(_Layer):
     type: Literal["dense"]
-    units: PositiveInt = Field(description="number of neurons", examples=[128])
+    units: Width = Field(description="number of neurons", examples=[128])
     activation: Activation = "relu"
-    l2: NonNegativeFloat | None = Field(None, description="L2 weight penalty", examples=[1e-4])
+    l2: Finite | None = Field(None, ge=0.0, description="L2 weight penalty", examples=[1e-4])
 
 
 class DropoutLayer(_Layer):
@@ -185,8 +196,8 @@ class DropoutLayer(_Layer):
 
 class RescalingLayer(_Layer):
     type: Literal["rescaling"]
-    scale: float = Field(description="multiplier", examples=[1 / 127.5])
-    offset: float = 0.0
+    scale: Finite = Field(description="multiplier", examples=[1 / 127.5])
+    offset: Finite = 0.0
 
 
 class RandomFlipLayer(_Layer):
@@ -201,22 +212,22 @@ class RandomRotationLayer(_Layer):
 
 class ReshapeLayer(_Layer):
     type: Literal["reshape"]
-    target_shape: list[PositiveInt] = Field(min_length=1, examples=[[28, 28, 1]])
+    target_shape: list[Width] = Field(min_length=1, max_length=8, examples=[[28, 28, 1]])
 
 
 class Conv2DLayer(_Layer):
     type: Literal["conv2d"]
-    filters: PositiveInt = Field(examples=[32])
-    kernel_size: PositiveInt = 3
-    strides: PositiveInt = 1
+    filters: Width = Field(examples=[32])
+    kernel_size: Count = Field(3, le=256)
+    strides: Count = Field(1, le=256)
     padding: Literal["valid", "same"] = "valid"
     activation: Activation = "relu"
-    l2: NonNegativeFloat | None = None
+    l2: Finite | None = Field(None, ge=0.0)
 
 
 class MaxPooling2DLayer(_Layer):
     type: Literal["max_pooling2d"]
-    pool_size: PositiveInt = 2
+    pool_size: Count = Field(2, le=256)
 
 
 class BatchNormLayer(_Layer):
@@ -279,10 +290,10 @@ class ModelConfig(_Strict):
     augment: list[Literal["flip", "rotation"]] | None = Field(None, examples=[["rotation"]])
     rotation: float | None = Field(None, gt=0.0, le=1.0, examples=[0.05])
     rate: Rate | None = Field(None, description="dropout rate", examples=[0.2])
-    l2: NonNegativeFloat | None = Field(None, description="L2 penalty on Dense kernels", examples=[1e-4])
-    units: list[PositiveInt] | None = Field(None, min_length=1, examples=[[128, 128]])
+    l2: Finite | None = Field(None, ge=0.0, description="L2 penalty on Dense kernels", examples=[1e-4])
+    units: list[Width] | None = Field(None, min_length=1, examples=[[128, 128]])
     rescale: bool | None = Field(None, description="Rescaling to -1..1 inside the model")
-    filters: list[PositiveInt] | None = Field(None, min_length=1, examples=[[32, 64]])
+    filters: list[Width] | None = Field(None, min_length=1, examples=[[32, 64]])
 
     @field_validator("zoo")
     @classmethod
@@ -336,9 +347,10 @@ def _early_stopping_shorthand(value: Any) -> Any:
 
 
 class EarlyStoppingConfig(_Strict):
-    patience: NonNegativeInt = Field(3, description="epochs without improvement before stopping", examples=[3])
+    patience: Whole = Field(3, ge=0, le=100_000, description="epochs without improvement before stopping",
+                            examples=[3])
     monitor: Literal["val_loss", "val_accuracy", "loss", "accuracy"] = "val_loss"
-    min_delta: NonNegativeFloat = Field(0.0, description="smallest change that counts as improvement")
+    min_delta: Finite = Field(0.0, ge=0.0, description="smallest change that counts as improvement")
     restore_best_weights: bool = Field(True, description="go back to the best epoch's weights")
 
 
@@ -348,15 +360,15 @@ class TrainingConfig(_Strict):
     # null (fit() with optimizer/learning_rate left out): a compiled model's own, else adam at 3e-4.
     optimizer: Literal["adam", "sgd", "rmsprop"] | None = Field(
         "adam", description="null: a compiled model's own optimizer, else adam")
-    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] | None = Field(
+    learning_rate: Annotated[Finite, Field(gt=0.0, le=10.0)] | None = Field(
         3e-4, description="step size (null: the optimizer's own, else 3e-4)", examples=[3e-4])
-    batch_size: PositiveInt = Field(10, description="images per step (the course uses 10)", examples=[10])
-    epochs: PositiveInt = Field(25, description="passes over the training data", examples=[25])
+    batch_size: Count = Field(10, le=1_000_000, description="images per step (the course uses 10)", examples=[10])
+    epochs: Count = Field(25, le=100_000, description="passes over the training data", examples=[25])
     early_stopping: Annotated[EarlyStoppingConfig | None, BeforeValidator(_early_stopping_shorthand)] = Field(
         None, description="null: off", examples=[{"patience": 3}]
     )
     shuffle: bool = Field(True, description="reshuffle the training data every epoch")
-    seed: int = Field(42, description="seeds weights, shuffling, dropout and augmentation", examples=[42])
+    seed: Seed = Field(42, description="seeds weights, shuffling, dropout and augmentation", examples=[42])
     engine: Literal["compiled", "keras"] = Field(
         "compiled", description="compiled: one XLA call per epoch (falls back to keras when it cannot); "
         "keras: plain keras.Model.fit", examples=["compiled"])

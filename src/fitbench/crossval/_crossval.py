@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from fitbench import _io
-from fitbench.config import Experiment
+from fitbench.config import Experiment, load_experiment
+from fitbench.errors import ConfigError
 from fitbench.evaluation import score_predictions
 from fitbench.models import predict
 from fitbench.runs import Run
@@ -41,7 +42,7 @@ class CrossValidation:
         return statistics.stdev(self.fold_accuracy) if len(self.fold_accuracy) > 1 else 0.0
 
     def _repr_html_(self) -> str:
-        from fitbench.display import crossval_html
+        from fitbench.display._crossval import crossval_html
 
         return crossval_html(self)
 
@@ -59,28 +60,44 @@ class CrossValidation:
 
 
 def cross_validate(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     folds: int = 5,
     *,
-    runs_dir: str | Path = "runs",
+    runs_dir: str | Path | None = None,
+    overrides: list[str] | None = None,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
     verbose: bool = True,
     on_fold: Callable[[int], list[Any]] | None = None,
 ) -> CrossValidation:
-    """Train ``folds`` models on stratified folds of the training images (train + val).
+    """Train ``folds`` models on stratified folds of the training images (train + val), as
+    ``fitbench cv`` does.
+
+    Args:
+        experiment: an experiment file, a bundled experiment's name (``"first"``) or an Experiment.
+        runs_dir: where the folds' runs and ``crossval.json`` go; default ``runs/cv-<name>``.
+        overrides, dataset, data_dir: as ``--set KEY=VALUE``, ``--dataset`` and ``--data-dir``.
+        on_fold: ``on_fold(i)`` may return extra Keras callbacks for fold ``i`` (progress displays).
 
     Folds already trained in ``runs_dir`` are reused, a fold cut short is resumed, so an
-    interrupted cross-validation continues where it stopped. ``on_fold(i)`` may return
-    extra Keras callbacks for fold ``i`` (progress displays).
+    interrupted cross-validation continues where it stopped.
     """
+    if folds < 2:
+        raise ConfigError(f"folds: expected at least 2 folds, got {folds}")
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment, overrides, dataset=dataset, data_dir=data_dir)
+    elif overrides or dataset is not None or data_dir is not None:
+        raise ConfigError("cross_validate(): overrides, dataset and data_dir apply to an experiment file or name")
+    runs_dir = Path("runs") / f"cv-{experiment.name}" if runs_dir is None else Path(runs_dir)
     runs = []
     for fold in range(folds):
-        dataset = experiment.dataset.model_copy(update={"folds": folds, "fold": fold})
-        member = experiment.model_copy(update={"name": f"{experiment.name}-fold{fold + 1}", "dataset": dataset})
+        split = experiment.dataset.model_copy(update={"folds": folds, "fold": fold})
+        member = experiment.model_copy(update={"name": f"{experiment.name}-fold{fold + 1}", "dataset": split})
         run, _ = run_or_reuse(member, runs_dir=runs_dir, verbose=verbose,
                               callbacks=on_fold(fold) if on_fold else None)
         runs.append(run)
     result = _score(runs)
-    _io.write_json(Path(runs_dir) / SUMMARY, result.to_dict())
+    _io.write_json(runs_dir / SUMMARY, result.to_dict())
     return result
 
 

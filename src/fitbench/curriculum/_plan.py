@@ -77,19 +77,13 @@ def adapt(doc: dict[str, Any], *, dataset: str | None, data_dir: str | None, qui
     if name:
         result["name"] = name
     if dataset:
-        result = _with_dataset(result, dataset)
+        result = switch_dataset(result, dataset)
     if data_dir:
         result["dataset"]["data_dir"] = data_dir
     if quick:
         _shrink(result)
     result["training"]["seed"] = int(result["training"].get("seed", 42)) + seed_offset
     return result
-
-
-def _with_dataset(doc: dict[str, Any], spec: str) -> dict[str, Any]:
-    """``mnist``, ``fashion_mnist``, ``digits``, ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR``
-    or ``csv:FILE``."""
-    return switch_dataset(doc, spec)
 
 
 def _shrink(doc: dict[str, Any]) -> None:

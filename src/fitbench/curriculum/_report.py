@@ -12,8 +12,10 @@ from fitbench.curriculum._lessons import lesson
 from fitbench.curriculum._numbers import StepNumbers, step_numbers
 from fitbench.curriculum._plan import STEPS
 from fitbench.errors import FitbenchError
+from fitbench.runs import Run, load_run
 
 REPORT = "report.html"
+SUMMARY = "curriculum.json"
 _STEPS = {step.id: step for step in STEPS}
 
 
@@ -51,8 +53,6 @@ def write_curriculum_report(out: str | Path) -> Path:
 
 
 def _read_summary(out: Path) -> dict[str, Any]:
-    from fitbench.curriculum._run import SUMMARY
-
     try:
         return json.loads((out / SUMMARY).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -61,8 +61,6 @@ def _read_summary(out: Path) -> dict[str, Any]:
 
 
 def _views(summary: dict[str, Any]) -> list[StepView]:
-    from fitbench.curriculum._run import load_step_runs
-
     loaded = {record["id"]: load_step_runs(record) for record in summary["steps"]}
     numbers = {key: value for key, runs in loaded.items() if (value := step_numbers(runs)) is not None}
     views, previous = [], None
@@ -75,6 +73,17 @@ def _views(summary: dict[str, Any]) -> list[StepView]:
             findings, _history(runs[0]) if runs else None, [str(run.path) for run in runs]))
         previous = runs[0] if runs else previous
     return views
+
+
+def load_step_runs(record: dict[str, Any]) -> list[Run]:
+    """The runs a summary record names, skipping folders that are gone."""
+    runs = []
+    for path in record.get("runs", []):
+        try:
+            runs.append(load_run(path))
+        except Exception:  # a deleted or damaged folder: the report says what it has
+            continue
+    return runs
 
 
 def _findings(run: Any) -> list[Any]:

@@ -16,10 +16,9 @@ from fitbench._log import log
 from fitbench.config import Experiment, validate
 from fitbench.curriculum import _plan
 from fitbench.curriculum._plan import Step
+from fitbench.curriculum._report import SUMMARY
 from fitbench.progress import Display, Estimate, TrainingProgress, choose_mode, clock, open_display
-from fitbench.runs import Run, load_run
 
-SUMMARY = "curriculum.json"
 
 
 def run_curriculum(
@@ -159,12 +158,3 @@ def _tune_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown,
                        "best_params": dict(best.params) if best else {}, "test": study.user_attrs.get(TEST_ATTR)}}
 
 
-def load_step_runs(record: dict[str, Any]) -> list[Run]:
-    """The runs a summary record names, skipping folders that are gone."""
-    runs = []
-    for path in record.get("runs", []):
-        try:
-            runs.append(load_run(path))
-        except Exception:  # a deleted or damaged folder: the report says what it has
-            continue
-    return runs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -60,7 +60,7 @@ class Dataset:
         return iter([self.split(name) for name in SPLITS])
 
     def _repr_html_(self) -> str:
-        from fitbench.display import dataset_html
+        from fitbench.display._objects import dataset_html
 
         return dataset_html(self)
 
@@ -92,8 +92,9 @@ class Dataset:
             pair if pair is not None else _empty_like(parts[0]) for pair in parts
         ]
         labels = np.concatenate([y_train, y_val, y_test])
-        classes = num_classes if num_classes is not None else int(labels.max()) + 1
-        _check_labels(labels, classes, where="the labels passed to fitbench")
+        where = "the labels passed to fitbench"
+        classes = num_classes if num_classes is not None else inferred_classes(labels, where=where)
+        _check_labels(labels, classes, where=where)
         raw_max = float(max(x.max() for x in (x_train, x_val, x_test) if len(x)))
         return cls(name, x_train, y_train, x_val, y_val, x_test, y_test, classes,
                    pixel_max=raw_max, normalized=raw_max <= 1.0, source="arrays passed from Python")
@@ -160,14 +161,6 @@ def _names(config: DatasetConfig, classes: int, found: tuple[str, ...] | None) -
                             "give one name per class, in label order")
         return tuple(config.class_names)
     return found if found is not None else _default_names(config.name, classes)
-
-
-def recorded_class_names(section: Mapping[str, Any], classes: int) -> tuple[str, ...]:
-    """The class names a run's recorded ``dataset`` section gives, without loading any data."""
-    names = section.get("class_names")
-    if isinstance(names, list) and len(names) == classes and all(isinstance(name, str) for name in names):
-        return tuple(names)
-    return _default_names(section.get("name"), classes)
 
 
 def _default_names(name: object, classes: int) -> tuple[str, ...]:
@@ -266,8 +259,21 @@ def _scale(pair: Pair, divisor: float) -> Pair:
 
 
 def _idx_classes(labels: np.ndarray, config: DatasetConfig, *, where: str) -> int:
-    classes = config.num_classes or int(labels.max()) + 1
+    classes = config.num_classes or inferred_classes(labels, where=where, key="dataset.num_classes")
     _check_labels(labels, classes, where=where, key="dataset.num_classes")
+    return classes
+
+
+def inferred_classes(labels: np.ndarray, *, where: str, key: str = "num_classes") -> int:
+    """The class count from the labels (largest + 1), refused when most of those classes never
+    appear: labels all 255 would otherwise make a silent 256-class model."""
+    classes = int(labels.max()) + 1 if len(labels) else 0
+    present = len(np.unique(labels))
+    if classes > 2 * present:
+        raise DataError(
+            f"{where}: labels go up to {classes - 1} but only {present} distinct values appear, so a "
+            f"{classes}-class model would be mostly unused; check the labels file, or set {key} if this is right"
+        )
     return classes
 
 

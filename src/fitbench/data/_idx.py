@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import math
 import os
 import struct
@@ -90,7 +91,7 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
 
 
 @contextlib.contextmanager
-def _open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+def _open(path: str | os.PathLike[str]) -> Iterator[io.BufferedIOBase]:
     """The file as a byte stream, decompressed when it starts with the gzip magic."""
     try:
         with open(path, "rb") as f:
@@ -105,7 +106,7 @@ def _open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         raise DataError(f"{path}: cannot read the IDX file: {exc.strerror or exc}") from exc
 
 
-def _read_up_to(path: str | os.PathLike[str], stream: IO[bytes], size: int) -> bytearray:
+def _read_up_to(path: str | os.PathLike[str], stream: io.BufferedIOBase, size: int) -> bytearray:
     """At most ``size`` bytes, fewer at the end of the stream; read in chunks so that memory
     follows what the file really holds, not what its header claims."""
     data = bytearray()

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fitbench.data._idx import read_idx_pair
-from fitbench.errors import ConfigError, DataError, did_you_mean
+from fitbench.errors import ConfigError, DataError, did_you_mean, spelled
 
 __all__ = [
     "DEBIAN_FASHION_DIR",
@@ -143,19 +143,20 @@ def dataset_section(spec: str) -> dict[str, Any]:
     from fitbench.config._schema import DATASETS
 
     name, colon, where = spec.partition(":")
+    given = spelled(f"dataset={spec!r}", f"--dataset {spec}")  # as the reader wrote it
     if name not in DATASETS:
-        raise ConfigError(f"--dataset {spec}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
+        raise ConfigError(f"{given}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
                           f"followed by a path){did_you_mean(name, DATASETS)}")
     if name in ("folder", "csv"):
         if not where:
             what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
-            raise ConfigError(f"--dataset {spec}: expected {name}:{what}")
+            raise ConfigError(f"{given}: expected {name}:{what}")
         return {"name": name, "path": where}
     if name == "idx":
         return {"name": name, **_idx_pair(where)}
     if colon:
-        raise ConfigError(f"--dataset {spec}: only idx:, folder: and csv: take a path; "
-                          f"expected e.g. --dataset folder:~/scans")
+        raise ConfigError(f"{given}: only idx:, folder: and csv: take a path; "
+                          f"expected e.g. {spelled(repr('folder:~/scans'), '--dataset folder:~/scans')}")
     return {"name": name}
 
 
@@ -166,9 +167,10 @@ def _idx_pair(where: str) -> dict[str, str]:
     folder = Path(where).expanduser()
     image_files, label_files = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
     if len(image_files) != 1 or len(label_files) != 1:
+        given = spelled(f"dataset='idx:{where}'", f"--dataset idx:{where}")
         raise ConfigError(
-            f"--dataset idx:{where}: expected a folder with one *images* and one *labels* IDX file, or "
-            "idx:IMAGES,LABELS; e.g. --dataset idx:../shared/data/mnist"
+            f"{given}: expected a folder with one *images* and one *labels* IDX file, or idx:IMAGES,LABELS; "
+            f"e.g. {spelled('dataset=', '--dataset ')}idx:../shared/data/mnist"
         )
     return {"images": str(image_files[0]), "labels": str(label_files[0])}
 
@@ -366,9 +368,11 @@ def _missing_message(name: str, url: str | None, reason: str) -> str:
     failed = (f"the download from {url} failed ({reason})" if url is not None
               else "downloads are off")
     offline = "Offline? " if url is not None else ""
+    where = spelled(f"data_dir=DIR, e.g. fb.load_dataset({name!r}, data_dir=DIR)", "--data-dir DIR")
+    digits = spelled("the 'digits' data set", "--dataset digits")
     return (f"could not load {name}: no local copy (looked in {looked}) and {failed}. "
-            f"{offline}Point fitbench at the files with --data-dir DIR (the four IDX files "
-            f"or {name}.npz), or use --dataset digits, which needs no download.")
+            f"{offline}Point fitbench at the files (the four IDX files or {name}.npz) with "
+            f"{where}; or use {digits}, which needs no download.")
 
 
 def _download_plan(name: str) -> str:

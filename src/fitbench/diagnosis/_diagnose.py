@@ -40,6 +40,15 @@ if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.runs import Run
 
+
+def _optimizer_used(config: dict[str, Any]) -> dict[str, Any]:
+    """The learning rate and optimizer the run trained with: config.yaml's ``compiled`` record
+    (a compiled model's own may differ from the training section, which leaves them null)."""
+    used = config.get("compiled") or config.get("training") or {}
+    rate = used.get("learning_rate")
+    return {"learning_rate": rate if isinstance(rate, (int, float)) else None, "optimizer": used.get("optimizer")}
+
+
 def diagnose(run: Run | str | Path) -> list[Finding]:
     """Findings about a run, most serious first, from its folder alone: the findings of the
     checks before training, then rules on config, history and metrics. Neither the model nor
@@ -53,7 +62,7 @@ def diagnose(run: Run | str | Path) -> list[Finding]:
     found = [
         *saved_findings(run),
         scale_mismatch_in_history(history, classes=metrics.classes or 10),
-        divergence(history, learning_rate=training.get("learning_rate"), optimizer=training.get("optimizer")),
+        divergence(history, **_optimizer_used(config)),
         overfitting(history, early_stopping=stopping, stopped_early=metrics.stopped_early),
         underfitting(history),
         no_best_weights(history, stopping, best_epoch=metrics.best_epoch),

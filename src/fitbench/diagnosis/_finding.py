@@ -46,7 +46,7 @@ class Findings(list[Finding]):
     """A diagnosis: a plain list of findings that a notebook shows as HTML."""
 
     def _repr_html_(self) -> str:
-        from fitbench.display import findings_html
+        from fitbench.display._findings import findings_html
 
         return findings_html(self)
 

@@ -1,19 +1,19 @@
-"""HTML for fitbench's own objects: a Dataset, a Run, an Evaluation, findings."""
+"""HTML for a Dataset and a Run."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fitbench import plots
+from fitbench._words import plural
 from fitbench.display._render import picture, render
 from fitbench.errors import FitbenchError
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
-    from fitbench.evaluation import Evaluation
-    from fitbench.runs import Run
+    from fitbench.runs import Metrics, Run
 
 SPLITS = ("train", "val", "test")
 
@@ -33,41 +33,24 @@ def dataset_html(data: Dataset) -> str:
 
 def run_html(run: Run) -> str:
     """State, scores per split, the curves and the diagnosis, all from the run folder."""
-    metrics = run.metrics
-    scores = [[split, s.get("n"), s.get("accuracy"), s.get("macro_f1"), s.get("loss")]
-              for split, s in (metrics.get("splits") or {}).items()]
+    scores = [[split, s.n, s.accuracy, s.macro_f1, s.loss] for split, s in run.metrics.splits.items()]
     problems = list(run.problems)
     try:
         findings: Sequence[Finding] = run.diagnose()
     except FitbenchError as error:
         findings, problems = [], [*problems, f"no diagnosis: {error}"]
-    return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(metrics),
+    return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(run.metrics),
                   problems=problems, scores=scores, curves=picture(run.plot_history), findings=findings)
 
 
-def _facts(metrics: dict[str, Any]) -> str:
-    from fitbench.progress import plural
-
-    if not metrics.get("epochs_run"):
+def _facts(metrics: Metrics) -> str:
+    if not metrics.epochs_run:
         return ""
-    facts = [plural(int(metrics["epochs_run"]), "epoch"), f"best epoch {metrics.get('best_epoch')}"]
-    if metrics.get("parameters") is not None:
-        facts.append(f"{int(metrics['parameters']):,} parameters")
-    if metrics.get("wall_time_s") is not None:
-        facts.append(f"{metrics['wall_time_s']:.1f} s")
-    if metrics.get("stopped_early"):
+    facts = [plural(metrics.epochs_run, "epoch"), f"best epoch {metrics.best_epoch}"]
+    if metrics.parameters is not None:
+        facts.append(f"{metrics.parameters:,} parameters")
+    if metrics.wall_time_s is not None:
+        facts.append(f"{metrics.wall_time_s:.1f} s")
+    if metrics.stopped_early:
         facts.append("stopped early")
     return ", ".join(facts)
-
-
-def evaluation_html(evaluation: Evaluation) -> str:
-    """Scores, the confusion matrix as a heatmap, and the F1 of every class."""
-    matrix = plots.confusion_matrix(evaluation.confusion_matrix, split=evaluation.split)
-    return render("evaluation.html.j2", e=evaluation,
-                  confusion=picture(lambda: plots.plot_confusion_matrix(matrix)),
-                  per_class=[[label, f1] for label, f1 in zip(matrix.labels, evaluation.per_class_f1)])
-
-
-def findings_html(findings: Sequence[Finding]) -> str:
-    """Each finding: severity, code, verdict, its evidence and the next thing to try."""
-    return render("findings.html.j2", findings=findings)

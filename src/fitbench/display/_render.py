@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fitbench import _templates
+from fitbench.errors import FitbenchError
 from fitbench.plots import png_bytes
 from fitbench.report._html import data_uri
 
@@ -19,7 +20,7 @@ def picture(draw: Any) -> str | None:
     """``draw()``'s figure (or Axes) as a ``data:`` URI; None when it has nothing to draw."""
     try:
         drawn = draw()
-    except (ValueError, KeyError, IndexError):  # e.g. a run with no recorded epochs
+    except (FitbenchError, ValueError, KeyError, IndexError):  # e.g. a run with no recorded epochs
         return None
     figure = getattr(drawn, "figure", drawn)
     return data_uri(png_bytes(figure, dpi=DPI))

@@ -28,7 +28,7 @@ class Evaluation:
         return asdict(self)
 
     def _repr_html_(self) -> str:
-        from fitbench.display import evaluation_html
+        from fitbench.display._evaluation import evaluation_html
 
         return evaluation_html(self)
 

@@ -98,18 +98,19 @@ def read_run(path: Path, key: str) -> RunRecord:
     run = load_run(path)
     config = run.config
     training = config.get("training") or {}
-    version = ((run.environment.get("packages") or {}).get("fitbench")) or _our_version()
+    version = run.environment.packages.get("fitbench") or _our_version()
+    metrics = run.metrics.model_dump(mode="json")
     tags = {
         "fitbench.run_id": key, "fitbench.kind": "run", "fitbench.path": str(path.resolve()),
         "fitbench.state": run.state, "fitbench.version": str(version),
-        "fitbench.engine": str(run.metrics.get("engine") or training.get("engine", "")),
+        "fitbench.engine": str(run.metrics.engine or training.get("engine", "")),
         "fitbench.seed": str(training.get("seed", "")),
         "fitbench.dataset": str((config.get("dataset") or {}).get("name", "")),
     }
-    fingerprint = _fingerprint(config, run.metrics)
+    fingerprint = _fingerprint(config, metrics)
     if fingerprint:
         tags["fitbench.dataset_fingerprint"] = fingerprint
-    return RunRecord(key, run.name, dict(flatten(config)), run.history, _scores(run.metrics), _short(tags),
+    return RunRecord(key, run.name, dict(flatten(config)), run.history, _scores(metrics), _short(tags),
                      _artifacts(path), _STATUS.get(run.state, "FAILED"), list(run.problems))
 
 

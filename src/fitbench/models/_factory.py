@@ -1,4 +1,11 @@
-"""Build a model from the user's own function, named as ``"package.module:function"``."""
+"""Build a model from the user's own function, named as ``"package.module:function"``.
+
+A factory is code: naming one imports its module and calls the function, with whatever
+rights the user has. So fitbench imports a factory only where the user named it (an
+experiment file or tuning file they give, a Python call, ``--trust MODULE``), never
+because a run folder's config.yaml says so: resuming a factory run needs ``--trust``, and
+views (runs, reports, diagnosis, the web page) never import one.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from typing import Any
 from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 
-__all__ = ["resolve_factory", "build_from_factory"]
+__all__ = ["resolve_factory", "build_from_factory", "check_trusted"]
 
 _EXAMPLE = "'mypackage.models:make_model'"
 
@@ -53,12 +60,25 @@ def resolve_factory(spec: str) -> Callable[..., Any]:
     """Import and return the callable named by ``"package.module:function"``."""
     module_name, attribute = _split(spec)
     target = _lookup(_import(module_name), attribute)
-    if not callable(target):
+    # A Python function or class, not a builtin such as os:system: a factory builds a model.
+    if not (inspect.isfunction(target) or inspect.ismethod(target) or inspect.isclass(target)):
         raise ConfigError(
-            f"model factory: {spec!r} is a {type(target).__name__}, expected a function "
+            f"model factory: {spec!r} is a {type(target).__name__}, expected a Python function "
             "that returns a keras.Model; point to a function"
         )
     return target
+
+
+def check_trusted(spec: str, trusted: tuple[str, ...] | list[str], *, where: str) -> None:
+    """Refuse a factory named by a run folder unless its module is fitbench's own or one the
+    user named (``trusted``, from ``--trust``); nothing is imported here."""
+    module_name, _ = _split(spec)
+    if module_name == "fitbench" or module_name.startswith("fitbench.") or module_name in trusted:
+        return
+    raise ConfigError(
+        f"{where}: model.factory {spec!r}: fitbench does not import code because a run folder names it; "
+        f"if you trust it, name the module yourself: --trust {module_name}"
+    )
 
 
 def _accepted(function: Callable[..., Any]) -> tuple[set[str], bool]:

@@ -34,7 +34,7 @@ def history_curves(history: Mapping[str, Sequence[float]], metrics: Metrics | No
     """The curves of a run from its ``history``, ``metrics.json`` (typed) and ``config.yaml`` (a dict)."""
     series = {key: [float(v) for v in values] for key, values in history.items()}
     length = max((len(values) for values in series.values()), default=0)
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics.model_validate({})
     monitor = metrics.monitor or ("val_loss" if "val_loss" in series else "loss" if "loss" in series else None)
     best = metrics.best_epoch or _lowest_epoch(series.get(monitor or "", []))
     stopping = ((config or {}).get("training") or {}).get("early_stopping") or {}

@@ -10,6 +10,7 @@ import numpy as np
 
 from fitbench.errors import DataError
 from fitbench.plots._figure import new_axes
+from fitbench.runs._record import ImageSet
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,7 +73,7 @@ def shown_indices(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([wrong, np.asarray(worst, dtype=np.int64)])).astype(np.int64)
 
 
-def mistake_grid(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, *, n: int = 25, columns: int = 5,
+def mistake_grid(x: np.ndarray | ImageSet, y_true: np.ndarray, y_pred: np.ndarray, *, n: int = 25, columns: int = 5,
                  class_names: Sequence[str] | None = None) -> ImageGrid:
     """The first ``n`` misclassified images, titled ``pred 9 / true 4``."""
     wrong = np.flatnonzero(np.asarray(y_pred) != np.asarray(y_true))[:n]
@@ -95,7 +96,7 @@ def top_losses(y_true: np.ndarray, probabilities: np.ndarray, *, n: int = 9) -> 
                     float(losses[i])) for i in order]
 
 
-def top_loss_grid(x: np.ndarray, losses: Sequence[TopLoss], *, columns: int = 5,
+def top_loss_grid(x: np.ndarray | ImageSet, losses: Sequence[TopLoss], *, columns: int = 5,
                   class_names: Sequence[str] | None = None) -> ImageGrid:
     """Images of ``top_losses``, titled ``9 (p 0.98)`` over ``true 4, loss 4.1``."""
     titles = [f"{_name(t.predicted, class_names)} (p {t.probability:.2f})\n"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from fitbench import _io
-from fitbench.data._dataset import recorded_class_names
+from fitbench.data._registry import recorded_class_names
 from fitbench.errors import DataError, FitbenchError
 from fitbench.prediction._inputs import read_inputs
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from fitbench._words import plural  # noqa: F401  re-exported by fitbench.progress
+
 
 @dataclass
 class Estimate:
@@ -42,8 +44,3 @@ def clock(seconds: float | None) -> str:
         return "?"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}:{secs:02d}"
-
-
-def plural(count: int, word: str) -> str:
-    """``1 epoch``, ``2 epochs``."""
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"

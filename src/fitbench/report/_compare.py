@@ -73,7 +73,7 @@ class Comparison:
                 f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.name}{size}"]
 
     def _repr_html_(self) -> str:
-        from fitbench.display import comparison_html
+        from fitbench.display._results import comparison_html
 
         return comparison_html(self)
 

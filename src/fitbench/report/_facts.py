@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 
 def class_names(config: Mapping[str, Any], classes: int) -> list[str]:
-    """The class names of the run's data set, from the dataset registry (without loading it)."""
-    return list(_registry.class_names((config.get("dataset") or {}).get("name"), classes))
+    """The class names of the run's data set: recorded in its config (an image folder's), else
+    the dataset registry's (without loading it)."""
+    return list(_registry.recorded_class_names(config.get("dataset") or {}, classes))
 
 
 def recorded_confusion(run: Run, split: str) -> ConfusionMatrix:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fitbench import _io
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, spelled
 from fitbench.runs._lock import is_locked
 from fitbench.runs._record import CONFIG, ENVIRONMENT, FORMAT, HISTORY, METRICS, MODEL, STATUS  # noqa: F401
 
@@ -36,12 +36,13 @@ def create_run_folder(runs_dir: str | Path, name: str, need_bytes: int = 0) -> P
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise FitbenchError(f"{runs_dir}: cannot create the runs directory: {error.strerror}; choose another with --runs-dir") from None
+        raise FitbenchError(f"{runs_dir}: cannot create the runs directory: {error.strerror}; "
+                            f"choose another with {spelled('runs_dir=', '--runs-dir')}") from None
     free = shutil.disk_usage(runs_dir).free
     if free < need_bytes:
         raise FitbenchError(
             f"{runs_dir}: only {free / 1e6:.1f} MB free, and this run needs about {need_bytes / 1e6:.1f} MB "
-            "(model and checkpoint); free some space or choose another --runs-dir"
+            f"(model and checkpoint); free some space or choose another {spelled('runs_dir=', '--runs-dir')}"
         )
     stem = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{name}"
     for attempt in range(1, 1000):
@@ -52,7 +53,8 @@ def create_run_folder(runs_dir: str | Path, name: str, need_bytes: int = 0) -> P
         except FileExistsError:
             continue
         except OSError as error:
-            raise FitbenchError(f"{runs_dir}: cannot create a run folder: {error.strerror}; choose another with --runs-dir") from None
+            raise FitbenchError(f"{runs_dir}: cannot create a run folder: {error.strerror}; "
+                                f"choose another with {spelled('runs_dir=', '--runs-dir')}") from None
     raise FitbenchError(f"{runs_dir}: too many runs named {stem}")
 
 
@@ -60,7 +62,7 @@ def unwritable(path: Path, error: OSError) -> FitbenchError:
     """Remove a run folder that could not be written, and say why in one line."""
     shutil.rmtree(path, ignore_errors=True)
     return FitbenchError(f"{path.parent}: cannot write a run folder there: {error.strerror or error}; "
-                         "free some space or choose another --runs-dir")
+                         f"free some space or choose another {spelled('runs_dir=', '--runs-dir')}")
 
 
 def write_status(path: Path, state: str, **details: Any) -> dict[str, Any]:

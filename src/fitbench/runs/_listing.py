@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fitbench.errors import FitbenchError
+from fitbench.errors import FitbenchError, spelled
 from fitbench.runs import _folder
 from fitbench.runs._read import read_run
 from fitbench.runs._summary import RunSummary, summarize
@@ -19,7 +19,8 @@ def find_runs(runs_dir: str | Path) -> list[RunSummary]:
     """Every run folder under ``runs_dir``, newest first; damaged folders included, never fatal."""
     root = Path(runs_dir)
     if not root.is_dir():
-        raise FitbenchError(f"{root}: no such runs directory; train something first or pass --runs-dir")
+        raise FitbenchError(f"{root}: no such runs directory; train something first or pass "
+                            f"{spelled('runs_dir=', '--runs-dir')}")
     folders = [config.parent for config in _configs(root)]
     return [summarize(read_run(folder)) for folder in sorted(folders, key=_modified, reverse=True)]
 

@@ -32,7 +32,7 @@ class Run:
         self.problems: list[str] = self.record.problems
         self.config: dict[str, Any] = self.record.config.model_dump(mode="json")
         self.history, self.epoch_times = self.record.history
-        self.metrics: Metrics = self.record.metrics or Metrics()
+        self.metrics: Metrics = self.record.metrics or Metrics.model_validate({})
         self.environment: Environment = self.record.environment or Environment()
         self._model = model
         self._data = data
@@ -54,6 +54,9 @@ class Run:
     @property
     def data(self) -> Dataset:
         if self._data is None:
+            damaged = [problem for problem in self.problems if problem.startswith(_folder.CONFIG)]
+            if damaged:  # never fall back to a default data set
+                raise FitbenchError(f"{self.path}: {damaged[0]}; cannot tell which data this run used")
             self._data = load_data(self.config)
         return self._data
 
@@ -81,7 +84,7 @@ class Run:
         return f"Run({str(self.path)!r}, state={self.state!r})"
 
     def _repr_html_(self) -> str:
-        from fitbench.display import run_html
+        from fitbench.display._objects import run_html
 
         return run_html(self)
 
@@ -126,7 +129,8 @@ def load_model(path: Path, config: dict[str, Any]) -> Any:
     from fitbench._keras import keras
     import fitbench.models  # noqa: F401  registers fitbench's own layers and models
 
-    _import_factory(config)
+    # A factory's custom layers are not imported here: a run folder never makes fitbench
+    # import code. In Python, import the factory's module first, then load the run.
     model_path = path / _folder.MODEL
     if not model_path.is_file():
         raise FitbenchError(f"{path}: no {_folder.MODEL} in this run folder (state: {_folder.run_state(path)})")
@@ -151,12 +155,3 @@ def load_data(config: dict[str, Any]) -> Dataset:
             "evaluate it in Python with fitbench.evaluation.evaluate_model(run.model, x, y, split=...)"
         )
     return load_from_config(validate(DatasetConfig, section, where="config.yaml", prefix="dataset"))
-
-
-def _import_factory(config: dict[str, Any]) -> None:
-    # A factory's module may register custom layers that the saved model needs.
-    factory = (config.get("model") or {}).get("factory")
-    if factory:
-        from fitbench.models import resolve_factory
-
-        resolve_factory(factory)

@@ -48,9 +48,9 @@ def write_images(folder: Path, images: Mapping[str, r.ImageSet]) -> None:
 
 def _write_npz(path: Path, sets: Mapping[str, Any], dtypes: Mapping[str, type]) -> None:
     """Each named tuple's fields as ``<name>_<field>`` arrays (int32 unless ``dtypes`` says otherwise)."""
-    arrays = {f"{name}_{key}": np.asarray(value, dtype=dtypes.get(key, np.int32))
+    arrays: dict[str, np.ndarray] = {f"{name}_{key}": np.asarray(value, dtype=dtypes.get(key, np.int32))
               for name, record in sets.items() for key, value in record._asdict().items()}
-    _io.atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
+    _io.atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))  # type: ignore[arg-type]
 
 
 def mark_pruned(folder: Path, why: str) -> None:

@@ -49,15 +49,15 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import load_run, run_state
-    from fitbench.runs._run import _read_yaml
+    from fitbench.runs import RunConfig, load_run, run_state
+    from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
     wanted = experiment.model_dump(mode="json", exclude={"description"})
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
         try:
-            if experiment_part(_read_yaml(config)) != wanted:
+            if experiment_part(parse(config, RunConfig).model_dump(mode="json")) != wanted:
                 continue
         except FitbenchError:
             continue
@@ -65,7 +65,9 @@ def run_or_reuse(
         if state == "complete":
             return load_run(folder), "reused"
         if state != "running" and (folder / CHECKPOINT).is_file():
-            return resume_run(folder, callbacks=callbacks, verbose=verbose), "resumed"
+            # Its config equals the experiment the caller gave, so the caller named its factory.
+            trust = [experiment.model.factory.partition(":")[0]] if experiment.model.factory else []
+            return resume_run(folder, callbacks=callbacks, verbose=verbose, trust=trust), "resumed"
         if state != "running":
             shutil.rmtree(folder)  # cut short before its first checkpoint: start it again
     return run_experiment(experiment, runs_dir=runs_dir, callbacks=callbacks, verbose=verbose), "trained"
@@ -77,31 +79,43 @@ def resume_run(
     epochs: int | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
+    trust: list[str] | tuple[str, ...] = (),
 ) -> Run:
-    """Continue a killed or interrupted run from its folder's config and last checkpoint."""
+    """Continue a killed or interrupted run from its folder's config and last checkpoint.
+
+    ``trust``: modules the caller names, from which the run's ``model.factory`` may be
+    imported; a run folder alone never makes fitbench import code.
+    """
     from fitbench.config import validate
+    from fitbench.models._factory import check_trusted
     from fitbench.runs import load_run
     from fitbench.runs._folder import resumable
 
     config = load_run(resumable(Path(folder))).config
-    if (config.get("model") or {}).get("python") or (config.get("dataset") or {}).get("name") == "arrays":
+    model, dataset_section = (section if isinstance(section, dict) else {}
+                              for section in (config.get("model"), config.get("dataset")))
+    if model.get("python") or dataset_section.get("name") == "arrays":
         raise FitbenchError(
             f"{folder}: this run was trained from Python objects the folder does not keep; "
             "resume it in Python with fb.fit(model, data, ..., resume=path)"
         )
+    if isinstance(model.get("factory"), str):
+        check_trusted(model["factory"], trust, where=str(Path(folder) / "config.yaml"))
     if epochs is not None:
-        config["training"]["epochs"] = epochs
+        training = config.get("training")
+        config["training"] = {**(training if isinstance(training, dict) else {}), "epochs": epochs}
     experiment = validate(Experiment, experiment_part(config), where=str(Path(folder) / "config.yaml"))
-    dataset = load_from_config(experiment.dataset)
-    model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
-    return train(model, dataset, experiment.training, name=experiment.name,
+    data = load_from_config(experiment.dataset)
+    built = build_from_config(experiment.model, data, seed=experiment.training.seed)
+    return train(built, data, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), callbacks=callbacks,
                  verbose=verbose, resume=folder)
 
 
 def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
-    """A run's config.yaml without what training added to the experiment (``compiled``: what was used)."""
-    return {key: value for key, value in config.items() if key != "compiled"}
+    """The experiment in a run's config snapshot, without what training added (``compiled``:
+    what was used; the record's own keys)."""
+    return {key: config[key] for key in Experiment.model_fields if key in config}
 
 
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:

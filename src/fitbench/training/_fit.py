@@ -406,6 +406,7 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
             stop: StopOnSignal, engine: str) -> None:
     """Score every split, save the model and what the views need, and mark the folder complete."""
+    received = stop.received  # once: a signal during saving must not make metrics and status disagree
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
     epochs_run = len(history.rows)
@@ -413,14 +414,14 @@ def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWr
     save_results(path, model, dataset, {
         "parameters": count_params(model), "total_parameters": int(model.count_params()),
         "engine": engine, "epochs_run": epochs_run, "best_epoch": best, "monitor": monitor,
-        "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and stop.received is None),
-        "interrupted": stop.received,
+        "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and received is None),
+        "interrupted": received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
     })
     _io.atomic_write(path / _folder.MODEL, model.save)
-    _folder.write_status(path, "interrupted" if stop.received else "complete",
-                         reason=f"stopped by {stop.received}" if stop.received else None)
-    if not stop.received:
+    _folder.write_status(path, "interrupted" if received else "complete",
+                         reason=f"stopped by {received}" if received else None)
+    if not received:
         (path / CHECKPOINT).unlink(missing_ok=True)  # complete: nothing left to resume
 
 

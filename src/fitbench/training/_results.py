@@ -25,14 +25,13 @@ def save_results(folder: Path, model: Any, dataset: Dataset, metrics: dict[str, 
 
     ``metrics`` holds the training facts (epochs, best epoch, times...); the scores are added here.
     """
-    probabilities = {split: predict(model, dataset.split(split)[0]) for split in SPLITS
-                     if len(dataset.split(split)[1])}
-    scores = {split: _write.split_scores(score_predictions(split, dataset.split(split)[1], p).to_dict())
+    labels = {split: dataset.split(split)[1] for split in SPLITS}
+    probabilities = {split: predict(model, dataset.split(split)[0]) for split in SPLITS if len(labels[split])}
+    scores = {split: _write.split_scores(score_predictions(split, labels[split], p).to_dict())
               for split, p in probabilities.items()}
-    record = r.Metrics(format=r.FORMAT, **metrics, splits=scores)
-    predictions = {split: r.SplitPredictions(dataset.split(split)[1], probabilities[split],
-                                             np.arange(len(probabilities[split])))
-                   for split in _SAVED_PREDICTIONS if split in probabilities}
+    record = r.Metrics.model_validate({"format": r.FORMAT, **metrics, "splits": scores})
+    predictions = {str(split): r.SplitPredictions(labels[split], p, np.arange(len(p)))
+                   for split, p in probabilities.items() if split in _SAVED_PREDICTIONS}
     _write.write_predictions(folder, predictions)
     _write.write_images(folder, _shown_images(dataset, predictions))
     _write.write_architecture(folder, architecture_record(model))
@@ -51,14 +50,14 @@ def _shown_images(dataset: Dataset, predictions: dict[str, r.SplitPredictions]) 
     first = np.arange(min(plots.GRID_IMAGES, len(y_train)))
     chosen = {"train": first} | {split: plots.shown_indices(p.labels, p.probabilities)
                                  for split, p in predictions.items()}
-    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),
-                              dataset.split(split)[1][indices], indices)
+    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),  # type: ignore[arg-type]
+                              dataset.split(split)[1][indices], indices)  # type: ignore[arg-type]
             for split, indices in chosen.items()}
 
 
 def architecture_record(model: Any) -> r.Architecture:
     arch = plots.architecture(model)
     return r.Architecture(
-        name=arch.name, kind=arch.kind, nodes=[node._asdict() for node in arch.nodes],
+        name=arch.name, kind=arch.kind, nodes=[r.Layer(**node._asdict()) for node in arch.nodes],
         trainable_params=arch.trainable_params, non_trainable_params=arch.non_trainable_params,
         optimizer_params=arch.optimizer_params, traced=arch.traced, summary=plots.model_summary(model))

@@ -21,6 +21,7 @@ from pathlib import Path
 from fitbench._keras import SINGLE_THREAD_XLA
 from fitbench._log import log, to_console
 from fitbench.errors import FitbenchError
+from fitbench.tuning._storage import storage_errors
 from fitbench.tuning._worker import WorkerSpec, run_worker
 
 
@@ -82,7 +83,8 @@ def worker_main(spec: WorkerSpec) -> None:
     to_console()  # a process of its own: its notices and errors go to the terminal, like the CLI's
     try:
         use_one_xla_thread()
-        run_worker(spec)
+        with storage_errors(spec.storage):
+            run_worker(spec)
         gc.freeze()  # exiting: spare the interpreter's last collection of Keras' objects (0.8 s)
     except FitbenchError as error:
         log.error(f"error (worker {spec.index + 1}): {error}")

@@ -8,15 +8,18 @@ costs that trial's time and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy.exc
 
-from fitbench.errors import ConfigError, FitbenchError, did_you_mean
+from fitbench.errors import ConfigError, FitbenchError, did_you_mean, spelled
 from fitbench.tuning._schema import HeartbeatConfig
 from fitbench.tuning._tuning import Tuning
 
@@ -101,6 +104,41 @@ def _storage_message(url: str, error: Exception) -> str:
     return f"--storage {shown}: cannot open the study storage: {first}"
 
 
+@contextlib.contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Turn the storage going away mid-study (a server stopped, a network cut) into one line.
+
+    SQLAlchemy raises OperationalError, Optuna wraps it in StorageInternalError, and when it
+    happens while a trial starts, Optuna's own clean-up then fails with an UnboundLocalError
+    whose context is the real cause: all three are recognised by the database error in the chain.
+    """
+    try:
+        yield
+    except Exception as error:
+        cause = _database_error(error)
+        if cause is None:
+            raise
+        first = " ".join(str(cause).split())[:200] or type(cause).__name__
+        raise FitbenchError(
+            f"--storage {without_password(url)}: the study storage stopped answering ({type(cause).__name__}: "
+            f"{first}); finished trials are kept: run the same command again once the database is back"
+        ) from None
+
+
+def _database_error(error: BaseException | None) -> BaseException | None:
+    """The SQLAlchemy/driver or Optuna storage error in ``error``'s chain of causes, if any."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+                              sqlalchemy.exc.DisconnectionError)):
+            return error
+        if isinstance(error, optuna.exceptions.StorageInternalError) and error.__cause__ is None:
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def without_password(url: str) -> str:
     """The URL as it may be printed: ``postgresql://user:***@host/db``."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
@@ -125,7 +163,8 @@ def load_study(name: str, storage_url: str) -> optuna.Study:
     database = _sqlite_file(storage_url)
     if database is not None and not database.is_file():
         raise FitbenchError(f"no study {name!r}: there is no storage {without_password(storage_url)} yet "
-                            f"(no file {database}); run fitbench tune first, or give --storage / --runs-dir")
+                            f"(no file {database}); run fitbench tune first, or give "
+                            f"{spelled('storage= / runs_dir=', '--storage / --runs-dir')}")
     storage = open_storage(storage_url)
     try:
         return optuna.load_study(study_name=name, storage=storage)

@@ -15,7 +15,9 @@ from fitbench.progress import Display, Lines, plural
 from fitbench.runs import read_run
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
-from fitbench.tuning._storage import check_study_name, default_storage, open_storage, open_study, without_password
+from fitbench.tuning._storage import (
+    check_study_name, default_storage, open_storage, open_study, storage_errors, without_password,
+)
 from fitbench.tuning._tuning import Tuning, load_tuning
 from fitbench.tuning._worker import WorkerSpec
 
@@ -32,8 +34,11 @@ def tune(
     study: str | None = None,
     runs_dir: str | Path = "runs",
     search: dict[str, Any] | None = None,
+    overrides: list[str] | None = None,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
     verbose: bool = True,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> optuna.Study:
     """Run the study a tuning file describes (or continue it) and return it.
 
@@ -45,11 +50,14 @@ def tune(
         timeout: seconds after which no new trial starts (default: ``search.timeout``).
         workers: worker processes on this machine, sharing the storage.
         storage: an SQLAlchemy URL; default ``sqlite:///<runs_dir>/studies.db``.
-        study: the study's name; default the experiment's name.
-        verbose: show the start and the summary (the best trial last); ``progress``: a line
-            (or a bar) per trial, also when not ``verbose``.
+        study: the study's name; default the experiment's name (the bundled ``tune``:
+            ``course-tuning``), which ``fitbench tune-report NAME`` and ``load_study`` take.
+        overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
+            (``"digits"`` needs no download) and ``--data-dir``.
+        verbose: show the start and the summary (the best trial last).
+        progress: a line (or a bar) per trial; None: as ``verbose``.
     """
-    tuning = load_tuning(source, search)
+    tuning = load_tuning(source, search, overrides=overrides, dataset=dataset, data_dir=data_dir)
     total = _positive("trials", trials if trials is not None else tuning.search.trials)
     workers = _positive("workers", workers)
     seconds = timeout if timeout is not None else tuning.search.timeout
@@ -57,12 +65,12 @@ def tune(
         raise ConfigError(f"timeout: expected a number of seconds > 0, got {seconds!r}")
     name = check_study_name(study or tuning.experiment.name)
     url = storage or default_storage(runs_dir)
-    with quiet_optuna():
+    with quiet_optuna(), storage_errors(url):
         result = open_study(tuning, open_storage(url, tuning.search.heartbeat), name)
         spec = WorkerSpec(tuning=tuning.to_dict(), storage=url, study=name,
                           runs_dir=str((Path(runs_dir) / name).resolve()), trials=total,
                           deadline=None if seconds is None else time.time() + seconds,
-                          workers=workers, verbose=progress)
+                          workers=workers, verbose=verbose if progress is None else progress)
         lines = Lines() if verbose else Display()
         lines.note(_start_line(spec, result))
         notes = run_processes(spec, workers)
@@ -82,8 +90,9 @@ def _positive(name: str, value: int) -> int:
 def _start_line(spec: WorkerSpec, study: optuna.Study) -> str:
     finished, _ = count_trials(study)
     already = f", {finished} already finished" if finished else ""
-    return (f"study {spec.study}: {plural(spec.trials, 'trial')} in total{already}, {plural(spec.workers, 'worker')}; "
-            f"storage {without_password(spec.storage)}; runs in {spec.runs_dir}")
+    return (f"study {spec.study!r} (its name for fitbench tune-report): {plural(spec.trials, 'trial')} in total"
+            f"{already}, {plural(spec.workers, 'worker')}; storage {without_password(spec.storage)}; "
+            f"runs in {spec.runs_dir}")
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -129,7 +138,7 @@ def summary_lines(study: optuna.Study, tuning: Tuning, total: int, test: dict[st
     states = [trial.state for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
     counts = {state.name.lower(): states.count(state) for state in optuna.trial.TrialState if states.count(state)}
     lines = [f"study {study.study_name}: " + ", ".join(f"{n} {state}" for state, n in counts.items())
-             + f" (asked for {total})"]
+             + f" (asked for {total}); its report: fitbench tune-report {study.study_name}"]
     search = tuning.search
     if search.multi_objective:
         lines += [f"Pareto front: #{trial.number} {search.objective} {trial.values[0]:.4f}, "

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.config import Experiment, validate
-from fitbench.config._load import bundled_files, find_file, read_yaml
+from fitbench.config._load import bundled_files, customize, find_file, read_yaml
 from fitbench.errors import ConfigError
 from fitbench.tuning._schema import Param, SearchConfig, parse_search
 from fitbench.tuning._space import check_space, with_values
@@ -62,16 +62,23 @@ def load_tuning(
     search: dict[str, Any] | None = None,
     *,
     where: str | None = None,
+    overrides: list[str] | None = None,
+    dataset: str | None = None,
+    data_dir: str | Path | None = None,
 ) -> Tuning:
     """Validate a tuning file, a document, or an ``Experiment`` plus a ``search`` mapping.
 
     Args:
         search: the ``search`` section, replacing the source's own (required for an Experiment).
+        overrides, dataset, data_dir: as ``fitbench tune``'s ``--set KEY=VALUE``, ``--dataset``
+            (e.g. ``"digits"``, offline) and ``--data-dir``.
     """
     if isinstance(source, Tuning):
-        if search is None:
+        if search is None and not (overrides or dataset is not None or data_dir is not None):
             return source
-        return load_tuning(source.to_dict()["experiment"], search, where=where or source.source)
+        data = source.to_dict()
+        return load_tuning(data["experiment"], search or data["search"], where=where or source.source,
+                           overrides=overrides, dataset=dataset, data_dir=data_dir)
     if isinstance(source, Experiment):
         document, where = source.model_dump(mode="json"), where or "fb.tune()"
     elif isinstance(source, dict):
@@ -81,6 +88,7 @@ def load_tuning(
         document, where = read_yaml(path), where or str(path)
     if search is not None:
         document["search"] = search
+    document = customize(document, overrides, dataset=dataset, data_dir=data_dir)
     section = document.pop("search", None)
     if section is None:
         raise ConfigError(

@@ -139,6 +139,8 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     if int(np.prod(shape)) != image.size or tuple(shape[:2]) != image.shape:
         size = "x".join(str(side) for side in shape)
         raise CannotPredict(f"this run's model takes {size} images, not 28x28 drawings; choose an MNIST run")
+    from fitbench.models import as_probabilities  # a model is loaded already: Keras is there
+
     batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
     try:
         outputs = loaded.forward(batch)[0]
