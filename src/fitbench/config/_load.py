@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from fitbench.config._errors import validate
-from fitbench.config._schema import Experiment
-from fitbench.errors import ConfigError, did_you_mean
+from fitbench.config._schema import DATASETS, Experiment
+from fitbench.errors import ConfigError, did_you_mean, spelled
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
 _DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir", "path", "image_size",
@@ -188,10 +188,8 @@ def set_dotted(document: dict[str, Any], key: str, value: Any, *, label: str) ->
 def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
     """``--dataset SPEC``: the same experiment on another dataset, keeping split seed and limits.
 
-    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``data.dataset_section``).
+    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``dataset_section``).
     """
-    from fitbench.data._sources import dataset_section
-
     section = dataset_section(spec)
     result = copy.deepcopy(document)
     dataset = result.get("dataset")
@@ -225,3 +223,38 @@ def load_experiment(
     document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
     return validate(Experiment, document, where=str(path))
 
+
+def dataset_section(spec: str) -> dict[str, Any]:
+    """The ``dataset`` keys a ``--dataset`` value names: ``mnist``, ``fashion_mnist``, ``digits``,
+    ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR`` or ``csv:FILE``."""
+    name, colon, where = spec.partition(":")
+    given = spelled(f"dataset={spec!r}", f"--dataset {spec}")  # as the reader wrote it
+    if name not in DATASETS:
+        raise ConfigError(f"{given}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
+                          f"followed by a path){did_you_mean(name, DATASETS)}")
+    if name in ("folder", "csv"):
+        if not where:
+            what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
+            raise ConfigError(f"{given}: expected {name}:{what}")
+        return {"name": name, "path": where}
+    if name == "idx":
+        return {"name": name, **_idx_pair(where)}
+    if colon:
+        raise ConfigError(f"{given}: only idx:, folder: and csv: take a path; "
+                          f"expected e.g. {spelled(repr('folder:~/scans'), '--dataset folder:~/scans')}")
+    return {"name": name}
+
+
+def _idx_pair(where: str) -> dict[str, str]:
+    if "," in where:
+        images, labels = (part.strip() for part in where.split(",", 1))
+        return {"images": images, "labels": labels}
+    folder = Path(where).expanduser()
+    image_files, label_files = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
+    if len(image_files) != 1 or len(label_files) != 1:
+        given = spelled(f"dataset='idx:{where}'", f"--dataset idx:{where}")
+        raise ConfigError(
+            f"{given}: expected a folder with one *images* and one *labels* IDX file, or idx:IMAGES,LABELS; "
+            f"e.g. {spelled('dataset=', '--dataset ')}idx:../shared/data/mnist"
+        )
+    return {"images": str(image_files[0]), "labels": str(label_files[0])}
