@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fitbench as fb
 from fitbench.config import Experiment
@@ -51,6 +52,7 @@ def test_cross_validate_scores_folds_votes_and_reuses(tmp_path: Path):
     assert again.vote_accuracy == result.vote_accuracy
 
 
+@pytest.mark.slow
 def test_cv_command(tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "fitbench.cli", "cv", "first", "--dataset", "digits", "--folds", "2",
                            "--set", "training.epochs=1", "--runs-dir", str(tmp_path), "--quiet"],

@@ -41,6 +41,7 @@ def test_raw_pixels_double_scaling_and_flips(digits):
     assert codes(check_arrays(flipping, digits)) == ["label_changing_augmentation"]
 
 
+@pytest.mark.slow
 def test_validating_on_the_test_images_is_leakage(digits):
     data = fb.Dataset.from_arrays((digits.x_train, digits.y_train), (digits.x_test, digits.y_test),
                                   (digits.x_test, digits.y_test))
@@ -58,6 +59,7 @@ class TrainBegins(keras.callbacks.Callback):
         self.before = "\n".join(str(w.message) for w in self.caught if issubclass(w.category, FitbenchWarning))
 
 
+@pytest.mark.slow
 def test_fit_reports_the_course_bug_before_training_and_keeps_it(digits, runs_dir: Path, capsys):
     data = digits_subset(digits, val_scale=16.0)
     with warnings.catch_warnings(record=True) as caught:

@@ -83,6 +83,7 @@ def test_dataset_unpacks_like_the_course(digits):
     assert x_train is digits.x_train and y_val is digits.y_val and x_test is digits.x_test
 
 
+@pytest.mark.slow
 def test_run(runs):
     run = runs[0]
     page = parsed(run)
@@ -98,6 +99,7 @@ def test_a_run_folder_with_nothing_but_its_config_still_shows(tmp_path: Path):
     assert "Run cut-short" in page.all_text and page.images == []
 
 
+@pytest.mark.slow
 def test_evaluation(runs):
     evaluation = runs[0].evaluate("test")
     page = parsed(evaluation)

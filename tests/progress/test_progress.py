@@ -23,6 +23,7 @@ def small(digits):
     return digits_subset(digits, train=200, val=100, test=False)
 
 
+@pytest.mark.slow
 def test_verbose_0_writes_nothing(small, runs_dir: Path, capfd):
     run = fb.fit(fb.build_model("small", small), small, epochs=1, batch_size=50, runs_dir=runs_dir, verbose=0)
     assert capfd.readouterr() == ("", "")
@@ -127,6 +128,7 @@ def test_no_notebook_outside_a_kernel():
     assert not in_notebook() and choose_mode(False) == "off"
 
 
+@pytest.mark.slow
 def test_a_5_epoch_fit_in_a_kernel_updates_one_bar_and_one_figure(small, runs_dir: Path, kernel, capfd):
     assert in_notebook() and choose_mode(True) == "notebook"
     fb.fit(fb.build_model("small", small), small, epochs=5, batch_size=50, runs_dir=runs_dir)

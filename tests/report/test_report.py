@@ -30,6 +30,7 @@ def images(html: str) -> list[str]:
     return re.findall(r'<img src="([^"]*)"', html)
 
 
+@pytest.mark.slow
 def test_report_is_one_self_contained_file_with_every_picture(trained: fb.Run):
     path = write_report(fb.load_run(trained.path))  # from the folder alone
     assert path == trained.path / "report.html"
@@ -67,6 +68,7 @@ def test_run_methods_draw_from_the_folder(trained: fb.Run):
         trained.plot_confusion_matrix("train2")
 
 
+@pytest.mark.slow
 def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch):
     copy = tmp_path / "elsewhere" / trained.path.name
@@ -86,6 +88,7 @@ def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path
     assert sorted(p.stem for p in (copy / "figures").glob("*.png")) == sorted([*PICTURES, "per_class_val"])
 
 
+@pytest.mark.slow
 def test_run_trained_on_arrays_has_every_picture(tmp_path: Path, digits):
     small = digits_subset(digits, train=200, test=False)
     run = fb.fit(fb.build_model("small", digits), small, epochs=1, runs_dir=tmp_path, verbose=False)

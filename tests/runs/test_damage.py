@@ -128,6 +128,7 @@ def test_a_write_failure_mid_setup_leaves_no_folder(digits, tmp_path: Path, monk
     assert list((tmp_path / "runs").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_processes_in_one_runs_directory_never_collide(tmp_path: Path):
     experiment = {"name": "same", "dataset": {"name": "digits", "train_limit": 100}, "model": {"zoo": "small"},
                   "training": {"epochs": 1}}

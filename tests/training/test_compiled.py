@@ -21,6 +21,7 @@ COURSE_MODELS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "options"), COURSE_MODELS, ids=lambda v: str(v))
 def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, options):
     data = digits_subset(digits, train=120, val=60)
@@ -41,6 +42,7 @@ def same_model_twice(config: dict, data, seed: int = 3) -> tuple[keras.Model, ke
     {"layers": ["flatten", {"type": "dense", "units": 32}, "batch_norm",
                 {"type": "dense", "units": 10, "activation": "softmax"}]},
 ], ids=["l2", "batch_norm"])
+@pytest.mark.slow
 def test_same_numbers_as_keras_fit_without_randomness(digits, runs_dir: Path, config):
     """No shuffling, no dropout: both engines do the same arithmetic on the same batches,
     the last partial batch included (305 images, batch 10: 31 steps)."""
@@ -57,6 +59,7 @@ def test_same_numbers_as_keras_fit_without_randomness(digits, runs_dir: Path, co
     assert int(compiled.optimizer.iterations) == int(plain.optimizer.iterations) == 62
 
 
+@pytest.mark.slow
 def test_validation_in_stacked_batches_equals_keras_evaluate(digits, runs_dir: Path, monkeypatch):
     """Validation runs as stacks of EVAL_BATCH images plus the rest (200 = 3 x 64 + 8 here),
     made once per fit; its loss and accuracy are Keras' own over all 200 images."""
@@ -72,6 +75,7 @@ def test_validation_in_stacked_batches_equals_keras_evaluate(digits, runs_dir: P
     assert run.history["val_accuracy"][0] == pytest.approx(accuracy, abs=1e-7)
 
 
+@pytest.mark.slow
 def test_random_layers_advance_their_seed_state(digits, runs_dir: Path):
     data = digits_subset(digits, val=200)
     model = fb.build_model("dropout", data, rate=0.5, augment=["rotation"])
@@ -82,6 +86,7 @@ def test_random_layers_advance_their_seed_state(digits, runs_dir: Path):
     assert all((before != after).any() for before, after in zip(seeds_before, seeds_after))
 
 
+@pytest.mark.slow
 def test_compiled_runs_are_reproducible(digits, runs_dir: Path):
     data = digits_subset(digits, val=200)
     first, second = (fb.fit(fb.build_model("dropout", data, seed=5), data, seed=5, epochs=2,
@@ -89,6 +94,7 @@ def test_compiled_runs_are_reproducible(digits, runs_dir: Path):
     assert first.history == second.history
 
 
+@pytest.mark.slow
 def test_accuracy_within_the_seed_spread_of_keras_fit(digits, runs_dir: Path):
     data = digits_subset(digits, train=400, val=300)
     scores = {engine: [fb.fit(fb.build_model("dropout", data, seed=seed), data, seed=seed, epochs=4,
@@ -103,6 +109,7 @@ class OwnTrainStep(keras.Sequential):
         return super().train_step(*args, **kwargs)
 
 
+@pytest.mark.slow
 def test_convolutions_fall_back_to_keras_on_a_cpu(digits, runs_dir: Path, caplog):
     data = digits_subset(digits, train=120, val=60)
     with caplog.at_level("INFO", logger="fitbench"):
@@ -111,6 +118,7 @@ def test_convolutions_fall_back_to_keras_on_a_cpu(digits, runs_dir: Path, caplog
     assert "convolutions train about 5x faster per step" in caplog.text
 
 
+@pytest.mark.slow
 def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir: Path, caplog):
     data = digits_subset(digits, train=50, val=200)
     model = OwnTrainStep([keras.Input(data.input_shape), keras.layers.Flatten(),
@@ -122,6 +130,7 @@ def test_a_custom_train_step_falls_back_to_keras_with_a_notice(digits, runs_dir:
         caplog.text)
 
 
+@pytest.mark.slow
 def test_flags_after_fitbench_xla_flags_still_reach_xla(tmp_path: Path):
     # XLA stops reading XLA_FLAGS at the first word without `--`: a flag after ours must still count.
     import subprocess

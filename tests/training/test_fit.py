@@ -21,6 +21,7 @@ from tests.conftest import digits_subset
 SETTINGS = dict(epochs=3, batch_size=10, learning_rate=3e-4)
 
 
+@pytest.mark.slow
 def test_fit_writes_a_complete_run_folder(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("first", digits, seed=1), digits, seed=1, runs_dir=runs_dir,
                  name="first-digits", verbose=False, **SETTINGS)
@@ -37,6 +38,7 @@ def test_fit_writes_a_complete_run_folder(digits, runs_dir: Path):
     assert json.loads((run.path / ENVIRONMENT).read_text())["backend"] == "jax"
 
 
+@pytest.mark.slow
 def test_load_run_gives_everything_back(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("small", digits), digits_subset(digits, train=400), runs_dir=runs_dir, verbose=False, **SETTINGS)
     same = fb.load_run(run.path)
@@ -57,6 +59,7 @@ def test_evaluate_reproduces_the_recorded_scores(digits, runs_dir: Path):
     assert np.trace(np.array(evaluation.confusion_matrix)) == round(evaluation.accuracy * evaluation.n)
 
 
+@pytest.mark.slow
 def test_same_history_as_plain_keras_fit(digits, runs_dir: Path):
     """fitbench's training is keras.Model.fit: same seed, data and settings, same numbers."""
     data = digits_subset(digits, train=400)
@@ -85,6 +88,7 @@ def test_same_seed_same_history_other_seed_differs(digits, runs_dir: Path):
     assert first.path != second.path  # same name, same second: still two folders
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch(digits, runs_dir: Path):
     data = digits_subset(digits, train=200)
     run = fb.fit(fb.build_model("first", data), data, epochs=40, batch_size=10, learning_rate=1e-2,
@@ -97,6 +101,7 @@ def test_early_stopping_restores_the_best_epoch(digits, runs_dir: Path):
     assert run.metrics.splits["val"].loss == pytest.approx(val_loss[best - 1], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
     x, y = digits.x_train[:300], digits.y_train[:300]
     run = fb.fit(fb.build_model("small", digits), (x, y), validation_split=0.2, runs_dir=runs_dir,
@@ -106,6 +111,7 @@ def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
     assert set(run.metrics.splits) == {"train", "val"}
 
 
+@pytest.mark.slow
 def test_user_models_of_every_kind_train(digits, runs_dir: Path):
     data = digits_subset(digits, train=100)
     inputs = keras.Input(shape=data.input_shape)
@@ -159,6 +165,7 @@ class SignalAt(keras.callbacks.Callback):
             os.kill(os.getpid(), self.signum)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["keras", "compiled"])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_ends_training_early_and_keeps_a_loadable_run(digits, runs_dir: Path, signum, engine):

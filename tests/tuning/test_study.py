@@ -18,6 +18,7 @@ from tests.tuning.conftest import tiny
 COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
 
+@pytest.mark.slow
 def test_a_study_resumes_after_a_restart_and_counts_the_total(shared_runs: Path, storage: str, study_name: str,
                                                               capsys: pytest.CaptureFixture[str]):
     first = fb.tune(tiny(shapes=True), trials=2, storage=storage, study=study_name, runs_dir=shared_runs)
@@ -45,6 +46,7 @@ def test_a_study_resumes_after_a_restart_and_counts_the_total(shared_runs: Path,
     assert len(optuna.load_study(study_name=study_name, storage=storage).trials) == 3
 
 
+@pytest.mark.slow
 def test_the_best_trial_is_evaluated_on_test_once_and_reported_apart(shared_runs: Path, storage: str,
                                                                      study_name: str,
                                                                      capsys: pytest.CaptureFixture[str]):
@@ -82,6 +84,7 @@ def test_a_forced_test_objective_runs_and_every_report_says_so(shared_runs: Path
     assert "this is not an" in html  # the test score box says it is no estimate
 
 
+@pytest.mark.slow
 def test_the_same_sampler_seed_gives_the_same_trials(shared_runs: Path, tmp_path: Path):
     def params(name: str, seed: int) -> list[dict]:
         study = fb.tune(tiny(trials=3, sampler={"name": "tpe", "seed": seed}, pruner="none"),
@@ -101,6 +104,7 @@ def test_continuing_a_study_with_another_space_is_refused(shared_runs: Path, sto
         fb.tune(other, storage=storage, study=study_name, runs_dir=shared_runs)
 
 
+@pytest.mark.slow
 def test_multi_objective_keeps_a_pareto_front_of_score_against_parameters(shared_runs: Path, storage: str,
                                                                          study_name: str):
     study = fb.tune(tiny(shapes=True, trials=3, multi_objective=True, pruner="none"), storage=storage, study=study_name,
@@ -120,6 +124,7 @@ def test_a_timeout_stops_starting_trials(shared_runs: Path, storage: str, study_
     assert not study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
 
 
+@pytest.mark.slow
 def test_the_trials_of_a_study_read_the_data_once(shared_runs: Path, storage: str, study_name: str,
                                                    monkeypatch: pytest.MonkeyPatch):
     from fitbench.data import load_from_config

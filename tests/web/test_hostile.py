@@ -112,6 +112,7 @@ def test_every_damaged_folder_is_listed_with_its_reason_and_the_others_still_sho
     assert SECRET not in text
 
 
+@pytest.mark.slow
 def test_pages_answer_for_every_folder_without_a_500(server: Server, hostile: Served):
     before = snapshot(hostile.base)
     for path in ("/", "/draw", "/favicon.ico", "/openapi.json", "/static/style.css"):
@@ -198,6 +199,7 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)  # cannot be removed: it records only while _WATCH has keys
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_runs_dir_is_opened_imported_or_downloaded(hostile: Served, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch):
     import keras
