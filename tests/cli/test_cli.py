@@ -178,6 +178,7 @@ def test_version():
     assert shown.returncode == 0 and shown.stdout.strip() == f"fitbench {importlib.metadata.version('fitbench')}"
 
 
+@pytest.mark.slow
 def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
     result = fitbench("train", "first", "--dataset", "mnsit", "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
@@ -186,6 +187,7 @@ def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_train_takes_an_idx_dataset_as_curriculum_does(tmp_path: Path, capsys):
     idx_files(tmp_path, [0, 1, 2] * 20)
     trained = fitbench("train", "first", "--dataset", f"idx:{tmp_path}", "--set", "training.epochs=1",

@@ -125,7 +125,7 @@ def test_a_pruned_trial_is_listed_as_pruned(tmp_path: Path, capsys):
 
 
 def test_a_broken_config_is_one_line_everywhere(finished: Path, tmp_path: Path, capsys):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     (folder / "config.yaml").write_text("name: x\ndataset: {name: digits\nmodel: [", encoding="utf-8")
     assert main(["evaluate", str(folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -143,6 +143,7 @@ def test_models_that_need_code_are_not_loaded(server: Server):
     assert status == 422 and "model.keras is damaged" in answer["detail"]
 
 
+@pytest.mark.slow
 def test_a_good_run_reports_and_predicts_and_fashion_has_class_names(server: Server):
     status, _, text = request(server, "GET", "/report/good")
     assert status == 200 and '<a href="/">&larr; all runs</a>' in text
