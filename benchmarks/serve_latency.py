@@ -253,11 +253,11 @@ def listing(server: Server, run: Path) -> None:
 def threads_on_one_model(run: Path) -> None:
     """One jitted forward pass called from 8 threads at once, with no lock and with one lock."""
     from fitbench.web._catalog import Catalog
-    from fitbench.web._folders import read_folder
+    from fitbench.runs import read_run
     from fitbench.web._models import load
 
     _, info = Catalog(run.parent).entry(run)
-    forward = load(read_folder(run), info).forward
+    forward = load(read_run(run), info).forward
     batch = np.zeros((1, 28, 28), np.float32)
     forward(batch)
     lock = threading.Lock()

@@ -8,6 +8,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from fitbench import plots
 from fitbench.errors import DataError, FitbenchError
+from fitbench.runs import Metrics
 from tests.diagnosis.crafted import HEALTHY, STOPPING
 
 DIGITS = [str(d) for d in range(10)]
@@ -53,7 +54,7 @@ def test_top_losses_are_the_most_confidently_wrong():
 
 
 def test_history_curves_mark_the_best_epoch_and_the_stop():
-    metrics = {"best_epoch": 6, "monitor": "val_loss", "stopped_early": True, "interrupted": None}
+    metrics = Metrics.model_validate({"best_epoch": 6, "monitor": "val_loss", "stopped_early": True})
     curves = plots.history_curves(HEALTHY, metrics, {"training": {"early_stopping": STOPPING}})
     assert curves.epochs == list(range(1, 10)) and curves.best_epoch == 6
     assert curves.stopped_epoch == 9 and curves.restored
@@ -122,11 +123,16 @@ def test_tables_and_bars_draw_their_numbers():
 
 
 def test_score_against_training_set_size():
-    def metrics(n: int, train: float, val: float) -> dict:
-        return {"splits": {"train": {"n": n, "accuracy": train}, "val": {"n": 200, "accuracy": val}}}
+    def scores(split: str, n: int, accuracy: float) -> dict:
+        right = round(n * accuracy)  # two classes: the matrix must count n images
+        return {"split": split, "n": n, "accuracy": accuracy, "macro_f1": accuracy, "per_class_f1": [1.0, 0.0],
+                "confusion_matrix": [[right, n - right], [0, 0]]}
+
+    def metrics(n: int, train: float, val: float) -> Metrics:
+        return Metrics.model_validate({"splits": {"train": scores("train", n, train), "val": scores("val", 200, val)}})
 
     points = plots.score_by_train_size([("big", metrics(48000, 0.99, 0.97)), ("small", metrics(1000, 1.0, 0.9)),
-                                        ("no train split", {"splits": {}})])
+                                        ("no train split", Metrics.model_validate({}))])
     assert points == [plots.SizePoint(1000, 1.0, 0.9, "small"), plots.SizePoint(48000, 0.99, 0.97, "big")]
     ax = plots.plot_score_by_train_size(points)
     assert list(ax.lines[1].get_ydata()) == [0.9, 0.97] and ax.get_xscale() == "log"
@@ -135,3 +141,22 @@ def test_score_against_training_set_size():
 def test_png_bytes_are_a_png():
     ax = plots.plot_confused_pairs([])
     assert plots.png_bytes(ax.figure).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+@pytest.mark.parametrize("labels", [DIGITS, FASHION])
+def test_every_text_fits_inside_its_picture(labels: list[str]):
+    # The pictures use fixed margins sized from their labels, not a layout engine: check the fit.
+    matrix = plots.confusion_matrix(np.full((10, 10), 3) + 50 * np.eye(10, dtype=int), labels, "val")
+    scores = plots.per_class_scores(matrix)
+    grid = plots.top_loss_grid(np.zeros((10, 28, 28)), plots.top_losses(np.arange(10) % 2, np.full((10, 2), 0.5)),
+                               class_names=labels)
+    figures = [plots.plot_history(plots.history_curves(HEALTHY)), plots.plot_confusion_matrix(matrix).figure,
+               plots.plot_confused_pairs(plots.confused_pairs(matrix, top=8)).figure,
+               plots.plot_per_class_table(scores).figure, plots.plot_image_grid(grid).figure]
+    for figure in figures:
+        inside = figure.get_tightbbox(figure.canvas.get_renderer())  # inches
+        width, height = figure.get_size_inches()
+        assert inside.x0 >= -0.01 and inside.y0 >= -0.01 and inside.x1 <= width + 0.01 and inside.y1 <= height + 0.01

@@ -86,7 +86,7 @@ def test_read_only_runs_directory_fails_before_training(digits, tmp_path: Path, 
         return real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", read_only)
-    with pytest.raises(FitbenchError, match="cannot create a run folder: Read-only file system; .*--runs-dir"):
+    with pytest.raises(FitbenchError, match="cannot create a run folder: Read-only file system; .*runs_dir="):  # Python spells it
         fb.fit(fb.build_model("small", digits), digits, epochs=1, runs_dir=tmp_path / "runs", verbose=False)
     assert list((tmp_path / "runs").iterdir()) == []
 

@@ -79,7 +79,7 @@ def test_bounds_refuse_absurd_sizes_before_parsing(finished: Path, tmp_path: Pat
     folder = copy_run(finished, tmp_path)
     with (folder / "metrics.json").open("w") as handle:
         handle.write(" " * 60_000_000)
-    assert read_run(folder).problems == ["metrics.json is too large (60.0 MB; a run's is at most 50 MB)"]
+    assert read_run(folder).problems == ["metrics.json is too large (60.0 MB; a run's is at most 2 MB)"]
     wide = {"split": "val", "n": 0, "accuracy": 0, "macro_f1": 0, "per_class_f1": [0] * (MAX_CLASSES + 1),
             "confusion_matrix": [[0]]}
     (folder / "metrics.json").write_text(json.dumps({"splits": {"val": wide}}))

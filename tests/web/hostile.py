@@ -76,7 +76,7 @@ def hostile_runs(base: Path) -> dict[str, str]:
 
     folder = run_folder(runs, "val-is-a-string")
     edit_metrics(folder, lambda m: m["splits"].__setitem__("val", "oops"))
-    expected["val-is-a-string"] = "metrics.json: splits.val"
+    expected["val-is-a-string"] = "metrics.json is damaged (splits.val"
 
     folder = run_folder(runs, "huge-matrix")
     edit_metrics(folder, lambda m: m.__setitem__("splits", {"val": {  # a valid record, but of 300 classes
@@ -144,7 +144,7 @@ def hostile_runs(base: Path) -> dict[str, str]:
 
     folder = run_folder(runs, "unknown-state")
     (folder / "status.json").write_text('{"state": "finished"}')
-    expected["unknown-state"] = "status.json: state"
+    expected["unknown-state"] = "status.json is damaged (state"
 
     folder = run_folder(runs, "nested-json")
     (folder / "metrics.json").write_text("[" * 100_000)

@@ -163,7 +163,12 @@ def _trials_folder(path: Path) -> Path:
 
 
 def _run_folders(path: Path) -> list[Path]:
-    return sorted(folder for folder in path.iterdir() if (folder / "config.yaml").is_file()) if path.is_dir() else []
+    """The run folders right under ``path``; a symlinked one is not entered (it may lead anywhere)."""
+    from fitbench.runs._files import holds_config
+
+    if not path.is_dir():
+        return []
+    return sorted(folder for folder in path.iterdir() if not folder.is_symlink() and holds_config(folder))
 
 
 def _is_study(path: Path) -> bool:

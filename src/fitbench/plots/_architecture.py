@@ -12,7 +12,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fitbench.plots._figure import format_count, new_axes
+from fitbench.plots._figure import Margins, format_count, new_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -172,7 +172,7 @@ def plot_architecture(model: Any, ax: Axes | None = None) -> Axes:
     arch = model if isinstance(model, Architecture) else architecture(model)
     routes = layout(arch)
     lanes = max((route.lane for route in routes), default=0)
-    ax = new_axes(ax, (7.5 + 0.4 * lanes, 0.85 * len(arch.nodes) + 1.3))
+    ax = new_axes(ax, (7.5 + 0.4 * lanes, 0.85 * len(arch.nodes) + 1.3), Margins(0.05, 0.05, 0.05, 0.35))
     merges = set(arch.merges)
     for k, node in enumerate(arch.nodes):
         _draw_box(ax, k, node, node.name in merges)

@@ -10,11 +10,14 @@ import numpy as np
 
 from fitbench.errors import FitbenchError
 from fitbench.runs._record import Metrics
-from fitbench.plots._figure import integer_ticks, new_figure
+from fitbench.plots._figure import Margins, integer_ticks, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+# Tick labels such as "0.975" and an axis label on the left and below, a title above.
+CURVE_MARGINS = Margins(left=0.75, bottom=0.5, right=0.15, top=0.35)
 
 
 class HistoryCurves(NamedTuple):
@@ -66,8 +69,8 @@ def plot_history(curves: HistoryCurves, ax: Axes | Sequence[Axes] | None = None,
 
 def _panel_axes(ax: Axes | Sequence[Axes] | None, count: int) -> list[Axes]:
     if ax is None:
-        figure = new_figure((5.2 * count, 3.6))
-        return list(np.atleast_1d(figure.subplots(1, count)))
+        figure = new_figure((5.2 * count, 3.6), CURVE_MARGINS)
+        return list(np.atleast_1d(figure.subplots(1, count, gridspec_kw={"wspace": 0.25})))
     axes = [ax] if not isinstance(ax, Sequence) and not isinstance(ax, np.ndarray) else list(ax)
     if len(axes) != count:
         raise FitbenchError(f"plot_history: got {len(axes)} Axes for {count} panels; pass one Axes per panel")

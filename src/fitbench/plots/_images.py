@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from fitbench.errors import DataError
-from fitbench.plots._figure import new_axes
+from fitbench.plots._figure import Margins, new_axes
 from fitbench.runs._record import ImageSet
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def mosaic(images: np.ndarray, columns: int, *, pad: int, gap: int) -> np.ndarra
 def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
     """Draw the grid on one Axes: the images as one mosaic, titles above each image."""
     if not grid.titles:
-        ax = new_axes(ax, (4.0, 1.0))
+        ax = new_axes(ax, (4.0, 1.0), Margins())
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no images to show", ha="center", va="center", transform=ax.transAxes)
         return ax
@@ -130,8 +130,8 @@ def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
     lines = 1 + max(title.count("\n") for title in grid.titles)
     pad, gap = max(1, width // 8), max(4, height // 2) + (lines - 1) * max(3, height // 3)
     canvas = mosaic(grid.images, columns, pad=pad, gap=gap)
-    # Size a new figure to the mosaic's aspect so the images fill it.
-    ax = new_axes(ax, (1.45 * columns, 1.45 * columns * canvas.shape[0] / canvas.shape[1] + 0.2))
+    # Size a new figure to the mosaic's aspect so the images fill it; titles lie inside the mosaic.
+    ax = new_axes(ax, (1.45 * columns, 1.45 * columns * canvas.shape[0] / canvas.shape[1] + 0.2), Margins())
     ax.set_axis_off()
     finite = grid.images[np.isfinite(grid.images)]
     if canvas.ndim == 3 and finite.max() > 1.0:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from fitbench.plots._figure import new_axes
+from fitbench.plots._history import CURVE_MARGINS
 from fitbench.runs._record import Metrics
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def score_by_train_size(metrics: Sequence[tuple[str, Metrics]], *, split: str = 
 def plot_score_by_train_size(points: Sequence[SizePoint], ax: Axes | None = None, *,
                              split: str = "val", metric: str = "accuracy") -> Axes:
     """Train and ``split`` score against the number of training images (log scale)."""
-    ax = new_axes(ax, (5.5, 3.6))
+    ax = new_axes(ax, (5.5, 3.6), CURVE_MARGINS)
     sizes = [p.train_size for p in points]
     for values, style, label in (([p.train_score for p in points], "o-", "train"),
                                  ([p.score for p in points], "s--", split)):

@@ -1,6 +1,6 @@
 """Reports: one self-contained HTML file per run, and comparisons of several runs.
 
->>> run.report()                          # <run>/report.html, figures in <run>/figures/
+>>> run.report()                          # <run>/report.html; figures in <run>/figures/, reused while unchanged
 >>> fb.compare([run_a, run_b]).table()    # plain rows, best validation score first
 >>> fb.compare(["runs/a", "runs/b"]).to_html("compare.html")
 """

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from fitbench import plots
 from fitbench.errors import FitbenchError
 from fitbench.plots._figure import new_figure
+from fitbench.plots._history import CURVE_MARGINS
 from fitbench.runs._read import DamagedFile
 from fitbench.runs._summary import RunSummary, summarize
+from fitbench.report._figures import Picture
 from fitbench.report._html import data_uri, render, write_html
-from fitbench.report._report import Picture, Section, Table
+from fitbench.report._report import Section, Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -87,8 +89,8 @@ class Comparison:
 
     def plot_curves(self) -> Figure:
         """Validation loss and accuracy of every run on shared axes (training dashed)."""
-        figure = new_figure((11, 4))
-        axes = figure.subplots(1, 2)
+        figure = new_figure((11, 4), CURVE_MARGINS)
+        axes = figure.subplots(1, 2, gridspec_kw={"wspace": 0.25})
         for row, run in zip(self.rows, self.runs):
             for ax, name in zip(axes, ("loss", "accuracy")):
                 _overlay(ax, row.name, run.history, name)

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import yaml
 
-from fitbench import _io, plots
+from fitbench import plots
 from fitbench.diagnosis import diagnose, interval_half_width
 from fitbench.errors import FitbenchError
 from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
-from fitbench.report._html import data_uri, render, write_html
+from fitbench.report._figures import FigureStore, Picture
+from fitbench.report._html import render, write_html
 from fitbench.runs import load_run
 
 if TYPE_CHECKING:
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 FIGURES = "figures"
 _SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
-
-
-class Picture(NamedTuple):
-    caption: str
-    uri: str  # data:image/png;base64,...
 
 
 class Table(NamedTuple):
@@ -48,33 +44,6 @@ class Section(NamedTuple):
     pre: str | None = None
     note: str | None = None  # why something is missing
     text: str | None = None  # a line of introduction
-
-
-class FigureStore:
-    """Turns figures into embedded pictures and saves each as ``<run>/figures/<name>.png``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.saved: list[Path] = []
-        self.problem: str | None = None
-
-    def picture(self, name: str, caption: str, draw: Callable[[], Any]) -> Picture:
-        artist = draw()
-        figure = artist if hasattr(artist, "savefig") else artist.figure
-        png = plots.png_bytes(figure)
-        self._save(name, png)
-        return Picture(caption, data_uri(png))
-
-    def _save(self, name: str, png: bytes) -> None:
-        if self.problem:
-            return
-        try:
-            self.folder.mkdir(exist_ok=True)
-            path = self.folder / f"{name}.png"
-            _io.atomic_write(path, lambda tmp: tmp.write_bytes(png))
-            self.saved.append(path)
-        except OSError as error:  # a read-only run folder still gets its report elsewhere
-            self.problem = f"figures not saved in {self.folder}: {error.strerror}"
 
 
 def attempt(load: Callable[[], T]) -> tuple[T | None, str | None]:
@@ -136,7 +105,7 @@ def _history_section(run: Run, store: FigureStore) -> Section:
     if not run.history:
         return Section("curves", "Training curves", note="no epochs recorded (history.csv is empty or missing)")
     curves = plots.history_curves(run.history, run.metrics, run.config)
-    picture = store.picture("history", "loss and accuracy per epoch", lambda: plots.plot_history(curves))
+    picture = store.picture("history", "loss and accuracy per epoch", plots.plot_history, curves)
     return Section("curves", "Training curves", pictures=[picture])
 
 
@@ -148,7 +117,7 @@ def _model_section(run: Run, store: FigureStore) -> Section:
                               saved.trainable_params, saved.non_trainable_params, saved.optimizer_params,
                               saved.traced)
     picture = store.picture("architecture", f"{arch.name}: output shapes and parameters of every layer",
-                            lambda: plots.plot_architecture(arch))
+                            plots.plot_architecture, arch)
     return Section("model", "Model", pictures=[picture], pre=saved.summary or None, items=[model_label(run.config)])
 
 
@@ -160,10 +129,10 @@ def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
     scores = _class_scores(run.metrics.splits[split], matrix)  # type: ignore[index]
     pairs = plots.confused_pairs(matrix, top=8)
     pictures = [store.picture(f"confusion_{split}", "rows: true class, columns: predicted; colour: share of the row",
-                              lambda: plots.plot_confusion_matrix(matrix)),
+                              plots.plot_confusion_matrix, matrix),
                 store.picture(f"confused_pairs_{split}", "the most confused pairs",
-                              lambda: plots.plot_confused_pairs(pairs))]
-    store.picture(f"per_class_{split}", "", lambda: plots.plot_per_class_table(scores))  # PNG for slides only
+                              plots.plot_confused_pairs, pairs)]
+    store.picture(f"per_class_{split}", "", plots.plot_per_class_table, scores)  # PNG for slides only
     table = Table(["class", "precision", "recall", "F1", "images"],
                   [[s.label, s.precision, s.recall, s.f1, s.support] for s in scores])
     return Section("confusion", title, pictures=pictures, table=table, items=[str(pair) for pair in pairs])
@@ -185,7 +154,7 @@ def _image_sections(run: Run, split: str, store: FigureStore) -> list[Section]:
         return [Section("images", "Images, mistakes and top losses", note=f"omitted: {why}")]
     samples = plots.sample_grid(first.images, first.labels, n=plots.GRID_IMAGES, class_names=names)
     sections = [Section("samples", f"The first {len(samples.titles)} training images", pictures=[
-        store.picture("samples_train", "titled with their labels", lambda: plots.plot_image_grid(samples))])]
+        store.picture("samples_train", "titled with their labels", plots.plot_image_grid, samples)])]
     saved, why = attempt(lambda: (run.record.predictions(split), run.record.images(split)))
     if saved is None:
         return [*sections, Section("mistakes", "Mistakes and top losses", note=f"omitted: {why}")]
@@ -203,10 +172,10 @@ def _mistake_sections(p: SplitPredictions, shown: ImageSet, split: str, names: l
     count = f"{wrong} of {len(p.labels)} images are wrong" + (f"; the first {len(mistakes.titles)}:" if wrong else "")
     return [
         Section("mistakes", f"Mistakes on the {name} split", text=count, pictures=[
-            store.picture(f"mistakes_{split}", "predicted / true", lambda: plots.plot_image_grid(mistakes))]),
+            store.picture(f"mistakes_{split}", "predicted / true", plots.plot_image_grid, mistakes)]),
         Section("top-losses", f"Top losses on the {name} split", text="the images the model got most confidently wrong",
                 pictures=[store.picture(f"top_losses_{split}", "predicted (its probability) / true, loss",
-                                        lambda: plots.plot_image_grid(grid))]),
+                                        plots.plot_image_grid, grid)]),
     ]
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from fitbench import _io
 from fitbench.errors import FitbenchError, spelled
+from fitbench.runs._files import DamagedFile, read_file
 from fitbench.runs._lock import is_locked
-from fitbench.runs._record import CONFIG, ENVIRONMENT, FORMAT, HISTORY, METRICS, MODEL, STATUS  # noqa: F401
+from fitbench.runs._record import CONFIG, ENVIRONMENT, FORMAT, HISTORY, MAX_BYTES, METRICS, MODEL, STATUS  # noqa: F401
 
 STATES = ("running", "complete", "interrupted", "failed", "incomplete")
 
@@ -81,12 +82,15 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def read_json_checked(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The JSON object in ``path``, or None and a one-line reason (missing, damaged)."""
+    """The JSON object in ``path``, or None and a one-line reason (missing, damaged, a link, a FIFO)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, f"{path.name} is missing"
-    except (OSError, ValueError) as error:
+        raw = read_file(path, MAX_BYTES.get(path.name, 1_000_000))
+        if raw is None:
+            return None, f"{path.name} is missing"
+        data = json.loads(raw.decode("utf-8"))
+    except DamagedFile as error:
+        return None, str(error)
+    except (ValueError, RecursionError) as error:
         return None, f"{path.name} is damaged ({error})"
     if not isinstance(data, dict):
         return None, f"{path.name} is damaged (expected a JSON object)"
@@ -100,13 +104,18 @@ def run_state(path: Path, *, locked: bool = False) -> str:
     host are only a note for people, never trusted (pids are reused, folders are copied).
     ``locked``: this process holds the lock, so no other one is running it.
     """
-    alive = not locked and is_locked(path)
     status = read_json(Path(path) / STATUS)
-    if status is None or status.get("state") not in STATES:
+    return state_of(path, status.get("state") if status else None, locked=locked)
+
+
+def state_of(path: Path, recorded: Any, *, locked: bool = False) -> str:
+    """The state of the folder ``path`` whose status.json says ``recorded`` (None: missing or damaged)."""
+    alive = not locked and is_locked(path)
+    if recorded not in STATES:
         return "running" if alive else "incomplete"
-    if status["state"] == "running" and not alive:
+    if recorded == "running" and not alive:
         return "incomplete"
-    return status["state"]
+    return str(recorded)
 
 
 def resumable(path: Path, *, locked: bool = False) -> Path:

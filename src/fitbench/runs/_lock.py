@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from fitbench.errors import FitbenchError
+from fitbench.runs._files import DamagedFile, open_regular
 
 LOCK = ".lock"
 
@@ -42,7 +43,8 @@ def acquire(folder: Path) -> RunLock:
     it, or the folder cannot be written."""
     folder = Path(folder)
     try:
-        descriptor = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        # NOFOLLOW: a .lock linked elsewhere is refused, never created or locked at its target
+        descriptor = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     except OSError as error:
         raise FitbenchError(f"{folder}: cannot write in this run folder ({error.strerror or error}); "
                             "copy it somewhere writable and resume the copy") from None
@@ -56,15 +58,17 @@ def acquire(folder: Path) -> RunLock:
 
 
 def is_locked(folder: Path) -> bool:
-    """Whether a live process holds ``folder``'s lock (this one included). Never creates the file."""
+    """Whether a live process holds ``folder``'s lock (this one included). Never creates the file.
+
+    Only a real file is asked: a FIFO or a link planted as ``.lock`` is nobody's lock (and
+    opening a FIFO for its lock would hang)."""
     try:
-        descriptor = os.open(Path(folder) / LOCK, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+        file = open_regular(Path(folder) / LOCK, None)
+    except (OSError, DamagedFile):
         return False  # no lock file: nobody ever locked it, or the folder is gone
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)
+    with file:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
     return False

@@ -1,8 +1,11 @@
 """``read_run``: a run folder back as a typed ``RunRecord``, whatever state its files are in.
 
-Each file is size-checked before it is parsed, then validated; a file that is missing or
-damaged becomes one line in ``problems`` naming the file and the damage, and the rest of
-the folder still reads. Predictions and images are read on first use (listings never pay).
+A folder is untrusted input: each file is opened without following a symlink, must be a
+regular file under its size limit (``_files``), and is then parsed with bounds and validated.
+A file that is missing or damaged, and any symlink or special file in the folder, becomes one
+line in ``problems`` naming the file and the damage; the rest of the folder still reads.
+Nothing here imports code or opens a path that a file names. Predictions and images are read
+on first use (listings never pay).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,15 +24,18 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from fitbench.errors import FitbenchError
+from fitbench.runs import _folder
 from fitbench.runs import _record as r
+from fitbench.runs._files import DamagedFile, open_regular, read_file, strangers
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", r.SplitPredictions, r.ImageSet)
+MAX_COLUMNS = 64  # history.csv: epoch, time_s and a few metrics for train and validation
+MAX_NODES = 20_000  # values in config.yaml counted through YAML aliases: an anchor bomb is damage
+MAX_NESTING = 32
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster on 500 folders
 
-
-class DamagedFile(FitbenchError):
-    """A run folder's file is missing, too large or damaged; the message is one line naming it."""
+__all__ = ["DamagedFile", "RunRecord", "model_problem", "parse", "read_history", "read_run"]
 
 
 @dataclass
@@ -42,6 +49,7 @@ class RunRecord:
     history: r.History
     environment: r.Environment | None
     findings: r.Findings | None
+    state: str = "incomplete"  # when read: complete, interrupted, failed, running or incomplete
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -78,17 +86,21 @@ class RunRecord:
 def read_run(path: str | Path) -> RunRecord:
     """The run folder at ``path`` as a RunRecord; never raises for damage (see ``problems``)."""
     path = Path(path)
-    problems: list[str] = []
+    problems = strangers(path)
     config = _optional(path / r.CONFIG, r.RunConfig, problems) or r.RunConfig(name=path.name)
     status = _optional(path / r.STATUS, r.Status, problems)
     finished = status is not None and status.state in ("complete", "interrupted")
     metrics = _optional(path / r.METRICS, r.Metrics, problems if finished else [])
     history = read_history(path / r.HISTORY, problems)
-    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems)
+    # environment.json is a note for people that no view needs: only its damage is a problem
+    present = os.path.lexists(path / r.ENVIRONMENT)
+    environment = _optional(path / r.ENVIRONMENT, r.Environment, problems if present else [])
     findings = _optional(path / r.FINDINGS, r.Findings, problems if status and status.format >= 2 else [])
     if finished and (problem := model_problem(path / r.MODEL)):
         problems.append(problem)
-    return RunRecord(path, config, status, metrics, history, environment, findings, problems)
+    state = _folder.state_of(path, status.state if status else None)
+    problems = list(dict.fromkeys(problems))  # a symlinked file is found twice: said once
+    return RunRecord(path, config, status, metrics, history, environment, findings, state, problems)
 
 
 def _optional(path: Path, model: type[M], problems: list[str]) -> M | None:
@@ -100,10 +112,13 @@ def _optional(path: Path, model: type[M], problems: list[str]) -> M | None:
 
 
 def _required(path: Path, model: type[M], format: int) -> M:
-    if not path.is_file() and format < 2:
-        raise DamagedFile(f"{path.name} is missing: this folder was written by fitbench 0.1.0 (format 1), "
-                          "which did not save it")
+    if format < 2 and not os.path.lexists(path):
+        raise DamagedFile(_not_in_format_1(path))
     return parse(path, model)
+
+
+def _not_in_format_1(path: Path) -> str:
+    return f"{path.name} is missing: this folder was written by fitbench 0.1.0 (format 1), which did not save it"
 
 
 def parse(path: Path, model: type[M]) -> M:
@@ -116,29 +131,27 @@ def parse(path: Path, model: type[M]) -> M:
 
 
 def read_bounded(path: Path) -> bytes:
-    """The bytes of ``path``, refused unread when larger than its kind of file may be."""
+    """The bytes of ``path``, refused unread when it is a link, not a regular file, or larger
+    than its kind of file may be."""
+    data = read_file(path, r.MAX_BYTES.get(path.name, 1_000_000))
+    if data is None:
+        raise DamagedFile(f"{path.name} is missing")
+    return data
+
+
+def _text(path: Path, raw: bytes) -> str:
     try:
-        check_size(path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DamagedFile(f"{path.name} is missing") from None
-    except OSError as error:
-        raise DamagedFile(f"{path.name} cannot be read ({error.strerror})") from None
-
-
-def check_size(path: Path) -> None:
-    limit = r.MAX_BYTES.get(path.name, 1_000_000)
-    size = path.stat().st_size
-    if size > limit:
-        raise DamagedFile(f"{path.name} is too large ({size / 1e6:.1f} MB; a run's is at most {limit / 1e6:.0f} MB)")
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DamagedFile(f"{path.name} is not UTF-8 text (byte {error.start})") from None
 
 
 def _load(path: Path, raw: bytes, *, yaml_file: bool) -> Any:
+    text = _text(path, raw)
     try:
-        text = raw.decode("utf-8")
-        data = yaml.safe_load(text) if yaml_file else json.loads(text)
-    except UnicodeDecodeError:
-        raise DamagedFile(f"{path.name} is damaged (not UTF-8 text)") from None
+        data = yaml.load(text, Loader=YAML_LOADER) if yaml_file else json.loads(text)  # noqa: S506  a safe loader
+    except RecursionError:
+        raise DamagedFile(f"{path.name} is damaged (nested too deeply)") from None
     except json.JSONDecodeError as error:
         raise DamagedFile(f"{path.name} is damaged ({error.msg} at line {error.lineno}, column {error.colno})") from None
     except yaml.YAMLError as error:
@@ -148,7 +161,23 @@ def _load(path: Path, raw: bytes, *, yaml_file: bool) -> Any:
         raise DamagedFile(f"{path.name} is damaged ({problem}{where})") from None
     if not isinstance(data, dict):
         raise DamagedFile(f"{path.name} is damaged (expected a mapping, got {type(data).__name__})")
+    if yaml_file:
+        _check_nodes(path, data)
     return data
+
+
+def _check_nodes(path: Path, value: Any) -> None:
+    """Counts values as validation would walk them, aliases expanded: bounded, never a bomb."""
+    count, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES or depth > MAX_NESTING:
+            raise DamagedFile(f"{path.name} is too large or too deeply nested (YAML aliases?)")
+        if isinstance(item, dict):
+            stack += [(child, depth + 1) for pair in item.items() for child in pair]
+        elif isinstance(item, list):
+            stack += [(child, depth + 1) for child in item]
 
 
 def _first_error(error: ValidationError) -> str:
@@ -162,28 +191,42 @@ def _first_error(error: ValidationError) -> str:
 def read_history(path: Path, problems: list[str] | None = None) -> r.History:
     """``history.csv``; rows after the first incomplete one (a truncated file) are dropped and noted."""
     try:
-        text = read_bounded(path).decode("utf-8")
-        rows = list(csv.DictReader(io.StringIO(text)))
+        data = read_file(path, r.MAX_BYTES[r.HISTORY])
+        rows = list(csv.reader(io.StringIO(_text(path, data)))) if data is not None else []
     except DamagedFile as error:
-        if not str(error).endswith("is missing"):
-            _note(problems, str(error))
+        _note(problems, str(error))
         return r.History({}, [])
-    except (UnicodeDecodeError, csv.Error) as error:
+    except csv.Error as error:
         _note(problems, f"{path.name} is damaged ({error}); no history")
         return r.History({}, [])
-    good = _complete_rows(rows[: r.MAX_EPOCHS])
+    if not rows:
+        return r.History({}, [])
+    header, rows = rows[0], rows[1 : r.MAX_EPOCHS + 1]
+    if problem := _header_problem(header):
+        _note(problems, f"{path.name} {problem}")
+        return r.History({}, [])
+    good = _complete_rows(header, rows)
     if len(good) < len(rows):
         _note(problems, f"{path.name} is damaged at epoch row {len(good) + 1} (truncated?); kept {len(good)} epochs")
-    keys = [key for key in (rows[0] if rows else {}) if key not in ("epoch", "time_s")]
-    return r.History({key: [row[key] for row in good] for key in keys}, [row.get("time_s", 0.0) for row in good])
+    columns = {key: [row[key] for row in good] for key in header if key not in ("epoch", "time_s")}
+    return r.History(columns, [row["time_s"] for row in good])
 
 
-def _complete_rows(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+def _header_problem(header: list[str]) -> str | None:
+    if len(header) > MAX_COLUMNS:
+        return f"has {len(header):,} columns; at most {MAX_COLUMNS} are read"
+    missing = [column for column in ("epoch", "time_s") if column not in header]
+    return f"has no {missing[0]} column" if missing else None
+
+
+def _complete_rows(header: list[str], rows: list[list[str]]) -> list[dict[str, float]]:
     good = []
     for row in rows:
+        if len(row) != len(header):  # a missing cell: the file was cut off
+            break
         try:
-            good.append({key: float(value) for key, value in row.items()})
-        except (TypeError, ValueError):  # a missing cell (None) or a cut-off number
+            good.append({key: float(value) for key, value in zip(header, row, strict=True)})
+        except ValueError:  # a cut-off number
             break
     return good
 
@@ -194,12 +237,15 @@ def _note(problems: list[str] | None, problem: str) -> None:
 
 
 def model_problem(path: Path) -> str | None:
-    """Whether ``model.keras`` is missing or not a whole zip file (its directory is at the end)."""
-    if not path.is_file():
-        return f"{path.name} is missing: the trained model is lost"
+    """Whether ``model.keras`` is missing, a link or special file, or not a whole zip file
+    (its directory is at the end)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_regular(path, None) as file, zipfile.ZipFile(file) as archive:
             archive.namelist()
+    except FileNotFoundError:
+        return f"{path.name} is missing: the trained model is lost"
+    except DamagedFile as error:
+        return str(error)
     except (OSError, zipfile.BadZipFile):
         return f"{path.name} is damaged (not a whole .keras file; truncated?)"
     return None
@@ -207,16 +253,12 @@ def model_problem(path: Path) -> str | None:
 
 def _read_npz(path: Path, format: int, classes: int | None) -> dict[str, np.ndarray]:
     """The arrays of ``path``: plain numbers only (no pickles), shapes checked."""
-    if not path.is_file() and format < 2:
-        raise DamagedFile(f"{path.name} is missing: this folder was written by fitbench 0.1.0 (format 1), "
-                          "which did not save it")
     try:
-        check_size(path)
-        with np.load(path, allow_pickle=False) as archive:
+        with open_regular(path, r.MAX_BYTES[path.name]) as file, np.load(file, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files[:100]}
     except FileNotFoundError:
-        raise DamagedFile(f"{path.name} is missing") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise DamagedFile(_not_in_format_1(path) if format < 2 else f"{path.name} is missing") from None
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as error:  # TypeError: an .npy, not an .npz
         raise DamagedFile(f"{path.name} is damaged ({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
     problem = _npz_problem(arrays, classes)
     if problem:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from fitbench.errors import DataError, FitbenchError
 from fitbench.runs import _folder
-from fitbench.runs._read import model_problem, read_run
+from fitbench.runs._files import holds_config, strangers
+from fitbench.runs._read import RunRecord, model_problem, read_run
 from fitbench.runs._record import Environment, Metrics, SplitScores
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ class Run:
     each); whatever is intact is still read, so reports and listings carry on.
     """
 
-    def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None) -> None:
+    def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None,
+                 record: RunRecord | None = None) -> None:
         self.path = Path(path)
-        self.record = read_run(self.path)
+        self.record = record or read_run(self.path)
         self.problems: list[str] = self.record.problems
         self.config: dict[str, Any] = self.record.config.model_dump(mode="json")
         self.history, self.epoch_times = self.record.history
@@ -115,12 +117,16 @@ class Run:
 
 
 def load_run(path: str | Path | Run) -> Run:
-    """A Run from its folder alone; a Run is returned as it is (views take either)."""
+    """A Run from its folder alone (a Run is returned as it is: views take either); a one-line
+    FitbenchError for a folder holding a symlink or a special file (fitbench writes neither: such a
+    folder is refused, not half read)."""
     if isinstance(path, Run):
         return path
     path = Path(path)
-    if not (path / _folder.CONFIG).is_file():
+    if not path.is_dir() or not holds_config(path):
         raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")
+    if found := strangers(path):
+        raise FitbenchError(f"{path}: {found[0]}; a run folder holds only plain files and folders")
     return Run(path)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench._interval import interval_half_width
-from fitbench.runs import _folder
+from fitbench.runs._files import is_regular
 from fitbench.runs._read import RunRecord
 
 CHECKPOINT = "checkpoint.npz"
@@ -45,7 +45,7 @@ def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
     """The summary of a run read with ``read_run``."""
 
     m = record.metrics
-    state = _folder.run_state(record.path)
+    state = record.state
     pruned = getattr(record.status, "pruned", None) if record.status else None
 
     def score(split: str, key: str) -> float | None:
@@ -61,7 +61,7 @@ def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
         score("train", "macro_f1"), score("val", "macro_f1"), score("test", "macro_f1"),
         m.time_per_epoch_s if m else None, m.wall_time_s if m else None,
         interval_half_width(val.accuracy, val.n) if val else None,
-        (record.path / CHECKPOINT).is_file() and state != "complete", tuple(record.problems), pruned)
+        is_regular(record.path / CHECKPOINT) and state != "complete", tuple(record.problems), pruned)
 
 
 def model_label(model: Mapping[str, Any]) -> str:

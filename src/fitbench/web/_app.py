@@ -1,7 +1,7 @@
 """``create_app(runs_dir)``: the FastAPI app behind ``fitbench serve``, pages and JSON API.
 
-Every run folder is untrusted input (``_folders``): the server reads only the files a run
-folder is made of, never follows a symlink out of the runs directory, imports no code and
+Every run folder is untrusted input, read by ``fitbench.runs.read_run``: the server reads only
+the files a run folder is made of, never follows a symlink out of the runs directory, imports no code and
 opens no path a folder names, and a GET writes nothing. User mistakes (an unknown run, a bad
 upload, an empty canvas) answer 4xx with a one-line ``detail``; the API's shapes are at
 ``/openapi.json`` (Swagger UI is not bundled offline, so ``/docs`` is off).
@@ -13,7 +13,6 @@ import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ from fitbench import _templates
 from fitbench.errors import FitbenchError
 from fitbench.web import _models
 from fitbench.web._catalog import Catalog, RunInfo, RunNotFound, resolve_run, root_of, run_detail
-from fitbench.web._folders import read_folder
+from fitbench.runs import read_run
 from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
 from fitbench.web._models import CannotPredict, ModelCache
 from fitbench.web._preprocess import ImageTooLarge, NothingDrawn, UnreadableImage, preprocess
@@ -130,9 +129,8 @@ def _pages(app: FastAPI) -> None:
     @app.get("/report/{run_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, run_id: str) -> Response:
         path = resolve_run(request.app.state.runs_dir, run_id)
-        version, _ = request.app.state.catalog.entry(path)
-        page = request.app.state.reports.report(run_id, read_folder(path), version,
-                                                root_of(request.app.state.runs_dir).name)
+        version, info = request.app.state.catalog.entry(path)
+        page = request.app.state.reports.report(info, version, root_of(request.app.state.runs_dir).name)
         return HTMLResponse(page)
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
@@ -144,8 +142,8 @@ def _pages(app: FastAPI) -> None:
             raise FitbenchError(f"compare: at most {MAX_COMPARED} runs at once; tick fewer")
         chosen = []
         for run_id in dict.fromkeys(run):
-            path = resolve_run(request.app.state.runs_dir, run_id)
-            chosen.append((run_id, read_folder(path), request.app.state.catalog.entry(path)[0]))
+            version, info = request.app.state.catalog.entry(resolve_run(request.app.state.runs_dir, run_id))
+            chosen.append((info, version))
         return HTMLResponse(request.app.state.reports.comparison(chosen))
 
 
@@ -163,7 +161,7 @@ def _api(app: FastAPI) -> None:
     def api_runs(request: Request) -> Response:
         """Every run folder under the runs directory, newest first (damaged ones listed with their problems)."""
         listing = _kept(request.app.state, "api runs", lambda runs: LISTING.dump_json(
-            [RunSummary(**{**asdict(info), "problems": list(info.problems)}) for info in runs]))
+            [RunSummary(**info.api()) for info in runs]))
         return Response(listing, media_type="application/json")
 
     @app.get("/api/runs/{run_id:path}", response_model=RunDetail, tags=["runs"], responses={404: ERRORS[404]})
@@ -171,7 +169,7 @@ def _api(app: FastAPI) -> None:
         """One run: its config, recorded scores and per-epoch history; what is damaged, in ``problems``."""
         path = resolve_run(request.app.state.runs_dir, run_id)
         _, info = request.app.state.catalog.entry(path)
-        return RunDetail(**run_detail(read_folder(path), run_id, info))
+        return RunDetail(**run_detail(read_run(path), info))
 
     # A plain def: FastAPI runs it in its thread pool, so a model loading for seconds or a
     # large JPEG decoding never stalls the other requests.

@@ -9,12 +9,12 @@ a model is shown as "needs its code" and the server never loads it.
 from __future__ import annotations
 
 import json
-import os
-import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from fitbench.runs._files import DamagedFile, open_regular
 
 MAX_ARCHIVE = 2 * 1024**3  # 2 GB: far above any model this course trains
 MAX_CONFIG = 4 * 1024**2  # config.json of a model with thousands of layers
@@ -28,28 +28,16 @@ class ModelFacts(NamedTuple):
     problem: str | None  # the archive is damaged
 
 
-def open_archive(path: Path) -> zipfile.ZipFile:
-    """``path`` as a zip archive, opened without following a symlink; OSError/BadZipFile if it is none."""
-    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    file = os.fdopen(handle, "rb")
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARCHIVE:
-            raise zipfile.BadZipFile("not a regular file of a sensible size")
-        return zipfile.ZipFile(file)
-    except BaseException:
-        file.close()
-        raise
-
-
 def model_facts(path: Path) -> ModelFacts:
     """Input shape and trust of ``path`` (a ``model.keras``); damage as ``problem``, one line."""
     try:
-        with open_archive(path) as archive:
+        with open_regular(path, MAX_ARCHIVE) as file, zipfile.ZipFile(file) as archive:
             member = archive.getinfo("config.json")
             if member.file_size > MAX_CONFIG:
                 return ModelFacts(None, None, f"{path.name} is damaged (config.json of {member.file_size:,} bytes)")
             config = json.loads(archive.read(member))
+    except DamagedFile as error:  # a link or special file put there since it was listed
+        return ModelFacts(None, None, str(error))
     except KeyError:
         return ModelFacts(None, None, f"{path.name} is damaged (no config.json inside: not a Keras 3 model)")
     except (OSError, zipfile.BadZipFile, ValueError, RecursionError, EOFError) as error:

@@ -19,12 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.errors import FitbenchError
+from fitbench.runs import RunRecord, read_run
+from fitbench.runs._files import find_folders, folder_under, is_regular
+from fitbench.runs._record import CONFIG, ENVIRONMENT, FINDINGS, HISTORY, METRICS, MODEL, STATUS
+from fitbench.runs._summary import RunSummary
+from fitbench.runs._summary import summarize as summarize_run
 from fitbench.web._archive import model_facts
-from fitbench.web._folders import CONFIG, ENVIRONMENT, HISTORY, METRICS, MODEL, STATUS, Folder, find_folders, inside, read_folder
 
 SMALL_DATASETS = {"digits": (8, 8)}  # scikit-learn's digits; every other data set is 28x28
 DRAWABLE = ((28, 28), (28, 28, 1))  # what a drawing becomes
-VERSION_FILES = (CONFIG, STATUS, METRICS, HISTORY, ENVIRONMENT, MODEL)
+VERSION_FILES = (CONFIG, STATUS, METRICS, HISTORY, ENVIRONMENT, FINDINGS, MODEL)
+# EMNIST by class, the most of any MNIST-like set: its report draws in ~25 s, a 300x300 matrix took 283 s
+MAX_DRAWN_CLASSES = 62
 
 
 class RunNotFound(FitbenchError):
@@ -33,23 +39,57 @@ class RunNotFound(FitbenchError):
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One run as the pages and the API list it."""
+    """One run as the pages and the API list it: the runs package's summary, and what only the
+    server adds (its id, whether and how its model can be loaded here)."""
 
     id: str
-    name: str
-    state: str
-    epochs: int
-    val_accuracy: float | None
-    test_accuracy: float | None
-    model: str
-    parameters: int | None
+    summary: RunSummary
     modified: str
-    has_model: bool
+    has_model: bool  # model.keras is a regular file, not a link
     drawable: bool  # a model the server loads, 28x28 input, nothing damaged
     input_hint: str
     needs_code: str | None  # why the server will not load its model
-    dataset: str | None
-    problems: tuple[str, ...]
+    problems: tuple[str, ...]  # the summary's, then the server's own (model archive, classes drawn)
+
+    @property
+    def name(self) -> str:
+        return self.summary.name
+
+    @property
+    def state(self) -> str:
+        return self.summary.state
+
+    @property
+    def epochs(self) -> int:
+        return self.summary.epochs_run
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return json_safe(self.summary.val_accuracy)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return json_safe(self.summary.test_accuracy)
+
+    @property
+    def model(self) -> str:
+        return self.summary.model
+
+    @property
+    def parameters(self) -> int | None:
+        return self.summary.parameters
+
+    @property
+    def dataset(self) -> str | None:
+        return self.summary.dataset if self.summary.dataset != "?" else None
+
+    def api(self) -> dict[str, Any]:
+        """The fields of ``GET /api/runs`` (``_schemas.RunSummary``)."""
+        return {"id": self.id, "name": self.name, "state": self.state, "epochs": self.epochs,
+                "val_accuracy": self.val_accuracy, "test_accuracy": self.test_accuracy, "model": self.model,
+                "parameters": self.parameters, "modified": self.modified, "has_model": self.has_model,
+                "drawable": self.drawable, "input_hint": self.input_hint, "needs_code": self.needs_code,
+                "dataset": self.dataset, "problems": list(self.problems)}
 
 
 def root_of(runs_dir: Path) -> Path:
@@ -61,7 +101,7 @@ def resolve_run(runs_dir: Path, run_id: str) -> Path:
     """The run folder of ``run_id``, or ``RunNotFound`` for anything not really under ``runs_dir``."""
     if not run_id or run_id.startswith("/") or "\\" in run_id or "\0" in run_id:
         raise RunNotFound(f"no run {run_id[:100]!r} here: run ids are folder paths relative to the runs directory")
-    path = inside(root_of(runs_dir), run_id)
+    path = folder_under(root_of(runs_dir), run_id)
     if path is None:
         raise RunNotFound(f"no run {run_id[:100]!r} under the runs directory")
     return path
@@ -91,7 +131,7 @@ class Catalog:
             run_id, version = entry.path[prefix:], version_of(entry.path)
             cached = known.get(run_id)
             found[run_id] = cached if cached and cached[0] == version else (
-                version, summarize(read_folder(Path(entry.path)), root))
+                version, summarize(read_run(entry.path), root))
         with self._lock:
             if found != known or len(self._listing) != len(found):
                 ordered = sorted(found.values(), key=lambda pair: pair[0][0], reverse=True)
@@ -106,7 +146,7 @@ class Catalog:
         cached = self._known.get(run_id)
         if cached and cached[0] == version:
             return cached
-        self._known[run_id] = (version, summarize(read_folder(path), root))
+        self._known[run_id] = (version, summarize(read_run(path), root))
         return self._known[run_id]
 
 
@@ -122,34 +162,29 @@ def version_of(path: Path | str) -> tuple[Any, ...]:
     return tuple(stamps)
 
 
-def summarize(folder: Folder, root: Path) -> RunInfo:
-    """A folder's line in the listing: from its small files and its model archive's config."""
-    config, metrics = folder.config, folder.metrics
-    splits = metrics.get("splits") or {}
-    problems, shape, needs_code = list(folder.problems), None, _factory_reason(config)
-    if folder.has_model:
-        facts = model_facts(folder.path / MODEL)
+def summarize(record: RunRecord, root: Path) -> RunInfo:
+    """A folder's line in the listing: its summary, and its model archive's config."""
+    summary = summarize_run(record)
+    config = record.config.model_dump(mode="json")
+    problems, shape, needs_code = [*summary.problems, *_drawing_problems(record)], None, _factory_reason(config)
+    has_model = is_regular(record.path / MODEL)
+    if has_model:
+        facts = model_facts(record.path / MODEL)
         shape, needs_code = facts.input_shape, needs_code or facts.needs_code
-        problems += [facts.problem] if facts.problem else []
+        if facts.problem and not any(problem.startswith(MODEL) for problem in problems):
+            problems.append(facts.problem)  # read_run may have said it already: one line per file
     hint = input_hint(shape, config)
     return RunInfo(
-        id=folder.path.relative_to(root).as_posix(), name=folder.name, state=folder.state,
-        epochs=len(folder.history.get("loss", [])) or int(metrics.get("epochs_run") or 0),
-        val_accuracy=json_safe((splits.get("val") or {}).get("accuracy")),
-        test_accuracy=json_safe((splits.get("test") or {}).get("accuracy")),
-        model=model_label(config), parameters=metrics.get("parameters"), modified=_modified(folder.path),
-        has_model=folder.has_model, drawable=folder.has_model and not problems and not needs_code and _reads_28(shape, hint),
-        input_hint=hint, needs_code=needs_code, dataset=(config.get("dataset") or {}).get("name"),
-        problems=tuple(problems),
-    )
+        id=record.path.relative_to(root).as_posix(), summary=summary, modified=_modified(record.path),
+        has_model=has_model, drawable=has_model and not problems and not needs_code and _reads_28(shape, hint),
+        input_hint=hint, needs_code=needs_code, problems=tuple(problems))
 
 
-def model_label(config: dict[str, Any]) -> str:
-    if not config:
-        return "?"
-    from fitbench.report import model_label as label
-
-    return label(config)
+def _drawing_problems(record: RunRecord) -> list[str]:
+    classes = record.metrics.classes if record.metrics else None
+    if classes and classes > MAX_DRAWN_CLASSES:
+        return [f"{METRICS}: {classes} classes; the web page draws at most {MAX_DRAWN_CLASSES}"]
+    return []
 
 
 def _factory_reason(config: dict[str, Any]) -> str | None:
@@ -177,13 +212,14 @@ def _modified(path: Path) -> str:
     return dt.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
 
 
-def run_detail(folder: Folder, run_id: str, info: RunInfo | None) -> dict[str, Any]:
+def run_detail(record: RunRecord, info: RunInfo) -> dict[str, Any]:
     """Everything about one run, for ``GET /api/runs/{id}``: state, config, metrics, history."""
-    return {"id": run_id, "name": folder.name, "state": folder.state, "config": json_safe(folder.config),
-            "metrics": json_safe(folder.metrics), "history": json_safe(folder.history),
-            "problems": list(info.problems if info else folder.problems), "has_model": folder.has_model,
-            "input_hint": info.input_hint if info else input_hint(None, folder.config),
-            "needs_code": info.needs_code if info else _factory_reason(folder.config)}
+    config = record.config.model_dump(mode="json", exclude_unset=True)
+    metrics = record.metrics.model_dump(mode="json", exclude_unset=True) if record.metrics else {}
+    return {"id": info.id, "name": info.name, "state": info.state, "config": json_safe(config),
+            "metrics": json_safe(metrics), "history": json_safe(record.history.columns),
+            "problems": list(info.problems), "has_model": info.has_model, "input_hint": info.input_hint,
+            "needs_code": info.needs_code}
 
 
 def json_safe(value: Any) -> Any:

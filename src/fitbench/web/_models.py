@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from fitbench.errors import FitbenchError
+from fitbench.runs import RunRecord, read_run
+from fitbench.runs._record import MODEL
 from fitbench.web._catalog import RunInfo
-from fitbench.web._folders import MODEL, Folder, read_folder
 
 CACHED_MODELS = 4  # a class's handful of runs; each `first` model is ~1.5 MB of weights
 
@@ -64,7 +65,7 @@ class ModelCache:
             for old in [k for k in self._models if k[0] == path]:  # a stale copy of a retrained run
                 del self._models[old]
             _stamp(path / MODEL)
-            loaded = self._models[key] = load(read_folder(path), info)
+            loaded = self._models[key] = load(read_run(path), info)
             while len(self._models) > self.size:
                 self._models.popitem(last=False)
             return loaded
@@ -93,13 +94,13 @@ def _stamp(path: Path) -> tuple[int, int]:
     return info.st_mtime_ns, info.st_size
 
 
-def load(folder: Folder, info: RunInfo) -> Loaded:
+def load(record: RunRecord, info: RunInfo) -> Loaded:
     """Load ``<run>/model.keras`` in Keras safe mode (no Lambda, no pickled code) and compile its forward pass."""
     import fitbench.models  # noqa: F401  registers fitbench's own layers and models
     from fitbench._keras import keras
 
     try:
-        model = keras.saving.load_model(folder.path / MODEL, compile=False, safe_mode=True)
+        model = keras.saving.load_model(record.path / MODEL, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged, foreign or unsafe file
         text = _first_line(error)
         if "Could not locate" in text or "safe_mode" in text or "Lambda" in text:
@@ -108,13 +109,13 @@ def load(folder: Folder, info: RunInfo) -> Loaded:
     from fitbench.models import outputs_logits
     from fitbench.report import class_names
 
-    dataset = folder.config.get("dataset") or {}
+    config = record.config.model_dump(mode="json")
     shape = tuple(side or 0 for side in model.input_shape[1:]) if hasattr(model, "input_shape") else ()
     classes = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 10
     forward = _forward(model)
     logits = outputs_logits(model, lambda: forward(np.zeros((2, *shape), np.float32)))
-    return Loaded(forward, 1.0 if dataset.get("normalize", True) else 255.0, shape,
-                  tuple(class_names(folder.config, classes)), logits)
+    return Loaded(forward, 1.0 if config["dataset"].get("normalize", True) else 255.0, shape,
+                  tuple(class_names(config, classes)), logits)
 
 
 def _forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:

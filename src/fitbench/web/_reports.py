@@ -1,7 +1,7 @@
 """Reports and comparisons for the browser, made from checked run files and kept in memory.
 
-A GET never writes into a run folder: the report is drawn from a ``ViewRun`` (a ``Run`` built
-from the files ``_folders`` checked) whose folder is a scratch directory in the server's
+A GET never writes into a run folder: the report is drawn from a ``ViewRun`` (a ``Run`` over
+the record ``fitbench.runs.read_run`` read) whose folder is a scratch directory in the server's
 cache, so the figures ``write_report`` saves land there and are deleted after. A ``ViewRun``
 loads neither the model nor the data set: the server runs no code and opens no path that a
 run folder names. Pages are cached by the folders' versions, one lock per run set, so one slow
@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.errors import FitbenchError
-from fitbench.runs import Run
-from fitbench.web._folders import ENVIRONMENT, MODEL, Folder
+from fitbench.runs import Run, RunRecord, read_run
+from fitbench.runs._record import ENVIRONMENT, MODEL
+from fitbench.web._catalog import RunInfo
 
 CACHED_PAGES = 32  # a page is 0.2 to 1 MB of HTML with its pictures inlined
 BACK = '<nav class="back"><a href="/">&larr; all runs</a></nav>'
@@ -29,11 +30,11 @@ NO_MODEL = ("the web page draws reports from the run's files alone and loads no 
 
 
 class ViewRun(Run):
-    """A ``Run`` read by the runs package's reader, shown at ``shown``: no model, no data set."""
+    """A ``Run`` over a record read by ``read_run``, shown at ``shown``: no model, no data set."""
 
-    def __init__(self, folder: Folder, shown: Path) -> None:
-        super().__init__(folder.path)  # read_run: the folder's files, already checked by _folders
-        self.path, self._state = shown, folder.state  # figures are saved under `shown`, not in the run
+    def __init__(self, record: RunRecord, shown: Path) -> None:
+        super().__init__(record.path, record=record)
+        self.path, self._state = shown, record.state  # figures are saved under `shown`, not in the run
 
     @property
     def state(self) -> str:
@@ -48,13 +49,13 @@ class ViewRun(Run):
         raise FitbenchError(NO_MODEL)
 
 
-def check_reportable(folder: Folder) -> None:
-    """A report of a folder whose scores or curves are damaged would mislead, and one holding
-    a link or a special file would be read through it: say why instead."""
-    harmless = (f"{MODEL} is missing", f"{ENVIRONMENT} is damaged", f"{ENVIRONMENT}: ")
-    serious = [problem for problem in folder.problems if not problem.startswith(harmless)]
+def check_reportable(info: RunInfo) -> None:
+    """A report of a folder whose scores or curves are damaged, or that holds a link or a
+    special file, would mislead: say why instead."""
+    harmless = (f"{MODEL} is missing", f"{ENVIRONMENT} ")
+    serious = [problem for problem in info.problems if not problem.startswith(harmless)]
     if serious:
-        raise FitbenchError(f"{folder.name} is damaged: {serious[0]}; no report until it is repaired")
+        raise FitbenchError(f"{info.name} is damaged: {serious[0]}; no report until it is repaired")
 
 
 class ReportCache:
@@ -66,16 +67,16 @@ class ReportCache:
         self._locks: dict[tuple[Any, ...], threading.Lock] = {}
         self._guard = threading.Lock()  # guards the two dicts, never held while drawing
 
-    def report(self, run_id: str, folder: Folder, version: tuple[Any, ...], runs_name: str) -> bytes:
-        """The report of one run folder."""
-        check_reportable(folder)
-        return self._cached(("report", run_id, version), lambda: self._draw_report(run_id, folder, runs_name))
+    def report(self, info: RunInfo, version: tuple[Any, ...], runs_name: str) -> bytes:
+        """The report of one run folder (read only when the page is not cached)."""
+        check_reportable(info)
+        return self._cached(("report", info.id, version), lambda: self._draw_report(info, runs_name))
 
-    def comparison(self, runs: Sequence[tuple[str, Folder, tuple[Any, ...]]]) -> bytes:
+    def comparison(self, runs: Sequence[tuple[RunInfo, tuple[Any, ...]]]) -> bytes:
         """The comparison of several run folders, in the order given."""
-        for _, folder, _ in runs:
-            check_reportable(folder)
-        key = ("compare", *[(run_id, version) for run_id, _, version in runs])
+        for info, _ in runs:
+            check_reportable(info)
+        key = ("compare", *[(info.id, version) for info, version in runs])
         return self._cached(key, lambda: self._draw_comparison(runs))
 
     def _cached(self, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
@@ -99,26 +100,26 @@ class ReportCache:
                     self._pages.popitem(last=False)
             return page
 
-    def _draw_report(self, run_id: str, folder: Folder, runs_name: str) -> bytes:
+    def _draw_report(self, info: RunInfo, runs_name: str) -> bytes:
         from fitbench.report import write_report
 
         self.scratch.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=self.scratch))
         try:
-            shown = work / runs_name / run_id  # "runs/<id>" once the scratch prefix is cut
+            shown = work / runs_name / info.id  # "runs/<id>" once the scratch prefix is cut
             shown.mkdir(parents=True)
-            html = write_report(ViewRun(folder, shown), work / "report.html").read_text(encoding="utf-8")
+            html = write_report(ViewRun(read_run(info.summary.path), shown), work / "report.html").read_text(encoding="utf-8")
             return _with_back_link(html.replace(f"{work}/", "")).encode("utf-8")
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _draw_comparison(self, runs: Sequence[tuple[str, Folder, tuple[Any, ...]]]) -> bytes:
+    def _draw_comparison(self, runs: Sequence[tuple[RunInfo, tuple[Any, ...]]]) -> bytes:
         from fitbench.report import compare
 
         self.scratch.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=self.scratch))
         try:
-            compared = compare([ViewRun(folder, Path(run_id)) for run_id, folder, _ in runs])  # ids, not paths
+            compared = compare([ViewRun(read_run(info.summary.path), Path(info.id)) for info, _ in runs])  # ids, not paths
             html = compared.to_html(work / "compare.html").read_text(encoding="utf-8")
             return _with_back_link(html).encode("utf-8")
         finally:
