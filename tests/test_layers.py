@@ -17,8 +17,8 @@ PENDING = {
                                   "loads the model: runs._run -> models, evaluation, prediction (issue 15.3)",
     "pending-no-cycles": "no cycles left inside a package, but among packages: runs._run (the live Run) "
                          "imports diagnosis, report, display, evaluation, prediction, plots, config, data; "
-                         "_repr_html_ methods in data, diagnosis, evaluation import display; config._load "
-                         "-> data._sources (--dataset); display._study -> tuning (issue 15.3)",
+                         "_repr_html_ methods in data, diagnosis, evaluation import display; "
+                         "display._study -> tuning (issue 15.3)",
     "pending-records-no-keras": "runs._environment imports jax and _keras to record the backend; runs._run "
                                 "loads the model (models, _keras, evaluation); config._schema's factory "
                                 "check imports models (issue 15.3)",
