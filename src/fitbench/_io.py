@@ -14,8 +14,10 @@ from typing import Any
 import yaml
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a unique temporary path beside ``path``, then rename it over ``path``."""
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a unique temporary path beside ``path``, then rename it over ``path``.
+
+    Whatever ``write`` returns (``Path.write_text`` returns a count) is ignored."""
     path = Path(path)
     # mkstemp gives a name no other process uses; the suffix keeps e.g. ".keras" for Keras.
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")

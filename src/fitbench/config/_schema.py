@@ -153,7 +153,8 @@ class DatasetConfig(_Strict):
                     f"dataset.{key} applies to name: {' or '.join(names)}, not to name: {self.name}; "
                     f"remove dataset.{key} or change dataset.name"
                 )
-        if (self.folds is None) != (self.fold is None) or (self.folds is not None and self.fold >= self.folds):
+        if (self.folds is None) != (self.fold is None) or (self.folds is not None and self.fold is not None
+                                                            and self.fold >= self.folds):
             raise ValueError(
                 f"dataset.folds and dataset.fold go together, with 0 <= fold < folds; got folds={self.folds}, "
                 f"fold={self.fold}"

@@ -45,8 +45,8 @@ class Dataset:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
-    def split(self, name: Split) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of the ``"train"``, ``"val"`` or ``"test"`` split."""
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of the ``"train"``, ``"val"`` or ``"test"`` split (any other name: ``ConfigError``)."""
         if name not in SPLITS:
             raise ConfigError(f"split: expected one of train, val, test, got {name!r}")
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
@@ -139,6 +139,7 @@ def load_from_config(config: DatasetConfig) -> Dataset:
         train, val, test = _three_way((x, y), config)
         source, pixel_max = f"{config.path} (CSV, {len(y):,} images)", 255.0
     else:
+        assert config.images is not None and config.labels is not None  # DatasetConfig requires both for idx
         x, y = _idx.read_idx_pair(config.images, config.labels)
         classes = _idx_classes(y, config, where=str(config.labels))
         train, val, test = _three_way((x, y), config)
@@ -234,6 +235,7 @@ def _fold(train: Pair, val: Pair, config: DatasetConfig) -> tuple[Pair, Pair]:
     x, y = np.concatenate([train[0], val[0]]), np.concatenate([train[1], val[1]])
     from sklearn.model_selection import StratifiedKFold
 
+    assert config.folds is not None and config.fold is not None  # DatasetConfig sets both or neither
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     keep, held = list(folds.split(x, y))[config.fold]
     return (x[keep], y[keep]), (x[held], y[held])

@@ -227,7 +227,7 @@ def _write_cache(path: Path, data: FolderData) -> None:
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
+        _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
     except OSError as error:  # a read-only home: loading still works, only slower next time
         warnings.warn(f"fitbench: cannot write the image cache {path} ({error.strerror or error}); "
                       "set dataset.cache_dir to a writable folder", stacklevel=3)
@@ -304,7 +304,8 @@ def _decode_folder(root: Path, train: list[_File], test: list[_File] | None, cla
     def fit_chunk(chunk: list[np.ndarray]) -> list[np.ndarray]:
         return [fit_image(p, size, mode) for p in chunk]
 
-    x = np.stack(_in_pool(fit_chunk, pixels))  # type: ignore[arg-type]  # (n, h, w) or (n, h, w, 3)
+    fitted: list[np.ndarray] = _in_pool(fit_chunk, pixels)  # annotated: T from fit_chunk, not np.stack
+    x = np.stack(fitted)  # (n, h, w) or (n, h, w, 3)
     y = np.array([files[index].label for index in readable], dtype=np.int64)
     in_test = np.array(readable) >= len(train)
     resized = sum(p.shape[:2] != size for p in pixels)

@@ -134,7 +134,7 @@ _FACTS: weakref.WeakKeyDictionary[Dataset, tuple[dict[str, tuple[float, float]],
 def _array_facts(dataset: Dataset) -> tuple[dict[str, tuple[float, float]], Finding | None]:
     """The value range of each split, and whether validation images are test images."""
     if dataset not in _FACTS:
-        splits = {name: dataset.split(name)[0] for name in ("train", "val", "test")}  # type: ignore[arg-type]
+        splits = {name: dataset.split(name)[0] for name in ("train", "val", "test")}
         _FACTS[dataset] = (value_ranges(splits), test_leakage_in_arrays(dataset.x_val, dataset.x_test))
     return _FACTS[dataset]
 

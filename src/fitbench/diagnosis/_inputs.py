@@ -32,7 +32,7 @@ def scale_mismatch(ranges: Mapping[str, tuple[float, float]]) -> Finding | None:
     if len(ranges) < 2:
         return None
     highs = {name: high for name, (_, high) in ranges.items()}
-    top, bottom = max(highs, key=highs.get), min(highs, key=highs.get)  # type: ignore[arg-type]
+    top, bottom = max(highs, key=highs.__getitem__), min(highs, key=highs.__getitem__)
     if highs[top] < SCALE_RATIO * max(highs[bottom], 1e-12) or highs[top] <= 1.5:
         return None
     shown = ", ".join(f"{name} in [{low:g}, {high:g}]" for name, (low, high) in ranges.items())

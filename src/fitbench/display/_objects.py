@@ -22,7 +22,7 @@ def dataset_html(data: Dataset) -> str:
     """Split sizes, shapes, value and label ranges, the classes, and the first 25 training images."""
     rows = []
     for split in SPLITS:
-        x, y = data.split(split)  # type: ignore[arg-type]
+        x, y = data.split(split)
         if len(y):
             rows.append([split, len(y), str(tuple(x.shape[1:])), f"{x.min():g} .. {x.max():g}", f"{y.min()} .. {y.max()}"])
     grid = picture(lambda: plots.plot_image_grid(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 
 __all__ = ["build_from_layers", "LAYER_TYPES"]
 
-Layer = keras.layers.Layer
+Layer: TypeAlias = keras.layers.Layer
 LayerSpec = dict[str, Any]
 
 # Layers that expect (height, width, channels) per sample.

@@ -132,11 +132,11 @@ def architecture_key(model: keras.Model, *, training: bool) -> str | None:
 
 def _unnamed_optimizer(compiled: dict[str, Any] | None) -> dict[str, Any] | None:
     """The compile config without the optimizer's name (``adam_3``: Keras numbers each new one)."""
-    optimizer = (compiled or {}).get("optimizer")
-    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("config"), dict):
+    optimizer = compiled.get("optimizer") if compiled else None
+    if compiled is None or not isinstance(optimizer, dict) or not isinstance(optimizer.get("config"), dict):
         return compiled
     unnamed = {key: value for key, value in optimizer["config"].items() if key != "name"}
-    return {**compiled, "optimizer": {**optimizer, "config": unnamed}}  # type: ignore[dict-item]
+    return {**compiled, "optimizer": {**optimizer, "config": unnamed}}
 
 
 def _without_names(config: dict[str, Any]) -> dict[str, Any]:

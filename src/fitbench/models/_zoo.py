@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 
 __all__ = ["ZOO", "DESCRIPTIONS", "SmallNet", "AUGMENTATIONS"]
 
-Layer = keras.layers.Layer
+Layer: TypeAlias = keras.layers.Layer
 
 AUGMENTATIONS = ("flip", "rotation")
 
@@ -34,10 +34,11 @@ def _check_rate(model: str, rate: float) -> None:
         )
 
 
-def _check_sizes(model: str, option: str, sizes: Sequence[int]) -> tuple[int, ...]:
+def _check_sizes(model: str, option: str, sizes: object) -> tuple[int, ...]:
+    """``sizes`` as a tuple of positive integers; any other value (a user's option) is a ``ConfigError``."""
     values = tuple(sizes) if isinstance(sizes, Sequence) and not isinstance(sizes, str) else ()
     # numbers.Integral also admits NumPy integers (e.g. from a search space).
-    if not values or not all(isinstance(v, numbers.Integral) and v > 0 for v in values):
+    if not values or not all(isinstance(v, numbers.Integral) and int(v) > 0 for v in values):
         raise ConfigError(
             f"{model}: got {option}={sizes!r}, expected a non-empty list of positive "
             f"integers; use e.g. {option}=(128, 128)"

@@ -41,7 +41,7 @@ class ConfusedPair(NamedTuple):
 
     true: str
     predicted: str
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose: the public field name
     share: float  # of all images of the true class
 
     def __str__(self) -> str:

@@ -64,7 +64,8 @@ def plot_history(curves: HistoryCurves, ax: Axes | Sequence[Axes] | None = None,
     axes = _panel_axes(ax, len(panels))
     for axis, name in zip(axes, panels):
         _draw_panel(axis, curves, name)
-    return axes[0].figure
+    # Axes.figure may be a SubFigure; its .figure is the root Figure (a Figure's is itself).
+    return axes[0].figure.figure
 
 
 def _panel_axes(ax: Axes | Sequence[Axes] | None, count: int) -> list[Axes]:

@@ -33,7 +33,7 @@ class ImageGrid(NamedTuple):
 class TopLoss(NamedTuple):
     """One confidently wrong prediction: ``loss`` is -log p(true class)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the public field name
     true: int
     predicted: int
     probability: float  # of the predicted class

@@ -48,7 +48,7 @@ class Terminal(Display):
     """One tqdm bar over ``total`` steps, its text the latest step's."""
 
     def __init__(self, total: int | None, label: str = "") -> None:
-        from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+        from tqdm import tqdm
 
         self.bar = tqdm(total=total, desc=label or None, file=sys.stdout, dynamic_ncols=True, leave=True, mininterval=0,
                         bar_format="{desc}{percentage:3.0f}%|{bar:20}|{postfix}")

@@ -126,7 +126,7 @@ class Comparison:
         if model is not None:
             ax = plots.plot_score_by_train_size(points)
             sections.append(Section("sizes", "Score against training-set size", pictures=[Picture(
-                f"runs of {model} on training sets of different sizes", data_uri(plots.png_bytes(ax.figure)))]))
+                f"runs of {model} on training sets of different sizes", data_uri(plots.png_bytes(ax.figure.figure)))]))
         return sections
 
     def _size_series(self) -> tuple[str | None, list[plots.SizePoint]]:

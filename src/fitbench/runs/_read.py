@@ -77,7 +77,7 @@ class RunRecord:
         cache = self.__dict__.setdefault("_npz", {})
         if file not in cache:
             cache[file] = _read_npz(self.path / file, self.format, self.metrics.classes if self.metrics else None)
-        keys = [f"{name}_{field}" for field in kind._fields]  # type: ignore[attr-defined]
+        keys = [f"{name}_{field}" for field in kind._fields]
         if not all(key in cache[file] for key in keys):
             raise DamagedFile(f"{file} holds no {name} {'predictions' if file == r.PREDICTIONS else 'images'}")
         return kind(*(cache[file][key] for key in keys))

@@ -230,7 +230,7 @@ class ImageSet(NamedTuple):
     labels: np.ndarray  # (k,)
     indices: np.ndarray  # (k,) positions in the split
 
-    def __getitem__(self, positions: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, positions: Any) -> Any:
         """NamedTuple fields by number; by an array of split positions, their images."""
         if isinstance(positions, (int, slice)):
             return tuple.__getitem__(self, positions)

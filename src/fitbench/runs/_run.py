@@ -66,7 +66,7 @@ class Run:
         """Accuracy, macro F1, per-class F1 and confusion matrix of the saved model on a split."""
         from fitbench.evaluation import evaluate_model
 
-        x, y = self.data.split(split)  # type: ignore[arg-type]
+        x, y = self.data.split(split)
         if len(y) == 0:
             raise FitbenchError(f"{self.path}: the {split} split of this run's data is empty")
         return evaluate_model(self.model, x, y, split=split)

@@ -50,7 +50,7 @@ def _write_npz(path: Path, sets: Mapping[str, Any], dtypes: Mapping[str, type]) 
     """Each named tuple's fields as ``<name>_<field>`` arrays (int32 unless ``dtypes`` says otherwise)."""
     arrays: dict[str, np.ndarray] = {f"{name}_{key}": np.asarray(value, dtype=dtypes.get(key, np.int32))
               for name, record in sets.items() for key, value in record._asdict().items()}
-    _io.atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))  # type: ignore[arg-type]
+    _io.atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
 
 
 def mark_pruned(folder: Path, why: str) -> None:

@@ -83,7 +83,9 @@ def save(folder: Path, model: keras.Model, *, epoch: int, rows: list[dict[str, f
     arrays |= {f"optimizer_{i}": np.asarray(v.value) for i, v in enumerate(model.optimizer.variables)}
     best = stopper.best_weights if stopper is not None and stopper.best_weights is not None else []
     arrays |= {f"best_{i}": np.asarray(w) for i, w in enumerate(best)}
-    numpy_state = np.random.get_state()
+    # The legacy form is a tuple while the global generator is NumPy's MT19937, as fitbench leaves it.
+    numpy_state = np.random.get_state(legacy=True)
+    assert isinstance(numpy_state, tuple), "NumPy's global random generator is no longer MT19937"
     arrays["numpy_keys"] = numpy_state[1]
     record = {
         "epoch": epoch, "rows": rows, "times": times, "wall_time_s": wall_time_s,
@@ -92,7 +94,7 @@ def save(folder: Path, model: keras.Model, *, epoch: int, rows: list[dict[str, f
         "python_state": _plain(random.getstate()),
     }
     arrays["record"] = np.array(json.dumps(record))
-    _io.atomic_write(folder / CHECKPOINT, lambda tmp: np.savez(tmp, **arrays))
+    _io.atomic_write(folder / CHECKPOINT, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
 
 
 def load(folder: Path, model: keras.Model) -> Saved:

@@ -50,8 +50,8 @@ def _shown_images(dataset: Dataset, predictions: dict[str, r.SplitPredictions]) 
     first = np.arange(min(plots.GRID_IMAGES, len(y_train)))
     chosen = {"train": first} | {split: plots.shown_indices(p.labels, p.probabilities)
                                  for split, p in predictions.items()}
-    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),  # type: ignore[arg-type]
-                              dataset.split(split)[1][indices], indices)  # type: ignore[arg-type]
+    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),
+                              dataset.split(split)[1][indices], indices)
             for split, indices in chosen.items()}
 
 

@@ -62,7 +62,8 @@ class PruningCallback(keras.callbacks.Callback):
             if self.monitor not in logs:
                 raise KeyError(f"PruningCallback: {self.monitor!r} is not in this epoch's logs {sorted(logs)}")
             return float(logs[self.monitor])
-        x_val, y_val = self.validation_data  # type: ignore[misc]
+        assert self.validation_data is not None  # __init__ refuses val_macro_f1 without it
+        x_val, y_val = self.validation_data
         probabilities = predict(self.model, x_val)  # (n, classes)
         classes = list(range(probabilities.shape[1]))  # as the run folder's scores count them
         predicted = np.argmax(probabilities, axis=1)

@@ -114,7 +114,7 @@ class FloatParam(_Strict):
 
 
 Param = Union[CategoricalParam, IntParam, FloatParam]
-PARAM_TYPES: dict[str, type[BaseModel]] = {"categorical": CategoricalParam, "int": IntParam, "float": FloatParam}
+PARAM_TYPES: dict[str, type[Param]] = {"categorical": CategoricalParam, "int": IntParam, "float": FloatParam}
 
 
 def _check_low_high(low: float, high: float) -> None:
@@ -264,7 +264,7 @@ def parse_param(key: str, entry: Any, *, where: str) -> Param:
         raise ConfigError(f"{where}: {prefix}.type: expected one of {', '.join(PARAM_TYPES)}, got {got}{hint}; "
                           "e.g. `{type: int, low: 1, high: 46}`")
     try:
-        return validate(PARAM_TYPES[kind], entry, where=where, prefix=_PLACEHOLDER)  # type: ignore[return-value]
+        return validate(PARAM_TYPES[kind], entry, where=where, prefix=_PLACEHOLDER)
     except ConfigError as error:
         # validate() takes one identifier as prefix; the real one holds dots: put it back.
         raise ConfigError(str(error).replace(_PLACEHOLDER, prefix)) from None

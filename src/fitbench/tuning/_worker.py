@@ -130,10 +130,10 @@ def compilation_cache(folder: Path) -> Iterator[None]:
     import jax
     from jax.experimental.compilation_cache import compilation_cache as cache
 
-    if jax.config.jax_compilation_cache_dir is not None:  # type: ignore[attr-defined]
+    if jax.config.jax_compilation_cache_dir is not None:  # type: ignore[attr-defined]  # JAX declares its options at run time
         yield
         return
-    previous = jax.config.jax_persistent_cache_min_compile_time_secs  # type: ignore[attr-defined]
+    previous = jax.config.jax_persistent_cache_min_compile_time_secs  # type: ignore[attr-defined]  # (the same)
     folder.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # ours take ~0.4 s each
