@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,39 @@ def digits():
     import fitbench as fb
 
     return fb.load_dataset("digits", seed=0)
+
+
+def digits_subset(digits, train: int = 300, val: int | None = None, *, val_scale: float = 1.0, test: bool = True):
+    """The first ``train`` training and ``val`` validation images of ``digits`` (all of val by default,
+    multiplied by ``val_scale``), and its test split unless ``test`` is False: a run takes a second."""
+    import fitbench as fb
+
+    x_val = digits.x_val[:val] if val_scale == 1.0 else digits.x_val[:val] * val_scale
+    splits = [(digits.x_train[:train], digits.y_train[:train]), (x_val, digits.y_val[:val])]
+    if test:
+        splits.append((digits.x_test, digits.y_test))
+    return fb.Dataset.from_arrays(*splits)
+
+
+@pytest.fixture(scope="session")
+def tiny_digits():
+    """200 training images of digits, the rest split for val and test; a run on it reloads its data
+    from its config (unlike a Dataset made from arrays)."""
+    import fitbench as fb
+
+    return fb.load_dataset("digits", seed=0, train_limit=200)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_digits) -> Path:
+    """One finished run folder for the whole session: the small model, 3 epochs on ``tiny_digits``,
+    named small-digits. Read it only; a test that writes into a run works on ``copy_run(tiny_run, ...)``."""
+    import fitbench as fb
+
+    return fb.fit(fb.build_model("small", tiny_digits), tiny_digits, epochs=3, batch_size=20, early_stopping=3,
+                  runs_dir=tmp_path_factory.mktemp("runs"), name="small-digits", verbose=False).path
+
+
+def copy_run(folder: Path, into: Path) -> Path:
+    """A copy of the run ``folder`` at ``into/runs/<its name>``, to damage or write into."""
+    return Path(shutil.copytree(folder, into / "runs" / folder.name))

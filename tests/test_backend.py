@@ -31,6 +31,7 @@ def keras_json(home: Path) -> dict:
     return json.loads((home / ".keras" / "keras.json").read_text())
 
 
+@pytest.mark.slow
 def test_after_fitbench_once_import_keras_first_works(home: Path):
     (home / ".keras" / "keras.json").write_text(json.dumps(KERAS_DEFAULT_CONFIG))
     assert "No module named 'tensorflow'" in python("import keras", home).stderr  # Keras' own default
@@ -41,11 +42,13 @@ def test_after_fitbench_once_import_keras_first_works(home: Path):
     assert later.returncode == 0 and later.stdout.strip() == "jax" and later.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_fresh_home_gets_a_keras_config_that_names_jax(home: Path):
     assert python("import fitbench.training", home).returncode == 0  # imports Keras, which would write tensorflow
     assert keras_json(home)["backend"] == "jax"
 
 
+@pytest.mark.slow
 def test_a_chosen_backend_is_left_alone_and_importing_keras_first_on_it_is_said_in_one_line(home: Path):
     (home / ".keras" / "keras.json").write_text(json.dumps({"backend": "numpy"}))
     done = python("import keras, fitbench; print(keras.backend.backend())", home)

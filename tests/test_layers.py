@@ -13,13 +13,15 @@ from tests.conftest import ROOT
 # Contracts broken today, each with the work that keeps it. xfail(strict): once one is kept,
 # this test fails until its "pending-" prefix is dropped here and in pyproject.toml.
 PENDING = {
-    "pending-report-no-training": "report reaches models through display (-> tuning, evaluation) and "
-                                  "diagnosis -> data -> config._schema (issues 14, 15.3)",
-    "pending-no-cycles": "cycles among packages (runs, diagnosis, report, display, data, config...), "
-                         "curriculum._run <-> _report, tuning._worker <-> _progress (issue 15.3); "
-                         "`lint-imports --contract pending-no-cycles` names the imports to cut",
-    "pending-records-no-keras": "runs._environment imports jax and _keras; runs._run, config._schema and "
-                                "config._load reach models, evaluation, display, data._sources (issue 14)",
+    "pending-report-no-training": "report reads folders through fitbench.runs, whose live Run (runs._run) "
+                                  "loads the model: runs._run -> models, evaluation, prediction (issue 15.3)",
+    "pending-no-cycles": "no cycles left inside a package, but among packages: runs._run (the live Run) "
+                         "imports diagnosis, report, display, evaluation, prediction, plots, config, data; "
+                         "_repr_html_ methods in data, diagnosis, evaluation import display; "
+                         "display._study -> tuning (issue 15.3)",
+    "pending-records-no-keras": "runs._environment imports jax and _keras to record the backend; runs._run "
+                                "loads the model (models, _keras, evaluation); config._schema's factory "
+                                "check imports models (issue 15.3)",
 }
 
 

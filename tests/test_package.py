@@ -24,6 +24,7 @@ def test_import_and_the_command_line_parser_do_not_import_keras():
     assert python(code) == "[]"
 
 
+@pytest.mark.slow
 def test_the_backend_is_chosen_at_import_and_names_load_on_use():
     code = ("import os, sys, fitbench; backend = os.environ['KERAS_BACKEND']; fit = fitbench.fit; "
             "import keras; print(backend, 'keras' in sys.modules, keras.backend.backend(), fit.__module__)")

@@ -36,6 +36,7 @@ def write_experiment(folder: Path, document: dict, name: str = "exp.yaml") -> Pa
     return path
 
 
+@pytest.mark.slow
 def test_train_then_evaluate(tmp_path: Path):
     experiment = write_experiment(tmp_path, DIGITS_EXPERIMENT)
     trained = fitbench("train", str(experiment), "--runs-dir", str(tmp_path / "runs"), "--set", "training.epochs=3")
@@ -64,6 +65,7 @@ def test_datasets_lists_every_source():
     assert names == ["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"]
 
 
+@pytest.mark.slow
 def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
     trained = fitbench("train", "first", "--dataset", "digits", "--set", "training.epochs=1",
                        "--runs-dir", str(tmp_path / "runs"), "--quiet")
@@ -72,6 +74,7 @@ def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
     assert "epoch 1/" not in trained.stdout  # --quiet: summary and path only
 
 
+@pytest.mark.slow
 def test_bad_config_is_one_line_exit_2_no_traceback(tmp_path: Path):
     experiment = write_experiment(tmp_path, {**DIGITS_EXPERIMENT, "training": {"epochs": -3}})
     result = fitbench("train", str(experiment), "--runs-dir", str(tmp_path / "runs"))
@@ -133,6 +136,7 @@ def test_offline_without_data_names_the_remedies(tmp_path: Path, capsys, monkeyp
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_data_dir_points_at_local_files(tmp_path: Path, capsys):
     rng = np.random.default_rng(0)
     for stem, n in (("train", 60), ("t10k", 20)):
@@ -151,6 +155,7 @@ def test_evaluate_a_folder_that_is_not_a_run(tmp_path: Path, capsys):
     assert "not a run folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_real_mnist_end_to_end(shared_mnist, tmp_path: Path):
     """The issue's check: `first`, 6,000/2,000/2,000 real MNIST images, 5 epochs, batch 10."""
@@ -173,6 +178,7 @@ def test_version():
     assert shown.returncode == 0 and shown.stdout.strip() == f"fitbench {importlib.metadata.version('fitbench')}"
 
 
+@pytest.mark.slow
 def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
     result = fitbench("train", "first", "--dataset", "mnsit", "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
@@ -181,6 +187,7 @@ def test_a_misspelt_dataset_gets_a_did_you_mean(tmp_path: Path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_train_takes_an_idx_dataset_as_curriculum_does(tmp_path: Path, capsys):
     idx_files(tmp_path, [0, 1, 2] * 20)
     trained = fitbench("train", "first", "--dataset", f"idx:{tmp_path}", "--set", "training.epochs=1",

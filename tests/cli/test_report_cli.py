@@ -13,6 +13,7 @@ from tests.cli.test_cli import fitbench
 from tests.diagnosis.crafted import OVERFIT, run_folder, split_record
 
 
+@pytest.mark.slow
 def test_report_writes_one_file_and_prints_its_path(tmp_path: Path):
     run = run_folder(tmp_path)
     result = fitbench("report", str(run), "-o", str(tmp_path / "out.html"))
@@ -23,6 +24,7 @@ def test_report_writes_one_file_and_prints_its_path(tmp_path: Path):
     assert (run / "figures" / "history.png").is_file()
 
 
+@pytest.mark.slow
 def test_compare_prints_the_table_best_first(tmp_path: Path):
     worse = run_folder(tmp_path, "worse", history=OVERFIT, splits={"val": split_record("val", 200, 0.88)})
     better = run_folder(tmp_path, "better")

@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -79,6 +80,7 @@ PART = r"(?:[^\W\d]\w*|\[\d+\]|\[(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")\
 KEY = re.compile(rf"^[^\n]+\.yaml: (\(top level\)|{PART}(?:\.?{PART})*): \S")
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT)
 def test_every_document_is_accepted_or_refused_by_key(document):

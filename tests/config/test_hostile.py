@@ -70,6 +70,7 @@ def test_overrides_are_read_with_the_same_limits():
     assert apply_overrides({}, ["training.epochs=3"]) == {"training": {"epochs": 3}}
 
 
+@pytest.mark.slow
 def test_hostile_files_through_the_command_in_bounded_memory(tmp_path: Path):
     """Every hostile file through `fitbench train` in one child whose memory may grow by 300 MB
     after import: each gets one line and exit 2, and no file takes more than the limits."""

@@ -43,6 +43,7 @@ def test_the_declared_options_are_the_builders_own():
         assert set(ZOO_MODELS[name]) == set(zoo_options(name)) & set(ZOO_OPTIONS), name
 
 
+@pytest.mark.slow
 def test_experiments_schema_is_json_schema_with_the_zoo_names():
     result = fitbench("experiments", "schema")
     assert result.returncode == 0, result.stderr
@@ -53,6 +54,7 @@ def test_experiments_schema_is_json_schema_with_the_zoo_names():
     assert {"required": ["rate"]} in first["then"]["not"]["anyOf"]
 
 
+@pytest.mark.slow
 def test_experiments_list_whole_sentences():
     result = fitbench("experiments")
     assert result.returncode == 0, result.stderr

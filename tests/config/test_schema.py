@@ -186,6 +186,13 @@ def test_override_into_a_value_is_refused():
         apply_overrides({"training": {"epochs": 5}}, ["training.epochs.x=1"])
 
 
+def test_override_into_a_null_section_makes_it():
+    # `early_stopping: null` in a file, then `--set training.early_stopping.patience=3`:
+    # the same rule as a search key (one set_dotted for both)
+    document = apply_overrides({"training": {"early_stopping": None}}, ["training.early_stopping.patience=3"])
+    assert document["training"]["early_stopping"] == {"patience": 3}
+
+
 def test_load_experiment_reports_yaml_syntax_with_line(tmp_path: Path):
     path = tmp_path / "bad.yaml"
     path.write_text("name: x\nmodel: {zoo: first\n")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fitbench as fb
 from fitbench.config import Experiment
@@ -39,6 +40,7 @@ def test_folds_partition_the_training_images():
         assert np.abs(shares - np.bincount(held, minlength=10) / len(held)).max() < 0.02  # stratified
 
 
+@pytest.mark.slow
 def test_cross_validate_scores_folds_votes_and_reuses(tmp_path: Path):
     result = cross_validate(EXPERIMENT, 3, runs_dir=tmp_path, verbose=False)
     assert len(result.runs) == 3 and len({run.path for run in result.runs}) == 3
@@ -51,6 +53,7 @@ def test_cross_validate_scores_folds_votes_and_reuses(tmp_path: Path):
     assert again.vote_accuracy == result.vote_accuracy
 
 
+@pytest.mark.slow
 def test_cv_command(tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "fitbench.cli", "cv", "first", "--dataset", "digits", "--folds", "2",
                            "--set", "training.epochs=1", "--runs-dir", str(tmp_path), "--quiet"],
@@ -61,6 +64,7 @@ def test_cv_command(tmp_path: Path):
     assert lines[-2].startswith("2-fold validation accuracy") and "the vote of the 2 models" in lines[-2]
 
 
+@pytest.mark.slow
 def test_fb_cross_validate_takes_a_name_and_an_offline_dataset_like_fitbench_cv(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default runs_dir is relative, as the command's
     result = fb.cross_validate("first", 2, dataset="digits",

@@ -58,6 +58,7 @@ def test_versus_says_whether_a_difference_is_noise():
     assert versus(seeded, base) == "+0.020, more than the seed-to-seed noise, +/- 0.006 over 3 seeds"
 
 
+@pytest.mark.slow
 def test_quick_curriculum_on_digits(tmp_path: Path):
     """The whole course, --quick, offline: every experiment runs and the report is written."""
     process = curriculum("--dataset", "digits", "--quick", "-o", str(tmp_path))
@@ -79,6 +80,7 @@ def test_quick_curriculum_on_digits(tmp_path: Path):
     assert out.strip().splitlines()[-1].startswith("curriculum: 15 of 15 experiments in")
 
 
+@pytest.mark.slow
 def test_killed_curriculum_continues_without_redoing_finished_experiments(tmp_path: Path):
     args = ("--dataset", "digits", "--quick", "--only", "try01,try02,try05", "-o", str(tmp_path))
     first = curriculum(*args)

@@ -12,12 +12,8 @@ from fitbench._keras import keras
 from fitbench.diagnosis import check_arrays, diagnose
 from fitbench.cli import main
 from fitbench.errors import FitbenchError, FitbenchWarning
+from tests.conftest import digits_subset
 from tests.diagnosis.crafted import OVERFIT, run_folder, split_record
-
-
-def arrays(digits, *, val_scale: float = 1.0, train: int = 300) -> fb.Dataset:
-    return fb.Dataset.from_arrays((digits.x_train[:train], digits.y_train[:train]),
-                                  (digits.x_val * val_scale, digits.y_val), (digits.x_test, digits.y_test))
 
 
 def codes(findings) -> list[str]:
@@ -29,7 +25,7 @@ def test_healthy_arrays_and_model_have_no_findings(digits):
 
 
 def test_the_course_bug_is_a_scale_mismatch(digits):
-    data = arrays(digits, val_scale=16.0)  # digits' raw scale is 0..16, as MNIST's is 0..255
+    data = digits_subset(digits, val_scale=16.0)  # digits' raw scale is 0..16, as MNIST's is 0..255
     findings = check_arrays(fb.build_model("first", data), data)
     assert codes(findings) == ["scale_mismatch"]
     assert findings[0].numbers["ranges"]["val"] == (0.0, 16.0)
@@ -45,6 +41,7 @@ def test_raw_pixels_double_scaling_and_flips(digits):
     assert codes(check_arrays(flipping, digits)) == ["label_changing_augmentation"]
 
 
+@pytest.mark.slow
 def test_validating_on_the_test_images_is_leakage(digits):
     data = fb.Dataset.from_arrays((digits.x_train, digits.y_train), (digits.x_test, digits.y_test),
                                   (digits.x_test, digits.y_test))
@@ -62,8 +59,9 @@ class TrainBegins(keras.callbacks.Callback):
         self.before = "\n".join(str(w.message) for w in self.caught if issubclass(w.category, FitbenchWarning))
 
 
+@pytest.mark.slow
 def test_fit_reports_the_course_bug_before_training_and_keeps_it(digits, runs_dir: Path, capsys):
-    data = arrays(digits, val_scale=16.0)
+    data = digits_subset(digits, val_scale=16.0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         probe = TrainBegins(caught)

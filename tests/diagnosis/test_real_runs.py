@@ -21,6 +21,7 @@ def mnist(shared_mnist, **options) -> fb.Dataset:
                            test_size=2000, seed=42, **options)
 
 
+@pytest.mark.slow
 def test_the_course_bug_through_fit(shared_mnist, runs_dir: Path):
     raw = mnist(shared_mnist, normalize=False, train_limit=1000, val_limit=200)
     with warnings.catch_warnings(record=True) as caught:
@@ -36,6 +37,7 @@ def test_the_course_bug_through_fit(shared_mnist, runs_dir: Path):
     assert min(run.history["val_loss"]) > 5 * run.history["loss"][-1]
 
 
+@pytest.mark.slow
 def test_small_data_run_overfits_and_says_when(shared_mnist, runs_dir: Path):
     """The course's try 1: `first` on 1,000 training and 200 validation images, 25 epochs."""
     data = mnist(shared_mnist, train_limit=1000, val_limit=200)
@@ -51,6 +53,7 @@ def test_small_data_run_overfits_and_says_when(shared_mnist, runs_dir: Path):
     assert found["noisy_validation"].numbers["n"] == 200  # 200 images: about +/- 4 points
 
 
+@pytest.mark.slow
 def test_healthy_early_stopped_run_has_no_warnings(shared_mnist, runs_dir: Path, capsys):
     # Batch 32 and learning rate 1e-3 (not the course's 10 and 3e-4) so it converges in seconds.
     data = mnist(shared_mnist, train_limit=2000)

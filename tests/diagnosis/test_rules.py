@@ -138,6 +138,16 @@ def test_noisy_validation_200_images_is_about_4_points():
     assert dx.interval_half_width(1.0, 50) > 0.02  # a perfect score on 50 images is not certain
 
 
+def test_one_interval_wilson_stays_inside_0_1():
+    from fitbench._interval import wilson_interval
+
+    low, high = wilson_interval(1.0, 50)  # the normal approximation would say 1.0 +/- 0
+    assert 0.9 < low < 1.0 and high == pytest.approx(1.0)
+    low, high = wilson_interval(0.9, 200)
+    assert (high - low) / 2 == pytest.approx(dx.interval_half_width(0.9, 200))
+    assert low < 0.9 < high
+
+
 def test_test_leakage_from_records_config_and_arrays():
     from fitbench.runs import SplitScores
     from tests.diagnosis.crafted import split_record

@@ -14,6 +14,7 @@ import fitbench as fb
 from fitbench.crossval import CrossValidation
 from fitbench.diagnosis import Finding
 from fitbench.diagnosis._finding import Findings
+from tests.conftest import digits_subset
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -63,8 +64,7 @@ def parsed(obj) -> Parsed:
 @pytest.fixture(scope="module")
 def runs(digits, tmp_path_factory):
     folder = tmp_path_factory.mktemp("runs")
-    data = fb.Dataset.from_arrays((digits.x_train[:300], digits.y_train[:300]), (digits.x_val, digits.y_val),
-                                  (digits.x_test, digits.y_test))
+    data = digits_subset(digits)
     return [fb.fit(fb.build_model(name, data), data, epochs=2, batch_size=30, runs_dir=folder, verbose=False)
             for name in ("small", "first")]
 
@@ -83,6 +83,7 @@ def test_dataset_unpacks_like_the_course(digits):
     assert x_train is digits.x_train and y_val is digits.y_val and x_test is digits.x_test
 
 
+@pytest.mark.slow
 def test_run(runs):
     run = runs[0]
     page = parsed(run)
@@ -98,6 +99,7 @@ def test_a_run_folder_with_nothing_but_its_config_still_shows(tmp_path: Path):
     assert "Run cut-short" in page.all_text and page.images == []
 
 
+@pytest.mark.slow
 def test_evaluation(runs):
     evaluation = runs[0].evaluate("test")
     page = parsed(evaluation)

@@ -12,6 +12,7 @@ import fitbench as fb
 from fitbench.cli import main
 from fitbench.export import RunRecord, StudyRecord, export_mlflow, read_records
 from tests.cli.test_cli import fitbench
+from tests.conftest import copy_run
 
 mlflow = pytest.importorskip("mlflow")
 pytestmark = pytest.mark.slow  # MLflow's store takes seconds to create and to import
@@ -34,12 +35,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("runs")
-    data = fb.load_dataset("digits", train_limit=200)
-    trained = fb.fit(fb.build_model("small", data), data, epochs=2, runs_dir=tmp, verbose=False, name="small-digits")
-    trained.report()
-    return trained.path
+def run(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = copy_run(tiny_run, tmp_path_factory.mktemp("mlflow-run"))
+    fb.load_run(copy).report()  # the report is exported too
+    return copy
 
 
 def _tracked(client: MlflowClient, experiment: str) -> list:
@@ -51,10 +50,10 @@ def test_run_params_metric_steps_tags_and_artifacts(store: str, run: Path) -> No
     assert exported.action == "created"
     client = MlflowClient(tracking_uri=store)
     tracked = client.get_run(exported.run_id)
-    assert tracked.data.params["training.epochs"] == "2" and tracked.data.params["dataset.name"] == "digits"
+    assert tracked.data.params["training.epochs"] == "3" and tracked.data.params["dataset.name"] == "digits"
     assert tracked.data.params["model.zoo"] == "small"
-    assert [m.step for m in client.get_metric_history(exported.run_id, "val_loss")] == [1, 2]
-    assert 0 <= tracked.data.metrics["test.accuracy"] <= 1 and tracked.data.metrics["epochs_run"] == 2
+    assert [m.step for m in client.get_metric_history(exported.run_id, "val_loss")] == [1, 2, 3]
+    assert 0 <= tracked.data.metrics["test.accuracy"] <= 1 and tracked.data.metrics["epochs_run"] == 3
     tags = tracked.data.tags
     assert tags["fitbench.run_id"] == run.name and tags["fitbench.seed"] == "42" and tags["fitbench.engine"]
     assert tags["fitbench.version"] == fb.__version__ and tracked.info.status == "FINISHED"
@@ -69,7 +68,7 @@ def test_exporting_again_updates_instead_of_duplicating(store: str, run: Path) -
     assert [e.action for e in first + again] == ["created", "updated"] and first[0].run_id == again[0].run_id
     client = MlflowClient(tracking_uri=store)
     assert len(_tracked(client, "twice")) == 1
-    assert [m.step for m in client.get_metric_history(first[0].run_id, "loss")] == [1, 2]
+    assert [m.step for m in client.get_metric_history(first[0].run_id, "loss")] == [1, 2, 3]
 
 
 def test_study_is_a_parent_with_one_child_per_trial(store: str, run: Path, tmp_path: Path) -> None:

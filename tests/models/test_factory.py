@@ -21,6 +21,7 @@ def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return MODULE
 
 
+@pytest.mark.slow
 def test_good_spec_passes_shape_classes_and_kwargs(module: str) -> None:
     model = build_from_factory(f"{module}:make_model", (8, 8), 5, {"units": 7})
     assert model.output_shape == (None, 5)

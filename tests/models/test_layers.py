@@ -24,6 +24,7 @@ def test_mlp_from_layers_matches_first() -> None:
     assert model.layers[1].activation is keras.activations.relu  # default applied
 
 
+@pytest.mark.slow
 def test_cnn_gets_a_channel_axis_inserted() -> None:
     layers = [{"type": "conv2d", "filters": 8}, {"type": "max_pooling2d"}, {"type": "flatten"}]
     layers.append(HEAD)
@@ -35,6 +36,7 @@ def test_cnn_gets_a_channel_axis_inserted() -> None:
     assert model.output_shape == (None, 10)
 
 
+@pytest.mark.slow
 def test_every_layer_type_builds() -> None:
     layers = [
         {"type": "rescaling", "scale": 1 / 255},

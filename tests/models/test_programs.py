@@ -28,6 +28,7 @@ def compiled(units: list[int], digits, learning_rate: float = 1e-3) -> keras.Mod
     return model
 
 
+@pytest.mark.slow
 def test_models_of_one_architecture_share_programs_and_others_do_not(digits):
     first, twin = compiled([16, 8], digits), compiled([16, 8], digits)  # different layer and optimizer names
     assert first.layers[1].name != twin.layers[1].name
@@ -38,6 +39,7 @@ def test_models_of_one_architecture_share_programs_and_others_do_not(digits):
     assert programs_for(faster, training=False) is programs_for(first, training=False)  # the same forward pass
 
 
+@pytest.mark.slow
 def test_training_through_shared_programs_gives_the_same_run(digits, tmp_path):
     settings = {"epochs": 3, "batch_size": 16, "seed": 5, "verbose": False}
     first = fb.fit(build_model("mlp", digits, seed=3, units=[16]), digits, runs_dir=tmp_path / "a", **settings)
@@ -59,6 +61,7 @@ def test_a_recompiled_reference_no_longer_serves_its_old_settings(digits):
     assert programs_for(compiled([16], digits), training=True) is not old
 
 
+@pytest.mark.slow
 def test_models_whose_config_may_not_say_what_they_compute_keep_their_own(digits):
     lambda_model = keras.Sequential([keras.Input(digits.input_shape), keras.layers.Flatten(),
                                      keras.layers.Lambda(lambda x: x * 2.0), keras.layers.Dense(10)])

@@ -42,6 +42,7 @@ def _output_shape(model: keras.Model, input_shape: tuple[int, ...]) -> tuple:
     return tuple(model.compute_output_spec(keras.KerasTensor((None, *input_shape))).shape)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "options", "expected"), COURSE_COUNTS)
 def test_course_parameter_counts(name: str, options: dict[str, Any], expected: int) -> None:
     model = build_model(name, **options)
@@ -49,6 +50,7 @@ def test_course_parameter_counts(name: str, options: dict[str, Any], expected: i
     assert count_params(model) == expected == model.count_params()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", zoo_names())
 def test_adapts_to_digits_shape_and_five_classes(name: str) -> None:
     model = build_model(name, input_shape=(8, 8), num_classes=5)
@@ -80,6 +82,7 @@ def test_augmentation_keeps_counts_and_is_a_no_op_at_inference(name: str) -> Non
     np.testing.assert_allclose(augmented(x, training=False), plain(x, training=False), rtol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", [keras.layers.RandomFlip, keras.layers.RandomRotation])
 def test_augmentation_changes_images_while_training(kind: type) -> None:
     model = build_model("first", augment=("flip", "rotation"))
@@ -106,6 +109,7 @@ def test_dropout_layers_follow_each_hidden_layer() -> None:
     assert [layer.rate for layer in dropouts] == [0.3, 0.3]
 
 
+@pytest.mark.slow
 def test_subclass_round_trips_through_a_keras_file(tmp_path: Path) -> None:
     model = build_model("subclass", input_shape=(8, 8), num_classes=5)
     path = tmp_path / "subclass.keras"
@@ -116,6 +120,7 @@ def test_subclass_round_trips_through_a_keras_file(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+@pytest.mark.slow
 def test_bypass_concatenates_reconstruction_and_input() -> None:
     model = build_model("bypass")
     concat = next(l for l in model.layers if isinstance(l, keras.layers.Concatenate))

@@ -72,6 +72,7 @@ def test_predict_matches_the_model_on_the_training_arrays(trained: tuple[Path, P
     assert [name for name, _ in top] == sorted(CLASSES, key=lambda c: -files.probabilities[0][CLASSES.index(c)])
 
 
+@pytest.mark.slow
 def test_kaggle_csv_in_and_submission_out(tmp_path: Path) -> None:
     data = fb.load_dataset("csv", path=write_kaggle_csv(tmp_path / "train.csv"))
     run = fb.fit(fb.build_model("small", data), data, epochs=1, runs_dir=tmp_path / "runs", verbose=False)

@@ -15,13 +15,15 @@ from fitbench import _log
 from fitbench.errors import FitbenchWarning
 from fitbench.progress import Estimate, Terminal, choose_mode, in_notebook, plural
 from fitbench.training._fit import summary_line
+from tests.conftest import digits_subset
 
 
 @pytest.fixture(scope="module")
 def small(digits):
-    return fb.Dataset.from_arrays((digits.x_train[:200], digits.y_train[:200]), (digits.x_val[:100], digits.y_val[:100]))
+    return digits_subset(digits, train=200, val=100, test=False)
 
 
+@pytest.mark.slow
 def test_verbose_0_writes_nothing(small, runs_dir: Path, capfd):
     run = fb.fit(fb.build_model("small", small), small, epochs=1, batch_size=50, runs_dir=runs_dir, verbose=0)
     assert capfd.readouterr() == ("", "")
@@ -126,6 +128,7 @@ def test_no_notebook_outside_a_kernel():
     assert not in_notebook() and choose_mode(False) == "off"
 
 
+@pytest.mark.slow
 def test_a_5_epoch_fit_in_a_kernel_updates_one_bar_and_one_figure(small, runs_dir: Path, kernel, capfd):
     assert in_notebook() and choose_mode(True) == "notebook"
     fb.fit(fb.build_model("small", small), small, epochs=5, batch_size=50, runs_dir=runs_dir)

@@ -13,6 +13,7 @@ import fitbench as fb
 from fitbench import plots
 from fitbench.errors import FitbenchError
 from fitbench.report import recorded_confusion, write_report
+from tests.conftest import copy_run, digits_subset
 from tests.diagnosis.crafted import run_folder
 
 PICTURES = ("history", "architecture", "confusion_val", "confused_pairs_val", "samples_train", "mistakes_val",
@@ -20,17 +21,16 @@ PICTURES = ("history", "architecture", "confusion_val", "confused_pairs_val", "s
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> fb.Run:
-    """A real run on 300 digits (reloadable from its config), 2 epochs."""
-    data = fb.load_dataset("digits", seed=0, train_limit=300)
-    return fb.fit(fb.build_model("small", data), data, epochs=2, batch_size=20, early_stopping=3,
-                  runs_dir=tmp_path_factory.mktemp("runs"), name="small-digits", verbose=False)
+def trained(tiny_run: Path, tmp_path_factory) -> fb.Run:
+    """A copy of the session's tiny run (the report is written into it)."""
+    return fb.load_run(copy_run(tiny_run, tmp_path_factory.mktemp("report")))
 
 
 def images(html: str) -> list[str]:
     return re.findall(r'<img src="([^"]*)"', html)
 
 
+@pytest.mark.slow
 def test_report_is_one_self_contained_file_with_every_picture(trained: fb.Run):
     path = write_report(fb.load_run(trained.path))  # from the folder alone
     assert path == trained.path / "report.html"
@@ -68,6 +68,7 @@ def test_run_methods_draw_from_the_folder(trained: fb.Run):
         trained.plot_confusion_matrix("train2")
 
 
+@pytest.mark.slow
 def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch):
     copy = tmp_path / "elsewhere" / trained.path.name
@@ -87,8 +88,9 @@ def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path
     assert sorted(p.stem for p in (copy / "figures").glob("*.png")) == sorted([*PICTURES, "per_class_val"])
 
 
+@pytest.mark.slow
 def test_run_trained_on_arrays_has_every_picture(tmp_path: Path, digits):
-    small = fb.Dataset.from_arrays((digits.x_train[:200], digits.y_train[:200]), (digits.x_val, digits.y_val))
+    small = digits_subset(digits, train=200, test=False)
     run = fb.fit(fb.build_model("small", digits), small, epochs=1, runs_dir=tmp_path, verbose=False)
     html = run.report().read_text(encoding="utf-8")
     assert 'class="note"' not in html and len(images(html)) == len(PICTURES)

@@ -17,20 +17,16 @@ import fitbench as fb
 from fitbench.cli import main
 from fitbench.errors import FitbenchError
 from fitbench.runs._listing import find_runs
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_run
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory, digits) -> Path:
-    runs = tmp_path_factory.mktemp("runs")
-    data = fb.load_dataset("digits", train_limit=200)  # reloadable from the run's config
-    return fb.fit(fb.build_model("small", data), data, epochs=3, runs_dir=runs, verbose=False).path
+@pytest.fixture
+def finished(tiny_run: Path) -> Path:
+    return tiny_run  # 3 epochs
 
 
 def damaged_copy(finished: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "runs" / finished.name
-    shutil.copytree(finished, copy)
-    return copy
+    return copy_run(finished, tmp_path)
 
 
 def test_truncated_history_keeps_the_intact_epochs(finished: Path, tmp_path: Path):
@@ -132,6 +128,7 @@ def test_a_write_failure_mid_setup_leaves_no_folder(digits, tmp_path: Path, monk
     assert list((tmp_path / "runs").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_processes_in_one_runs_directory_never_collide(tmp_path: Path):
     experiment = {"name": "same", "dataset": {"name": "digits", "train_limit": 100}, "model": {"zoo": "small"},
                   "training": {"epochs": 1}}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,20 +14,14 @@ import fitbench as fb
 from fitbench.cli import main
 from fitbench.runs import FORMAT, read_run
 from fitbench.runs._record import MAX_CLASSES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_run
 
 OLD = Path(__file__).parent / "fixtures" / "run-0.1.0"  # written by fitbench 0.1.0, model.keras left out
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> Path:
-    data = fb.load_dataset("digits", train_limit=200, seed=0)
-    return fb.fit(fb.build_model("small", data), data, epochs=2, runs_dir=tmp_path_factory.mktemp("runs"),
-                  verbose=False).path
-
-
-def copy_of(folder: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(folder, tmp_path / "runs" / folder.name))
+@pytest.fixture
+def finished(tiny_run: Path) -> Path:
+    return tiny_run
 
 
 def test_views_import_neither_keras_nor_jax():
@@ -56,7 +49,7 @@ def test_a_new_folder_holds_every_declared_file(finished: Path):
 
 
 def test_a_0_1_0_folder_still_opens(tmp_path: Path, capsys):
-    run = fb.load_run(copy_of(OLD, tmp_path))
+    run = fb.load_run(copy_run(OLD, tmp_path))
     assert run.record.format == 1 and run.metrics.epochs_run == 2 and run.metrics.splits["val"].n == 288
     assert run.problems == ["model.keras is missing: the trained model is lost"]
     assert [f.code for f in run.diagnose()] == ["underfitting", "noisy_validation"]
@@ -76,14 +69,14 @@ def test_a_0_1_0_folder_still_opens(tmp_path: Path, capsys):
     ("status.json", '{"state": "complete", "pid": "x"}', "status.json is damaged (pid: Input should be"),
 ])
 def test_damage_is_one_line_naming_the_file(finished: Path, tmp_path: Path, name: str, content: str, problem: str):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     (folder / name).write_text(content, encoding="utf-8")
     problems = read_run(folder).problems
     assert len(problems) == 1 and problems[0].startswith(problem) and "\n" not in problems[0]
 
 
 def test_bounds_refuse_absurd_sizes_before_parsing(finished: Path, tmp_path: Path):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     with (folder / "metrics.json").open("w") as handle:
         handle.write(" " * 60_000_000)
     assert read_run(folder).problems == ["metrics.json is too large (60.0 MB; a run's is at most 2 MB)"]
@@ -94,7 +87,7 @@ def test_bounds_refuse_absurd_sizes_before_parsing(finished: Path, tmp_path: Pat
 
 
 def test_a_truncated_model_is_damaged_not_missing(finished: Path, tmp_path: Path, capsys):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     data = (folder / "model.keras").read_bytes()
     (folder / "model.keras").write_bytes(data[: len(data) // 2])
     assert read_run(folder).problems == ["model.keras is damaged (not a whole .keras file; truncated?)"]
@@ -104,7 +97,7 @@ def test_a_truncated_model_is_damaged_not_missing(finished: Path, tmp_path: Path
 
 
 def test_damaged_predictions_are_refused_not_unpickled(finished: Path, tmp_path: Path):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     np.savez(folder / "predictions.npz", val_labels=np.array([object()], dtype=object))
     record = read_run(folder)
     with pytest.raises(fb.errors.FitbenchError, match=r"^predictions.npz is damaged \("):
@@ -132,7 +125,7 @@ def test_a_pruned_trial_is_listed_as_pruned(tmp_path: Path, capsys):
 
 
 def test_a_broken_config_is_one_line_everywhere(finished: Path, tmp_path: Path, capsys):
-    folder = copy_of(finished, tmp_path)
+    folder = copy_run(finished, tmp_path)
     (folder / "config.yaml").write_text("name: x\ndataset: {name: digits\nmodel: [", encoding="utf-8")
     assert main(["evaluate", str(folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -33,6 +33,7 @@ def sgd_compiled(digits, loss: object = "sparse_categorical_crossentropy") -> ke
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["compiled", "keras"])
 def test_a_model_that_outputs_logits_trains_and_is_scored_on_probabilities(digits, runs_dir: Path, engine: str):
     run = fb.fit(logits_model(digits), digits, runs_dir=runs_dir, engine=engine, learning_rate=0.01, **QUICK)
@@ -64,6 +65,7 @@ def test_a_logits_model_compiled_without_from_logits_is_trained_with_it(digits, 
     assert run.config["compiled"]["from_logits"] is True and run.state == "complete"
 
 
+@pytest.mark.slow
 def test_a_subclassed_model_with_softmax_in_call_is_not_taken_for_logits(digits, runs_dir: Path):
     class Softmaxed(keras.Model):
         def __init__(self):
@@ -90,6 +92,7 @@ def test_a_compiled_models_optimizer_is_used_and_recorded(digits, runs_dir: Path
     assert run.config["training"]["optimizer"] is None  # asked for nothing: the model's own
 
 
+@pytest.mark.slow
 def test_the_call_overrides_a_compiled_models_optimizer(digits, runs_dir: Path):
     faster = fb.fit(sgd_compiled(digits), digits, runs_dir=runs_dir, learning_rate=0.01, **QUICK)
     assert faster.config["compiled"]["optimizer"] == "SGD" and faster.config["compiled"]["learning_rate"] == 0.01

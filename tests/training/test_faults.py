@@ -8,7 +8,6 @@ import errno
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from fitbench.config import Experiment, validate
 from fitbench.runs import run_state
 from fitbench.training import resume_run, run_experiment
 from fitbench.training._checkpoint import CHECKPOINT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_run
 
 SIGNALS_PER_ENGINE = 20
 
@@ -87,6 +86,7 @@ def interrupt_at_random(engine: str, tmp_path: Path, seed: int) -> None:
     assert interrupted >= SIGNALS_PER_ENGINE // 4  # most signals land in training, not only around it
 
 
+@pytest.mark.slow
 def test_signals_at_random_moments_compiled(tmp_path: Path, caught: list[int]):
     interrupt_at_random("compiled", tmp_path, seed=1)
 
@@ -117,10 +117,6 @@ def cut(tmp_path_factory) -> tuple[Path, fb.Run]:
     run = run_experiment(experiment("compiled"), runs_dir=root / "cut", verbose=False, callbacks=[_interrupt_after(2)])
     assert run.state == "interrupted" and (run.path / CHECKPOINT).is_file()
     return run.path, whole
-
-
-def copy_of(folder: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(folder, tmp_path / "runs" / folder.name))
 
 
 def one_error_line(capsys) -> str:
@@ -161,7 +157,7 @@ def _flip(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_a_damaged_checkpoint_is_one_line(cut, tmp_path: Path, capsys, damage: str):
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     DAMAGE[damage](folder / CHECKPOINT)
     assert main(["train", "--resume", str(folder)]) == 2
     line = one_error_line(capsys)
@@ -170,7 +166,7 @@ def test_a_damaged_checkpoint_is_one_line(cut, tmp_path: Path, capsys, damage: s
 
 
 def test_a_copied_folder_with_a_foreign_pid_resumes_exactly(cut, tmp_path: Path):
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     (folder / "status.json").write_text('{"state": "running", "pid": 1, "host": "another-machine"}')
     (folder / ".checkpoint.npz.x1y2.tmp.npz").write_bytes(b"half")  # a kill during a checkpoint write
     run = resume_run(folder, verbose=False)
@@ -182,7 +178,7 @@ def test_a_copied_folder_with_a_foreign_pid_resumes_exactly(cut, tmp_path: Path)
 def test_the_disk_filling_up_keeps_the_last_checkpoint(cut, tmp_path: Path, monkeypatch, capsys):
     import fitbench.training._checkpoint as checkpoint
 
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     real = checkpoint.np.savez
 
     def full(*args, **kwargs):
@@ -200,7 +196,7 @@ def test_the_disk_filling_up_keeps_the_last_checkpoint(cut, tmp_path: Path, monk
 
 
 def test_a_folder_that_cannot_be_written_is_one_line(cut, tmp_path: Path, monkeypatch, capsys):
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     real_open = os.open
 
     def read_only(path, flags, *args):
@@ -214,7 +210,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(cut, tmp_path: Path, monkey
 
 
 def test_resume_keeps_a_changed_epoch_count_and_refuses_fewer(cut, tmp_path: Path, capsys):
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     assert main(["train", "--resume", str(folder), "--set", "training.epochs=1"]) == 2
     assert "cannot resume with training.epochs=1: 2 epochs are already done" in one_error_line(capsys)
     # Resumed to 5, interrupted at 4: the next plain resume goes on to 5, as config.yaml now says.
@@ -227,7 +223,7 @@ def test_clean_never_removes_a_run_being_resumed(cut, tmp_path: Path):
     from fitbench.runs._clean import clean
     from fitbench._keras import keras
 
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     (folder / "model.keras").unlink()  # nothing would protect it but the lock
     (folder / CHECKPOINT).unlink()
     (folder / "status.json").write_text('{"state": "running"}')
@@ -244,7 +240,7 @@ def test_clean_never_removes_a_run_being_resumed(cut, tmp_path: Path):
 
 @pytest.mark.slow  # two fitbench processes
 def test_two_resumes_at_once_train_once(cut, tmp_path: Path):
-    folder = copy_of(cut[0], tmp_path)
+    folder = copy_run(cut[0], tmp_path)
     command = [sys.executable, "-m", "fitbench.cli", "train", "--resume", str(folder), "--set", "training.epochs=4"]
     both = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
@@ -256,6 +252,7 @@ def test_two_resumes_at_once_train_once(cut, tmp_path: Path):
     assert len(fb.load_run(folder).history["loss"]) == 4
 
 
+@pytest.mark.slow
 def test_a_loss_that_becomes_nan_stops_training_with_a_finding(digits, tmp_path: Path):
     from fitbench._keras import keras
 

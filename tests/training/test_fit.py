@@ -16,16 +16,12 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError
 from fitbench.runs import run_state
 from fitbench.runs._folder import CONFIG, ENVIRONMENT, HISTORY, METRICS, MODEL, STATUS
+from tests.conftest import digits_subset
 
 SETTINGS = dict(epochs=3, batch_size=10, learning_rate=3e-4)
 
 
-def small_digits(digits, train: int = 400):
-    """The first ``train`` training images of digits: a run takes about a second."""
-    return fb.Dataset.from_arrays((digits.x_train[:train], digits.y_train[:train]),
-                                  (digits.x_val, digits.y_val), (digits.x_test, digits.y_test))
-
-
+@pytest.mark.slow
 def test_fit_writes_a_complete_run_folder(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("first", digits, seed=1), digits, seed=1, runs_dir=runs_dir,
                  name="first-digits", verbose=False, **SETTINGS)
@@ -42,8 +38,9 @@ def test_fit_writes_a_complete_run_folder(digits, runs_dir: Path):
     assert json.loads((run.path / ENVIRONMENT).read_text())["backend"] == "jax"
 
 
+@pytest.mark.slow
 def test_load_run_gives_everything_back(digits, runs_dir: Path):
-    run = fb.fit(fb.build_model("small", digits), small_digits(digits), runs_dir=runs_dir, verbose=False, **SETTINGS)
+    run = fb.fit(fb.build_model("small", digits), digits_subset(digits, train=400), runs_dir=runs_dir, verbose=False, **SETTINGS)
     same = fb.load_run(run.path)
     assert same.history == run.history  # exact: floats are written with repr
     assert same.metrics == run.metrics and same.config == run.config
@@ -62,9 +59,10 @@ def test_evaluate_reproduces_the_recorded_scores(digits, runs_dir: Path):
     assert np.trace(np.array(evaluation.confusion_matrix)) == round(evaluation.accuracy * evaluation.n)
 
 
+@pytest.mark.slow
 def test_same_history_as_plain_keras_fit(digits, runs_dir: Path):
     """fitbench's training is keras.Model.fit: same seed, data and settings, same numbers."""
-    data = small_digits(digits)
+    data = digits_subset(digits, train=400)
     run = fb.fit(fb.build_model("dropout", data, seed=7), data, seed=7, early_stopping=2, engine="keras",
                  runs_dir=runs_dir, verbose=False, **SETTINGS)
 
@@ -80,7 +78,7 @@ def test_same_history_as_plain_keras_fit(digits, runs_dir: Path):
 
 
 def test_same_seed_same_history_other_seed_differs(digits, runs_dir: Path):
-    data = small_digits(digits)
+    data = digits_subset(digits, train=400)
     first, second, other = (
         fb.fit(fb.build_model("dropout", data, seed=seed), data, seed=seed, runs_dir=runs_dir, verbose=False, **SETTINGS)
         for seed in (3, 3, 4)
@@ -90,8 +88,9 @@ def test_same_seed_same_history_other_seed_differs(digits, runs_dir: Path):
     assert first.path != second.path  # same name, same second: still two folders
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch(digits, runs_dir: Path):
-    data = small_digits(digits, train=200)
+    data = digits_subset(digits, train=200)
     run = fb.fit(fb.build_model("first", data), data, epochs=40, batch_size=10, learning_rate=1e-2,
                  early_stopping={"patience": 1}, runs_dir=runs_dir, verbose=False)
     val_loss = run.history["val_loss"]
@@ -102,6 +101,7 @@ def test_early_stopping_restores_the_best_epoch(digits, runs_dir: Path):
     assert run.metrics.splits["val"].loss == pytest.approx(val_loss[best - 1], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
     x, y = digits.x_train[:300], digits.y_train[:300]
     run = fb.fit(fb.build_model("small", digits), (x, y), validation_split=0.2, runs_dir=runs_dir,
@@ -111,8 +111,9 @@ def test_arrays_with_validation_split_like_keras(digits, runs_dir: Path):
     assert set(run.metrics.splits) == {"train", "val"}
 
 
+@pytest.mark.slow
 def test_user_models_of_every_kind_train(digits, runs_dir: Path):
-    data = small_digits(digits, train=100)
+    data = digits_subset(digits, train=100)
     inputs = keras.Input(shape=data.input_shape)
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inputs))
     functional = keras.Model(inputs, outputs, name="mine")
@@ -164,10 +165,11 @@ class SignalAt(keras.callbacks.Callback):
             os.kill(os.getpid(), self.signum)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["keras", "compiled"])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_ends_training_early_and_keeps_a_loadable_run(digits, runs_dir: Path, signum, engine):
-    data = small_digits(digits)
+    data = digits_subset(digits, train=400)
     run = fb.fit(fb.build_model("first", data), data, epochs=50, early_stopping=5, runs_dir=runs_dir,
                  verbose=False, engine=engine, callbacks=[SignalAt(signum, epoch=1)])
     assert run.state == "interrupted" and run_state(run.path) == "interrupted"
@@ -184,7 +186,7 @@ def test_a_crash_marks_the_folder_failed(digits, runs_dir: Path):
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
-        fb.fit(fb.build_model("small", digits), small_digits(digits), epochs=2, runs_dir=runs_dir,
+        fb.fit(fb.build_model("small", digits), digits_subset(digits, train=400), epochs=2, runs_dir=runs_dir,
                verbose=False, callbacks=[Boom()])
     (folder,) = runs_dir.iterdir()
     assert run_state(folder) == "failed"

@@ -18,7 +18,7 @@ from fitbench._keras import keras
 from fitbench.errors import ConfigError, FitbenchError
 from fitbench.runs import run_state
 from fitbench.training._checkpoint import CHECKPOINT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, digits_subset
 
 EXPERIMENT = {
     "name": "resume-me",
@@ -48,6 +48,7 @@ def kill_after_epoch(process: subprocess.Popen, epoch: int) -> None:
     process.wait(timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["compiled", "keras"])
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, engine: str):
     document = {**EXPERIMENT, "training": {**EXPERIMENT["training"], "engine": engine}}
@@ -73,8 +74,9 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, engine
     assert a.metrics.splits == b.metrics.splits
 
 
+@pytest.mark.slow
 def test_fit_resume_in_python(digits, runs_dir: Path):
-    data = fb.Dataset.from_arrays((digits.x_train[:300], digits.y_train[:300]), (digits.x_val, digits.y_val))
+    data = digits_subset(digits, test=False)
 
     class Stop(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -118,6 +120,7 @@ class _InterruptAfter(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGINT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["compiled", "keras"])
 def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(runs_dir: Path, engine: str):
     # Uninterrupted: best epoch 2, no better epoch 3 and 4, so patience 2 stops after epoch 4
@@ -140,6 +143,7 @@ def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(
     assert resumed.history == whole.history
 
 
+@pytest.mark.slow
 def test_a_complete_run_is_not_resumed(digits, runs_dir: Path):
     run = fb.fit(fb.build_model("small", digits), digits, epochs=1, runs_dir=runs_dir, verbose=False)
     with pytest.raises(FitbenchError, match="this run is complete; there is nothing to resume"):

@@ -19,6 +19,7 @@ def fitbench(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_tune_then_tune_report(shared_runs: Path, tmp_path: Path):
     path = tmp_path / "tune.yaml"
     path.write_text(yaml.safe_dump(tiny(trials=2)))

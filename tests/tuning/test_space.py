@@ -185,6 +185,7 @@ def test_a_missing_search_section_and_an_unknown_file():
         load_tuning("tuen")
 
 
+@pytest.mark.slow
 def test_the_pruning_callback_reports_every_epoch_and_stops_when_told():
     # A pruner that prunes any score below 2: the trial stops after its first epoch.
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=2.0))

@@ -30,6 +30,7 @@ def _raise_as_optuna_does() -> None:
         raise UnboundLocalError("cannot access local variable 'frozen_trial'")  # noqa: B904 - as Optuna does
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", [_raise_plain, _raise_as_optuna_does])
 def test_a_storage_that_stops_mid_study_is_one_line(shared_runs: Path, tmp_path: Path, monkeypatch, capsys, failure):
     path = tmp_path / "tune.yaml"

@@ -12,11 +12,13 @@ import pytest
 import fitbench as fb
 from fitbench.errors import ConfigError
 from fitbench.tuning import best_trial, study_report
+from fitbench.tuning._tune import TEST_ATTR
 from tests.tuning.conftest import tiny
 
 COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
 
+@pytest.mark.slow
 def test_a_study_resumes_after_a_restart_and_counts_the_total(shared_runs: Path, storage: str, study_name: str,
                                                               capsys: pytest.CaptureFixture[str]):
     first = fb.tune(tiny(shapes=True), trials=2, storage=storage, study=study_name, runs_dir=shared_runs)
@@ -44,6 +46,7 @@ def test_a_study_resumes_after_a_restart_and_counts_the_total(shared_runs: Path,
     assert len(optuna.load_study(study_name=study_name, storage=storage).trials) == 3
 
 
+@pytest.mark.slow
 def test_the_best_trial_is_evaluated_on_test_once_and_reported_apart(shared_runs: Path, storage: str,
                                                                      study_name: str,
                                                                      capsys: pytest.CaptureFixture[str]):
@@ -77,10 +80,11 @@ def test_a_forced_test_objective_runs_and_every_report_says_so(shared_runs: Path
                     runs_dir=shared_runs)
     assert "warning: the trials were scored on the TEST split" in capsys.readouterr().out
     html = study_report(study)
-    assert "The trials were scored on the TEST split" in html
+    assert "the trials were scored on the TEST split" in html
     assert "this is not an" in html  # the test score box says it is no estimate
 
 
+@pytest.mark.slow
 def test_the_same_sampler_seed_gives_the_same_trials(shared_runs: Path, tmp_path: Path):
     def params(name: str, seed: int) -> list[dict]:
         study = fb.tune(tiny(trials=3, sampler={"name": "tpe", "seed": seed}, pruner="none"),
@@ -100,6 +104,7 @@ def test_continuing_a_study_with_another_space_is_refused(shared_runs: Path, sto
         fb.tune(other, storage=storage, study=study_name, runs_dir=shared_runs)
 
 
+@pytest.mark.slow
 def test_multi_objective_keeps_a_pareto_front_of_score_against_parameters(shared_runs: Path, storage: str,
                                                                          study_name: str):
     study = fb.tune(tiny(shapes=True, trials=3, multi_objective=True, pruner="none"), storage=storage, study=study_name,
@@ -119,6 +124,7 @@ def test_a_timeout_stops_starting_trials(shared_runs: Path, storage: str, study_
     assert not study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
 
 
+@pytest.mark.slow
 def test_the_trials_of_a_study_read_the_data_once(shared_runs: Path, storage: str, study_name: str,
                                                    monkeypatch: pytest.MonkeyPatch):
     from fitbench.data import load_from_config
@@ -135,3 +141,10 @@ def test_the_trials_of_a_study_read_the_data_once(shared_runs: Path, storage: st
     monkeypatch.setattr(_experiment, "load_from_config", counting)
     study = fb.tune(tiny(), trials=3, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)
     assert len(study.get_trials(states=COUNTED)) == 3 and loads == ["digits"]
+
+
+def test_a_test_score_on_another_machine_is_said_in_the_report():
+    # the record from record_test_of_best when the run folder is not here: no scores, a reason
+    study = optuna.create_study()
+    study.set_user_attr(TEST_ATTR, {"trial": 0, "run": "elsewhere", "missing": "no test score in elsewhere"})
+    assert "no test score in elsewhere" in study_report(study)

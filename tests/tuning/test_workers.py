@@ -28,6 +28,7 @@ COUNTED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 POSTGRES = os.environ.get("FITBENCH_TEST_POSTGRES")
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_sqlite_storage_finish_n_trials_without_duplicates(shared_runs: Path, storage: str,
                                                                                study_name: str):
     # Trials of about a second (60 short epochs): the second worker starts before the first is done.
@@ -64,6 +65,7 @@ def kill_document() -> dict:
         not POSTGRES, reason="FITBENCH_TEST_POSTGRES is not set: no PostgreSQL server to test against "
                              "(.ci/run starts one on 127.0.0.1; a fresh clone has none)")),
 ])
+@pytest.mark.slow
 def test_a_worker_killed_mid_trial_is_failed_and_retried(backend: str, shared_runs: Path, tmp_path: Path):
     storage = with_driver(POSTGRES) if backend == "postgresql" else f"sqlite:///{tmp_path / 'studies.db'}"
     name = f"kill-{uuid.uuid4().hex[:8]}"

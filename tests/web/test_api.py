@@ -211,6 +211,7 @@ def test_model_cache_is_bounded_and_reloads_a_retrained_run(served: Path, tmp_pa
 
 # --- a real model on real MNIST -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_predictions_on_200_unseen_mnist_images(client: TestClient, mnist_run: MnistRun):
     right = 0
     for image, label in zip(mnist_run.images[:200], mnist_run.labels[:200], strict=True):

@@ -64,6 +64,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     driver.quit()
 
 
+@pytest.mark.slow
 def test_draw_a_one_and_the_model_reads_it(browser: Any, server: str, mnist_run: MnistRun, tmp_path: Path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By

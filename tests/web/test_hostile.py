@@ -112,6 +112,7 @@ def test_every_damaged_folder_is_listed_with_its_reason_and_the_others_still_sho
     assert SECRET not in text
 
 
+@pytest.mark.slow
 def test_pages_answer_for_every_folder_without_a_500(server: Server, hostile: Served):
     before = snapshot(hostile.base)
     for path in ("/", "/draw", "/favicon.ico", "/openapi.json", "/static/style.css"):
@@ -142,6 +143,7 @@ def test_models_that_need_code_are_not_loaded(server: Server):
     assert status == 422 and "model.keras is damaged" in answer["detail"]
 
 
+@pytest.mark.slow
 def test_a_good_run_reports_and_predicts_and_fashion_has_class_names(server: Server):
     status, _, text = request(server, "GET", "/report/good")
     assert status == 200 and '<a href="/">&larr; all runs</a>' in text
@@ -198,6 +200,7 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)  # cannot be removed: it records only while _WATCH has keys
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_runs_dir_is_opened_imported_or_downloaded(hostile: Served, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch):
     import keras

@@ -7,7 +7,6 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from scipy import ndimage
 
 from fitbench.web import _preprocess
 from fitbench.web._preprocess import (
@@ -15,6 +14,7 @@ from fitbench.web._preprocess import (
     NothingDrawn,
     UnreadableImage,
     centre_by_mass,
+    centre_of_mass,
     crop_to_ink,
     decode_image,
     fit_in_box,
@@ -51,7 +51,7 @@ def test_a_drawing_becomes_an_mnist_digit():
     assert digit.shape == (28, 28) and digit.dtype == np.float32
     assert digit.min() == 0.0 and digit.max() == pytest.approx(1.0, abs=0.02)  # white ink on black, 0..1
     assert max(ink_box(digit > 0.05)) == 20  # fits MNIST's 20x20 box
-    assert ndimage.center_of_mass(digit) == pytest.approx((14.0, 14.0), abs=0.5)
+    assert centre_of_mass(digit) == pytest.approx((14.0, 14.0), abs=0.5)
     assert digit[:4].sum() == 0 and digit[:, :4].sum() == 0  # a margin all round, as in MNIST
 
 
@@ -136,3 +136,9 @@ def test_too_many_pixels_is_refused_before_decoding(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_preprocess, "MAX_PIXELS", 100 * 100)
     with pytest.raises(ImageTooLarge, match="101x100 pixels"):
         decode_image(encode(np.zeros((100, 101))))
+
+
+def test_centre_of_mass_weighs_ink_by_its_value():
+    image = np.zeros((6, 8), dtype=np.float32)
+    image[1, 2], image[4, 6] = 1.0, 3.0  # three times the ink at (4, 6)
+    assert centre_of_mass(image) == pytest.approx((3.25, 5.0))

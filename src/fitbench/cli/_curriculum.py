@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fitbench.curriculum import run_curriculum
-    from fitbench.data._sources import dataset_section
+    from fitbench.config._load import dataset_section
     from fitbench.errors import ConfigError
 
     if args.seeds < 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-# Checked (with a "did you mean") when the command runs, by data's dataset_section: argparse's
+# Checked (with a "did you mean") when the command runs, by config's dataset_section: argparse's
 # choices would refuse idx:FILES and suggest nothing.
 DATASET_HELP = ("use another data set: mnist, fashion_mnist, digits (no download), idx:IMAGES,LABELS or idx:FOLDER, "
                 "folder:DIR (one subfolder per class) or csv:FILE (Kaggle layout)")

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from fitbench.config._errors import validate
-from fitbench.config._schema import Experiment
-from fitbench.errors import ConfigError, did_you_mean
+from fitbench.config._schema import DATASETS, Experiment
+from fitbench.errors import ConfigError, did_you_mean, spelled
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
 _DATASET_SPECIFIC = ("images", "labels", "num_classes", "train_size", "test_size", "data_dir", "path", "image_size",
@@ -165,28 +165,31 @@ def apply_overrides(document: dict[str, Any], overrides: list[str]) -> dict[str,
             value = parse_yaml(raw, f"--set {_short(item, 60)!r}")
         except ConfigError:
             value = raw
-        _set_path(result, key.strip().split("."), value, item)
+        set_dotted(result, key.strip(), value, label=f"--set {item!r}")
     return result
 
 
-def _set_path(document: dict[str, Any], parts: list[str], value: Any, item: str) -> None:
+def set_dotted(document: dict[str, Any], key: str, value: Any, *, label: str) -> None:
+    """``document[a][b][c] = value`` for ``key`` ``"a.b.c"``, making missing or null sections;
+    ``label`` (the override or search key as the user wrote it) starts the error message."""
+    parts = key.split(".")
     node = document
     for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
+        if child is None:  # e.g. `early_stopping: null` in the file, now given a patience
+            child = node[part] = {}
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
-            raise ConfigError(f"--set {item!r}: {where} is a value ({child!r}), not a section with keys")
+            raise ConfigError(f"{label}: {where} is a value ({child!r}), not a section with keys")
         node = child
-    node[parts[-1]] = value
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def switch_dataset(document: dict[str, Any], spec: str) -> dict[str, Any]:
     """``--dataset SPEC``: the same experiment on another dataset, keeping split seed and limits.
 
-    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``data.dataset_section``).
+    ``SPEC`` is a name or ``idx:...``, ``folder:DIR``, ``csv:FILE`` (see ``dataset_section``).
     """
-    from fitbench.data._sources import dataset_section
-
     section = dataset_section(spec)
     result = copy.deepcopy(document)
     dataset = result.get("dataset")
@@ -220,3 +223,38 @@ def load_experiment(
     document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
     return validate(Experiment, document, where=str(path))
 
+
+def dataset_section(spec: str) -> dict[str, Any]:
+    """The ``dataset`` keys a ``--dataset`` value names: ``mnist``, ``fashion_mnist``, ``digits``,
+    ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR`` or ``csv:FILE``."""
+    name, colon, where = spec.partition(":")
+    given = spelled(f"dataset={spec!r}", f"--dataset {spec}")  # as the reader wrote it
+    if name not in DATASETS:
+        raise ConfigError(f"{given}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
+                          f"followed by a path){did_you_mean(name, DATASETS)}")
+    if name in ("folder", "csv"):
+        if not where:
+            what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
+            raise ConfigError(f"{given}: expected {name}:{what}")
+        return {"name": name, "path": where}
+    if name == "idx":
+        return {"name": name, **_idx_pair(where)}
+    if colon:
+        raise ConfigError(f"{given}: only idx:, folder: and csv: take a path; "
+                          f"expected e.g. {spelled(repr('folder:~/scans'), '--dataset folder:~/scans')}")
+    return {"name": name}
+
+
+def _idx_pair(where: str) -> dict[str, str]:
+    if "," in where:
+        images, labels = (part.strip() for part in where.split(",", 1))
+        return {"images": images, "labels": labels}
+    folder = Path(where).expanduser()
+    image_files, label_files = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
+    if len(image_files) != 1 or len(label_files) != 1:
+        given = spelled(f"dataset='idx:{where}'", f"--dataset idx:{where}")
+        raise ConfigError(
+            f"{given}: expected a folder with one *images* and one *labels* IDX file, or idx:IMAGES,LABELS; "
+            f"e.g. {spelled('dataset=', '--dataset ')}idx:../shared/data/mnist"
+        )
+    return {"images": str(image_files[0]), "labels": str(label_files[0])}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from fitbench.errors import did_you_mean
 from pydantic import (
@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-DATASETS = ("mnist", "fashion_mnist", "digits", "idx", "folder", "csv")
+DatasetName = Literal["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"]
+DATASETS: tuple[str, ...] = get_args(DatasetName)  # --dataset's choices
 OFFICIAL = ("mnist", "fashion_mnist")
 # Sources split three ways (test, then validation) from one pool of images.
 _SPLIT_ALL = ("idx", "digits", "folder", "csv")
@@ -72,7 +73,7 @@ Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 class DatasetConfig(_Strict):
     """Which images, how they are split into train/val/test, and how they are scaled."""
 
-    name: Literal["mnist", "fashion_mnist", "digits", "idx", "folder", "csv"] = Field(
+    name: DatasetName = Field(
         "mnist", description="mnist | fashion_mnist | digits | idx | folder | csv", examples=["mnist"]
     )
     data_dir: Path | None = Field(

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fitbench.data._idx import read_idx_pair
-from fitbench.errors import ConfigError, DataError, did_you_mean, spelled
+from fitbench.errors import ConfigError, DataError, spelled
 
 __all__ = [
     "DEBIAN_FASHION_DIR",
@@ -31,7 +31,6 @@ __all__ = [
     "MNIST_ORIGIN",
     "OFFICIAL",
     "OfficialArrays",
-    "dataset_section",
     "keras_home",
     "load_digits_arrays",
     "load_official",
@@ -135,44 +134,6 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, str]:
     images = bunch.images.astype(np.uint8)  # stored as float64 0..16, exact in uint8
     labels = bunch.target.astype(np.int64)
     return images, labels, "scikit-learn's bundled digits (1,797 8x8 images, values 0..16)"
-
-
-def dataset_section(spec: str) -> dict[str, Any]:
-    """The ``dataset`` keys a ``--dataset`` value names: ``mnist``, ``fashion_mnist``, ``digits``,
-    ``idx:IMAGES,LABELS``, ``idx:FOLDER``, ``folder:DIR`` or ``csv:FILE``."""
-    from fitbench.config._schema import DATASETS
-
-    name, colon, where = spec.partition(":")
-    given = spelled(f"dataset={spec!r}", f"--dataset {spec}")  # as the reader wrote it
-    if name not in DATASETS:
-        raise ConfigError(f"{given}: expected one of {', '.join(DATASETS)} (idx:, folder: and csv: "
-                          f"followed by a path){did_you_mean(name, DATASETS)}")
-    if name in ("folder", "csv"):
-        if not where:
-            what = "DIR, a folder with one subfolder per class" if name == "folder" else "FILE, a Kaggle-layout CSV"
-            raise ConfigError(f"{given}: expected {name}:{what}")
-        return {"name": name, "path": where}
-    if name == "idx":
-        return {"name": name, **_idx_pair(where)}
-    if colon:
-        raise ConfigError(f"{given}: only idx:, folder: and csv: take a path; "
-                          f"expected e.g. {spelled(repr('folder:~/scans'), '--dataset folder:~/scans')}")
-    return {"name": name}
-
-
-def _idx_pair(where: str) -> dict[str, str]:
-    if "," in where:
-        images, labels = (part.strip() for part in where.split(",", 1))
-        return {"images": images, "labels": labels}
-    folder = Path(where).expanduser()
-    image_files, label_files = sorted(folder.glob("*images*")), sorted(folder.glob("*labels*"))
-    if len(image_files) != 1 or len(label_files) != 1:
-        given = spelled(f"dataset='idx:{where}'", f"--dataset idx:{where}")
-        raise ConfigError(
-            f"{given}: expected a folder with one *images* and one *labels* IDX file, or idx:IMAGES,LABELS; "
-            f"e.g. {spelled('dataset=', '--dataset ')}idx:../shared/data/mnist"
-        )
-    return {"images": str(image_files[0]), "labels": str(label_files[0])}
 
 
 def _check_name(name: str) -> None:

@@ -11,6 +11,7 @@ a run folder; ``check_arrays(model, dataset)`` checks the arrays before training
 
 from __future__ import annotations
 
+from fitbench._interval import interval_half_width
 from fitbench.diagnosis._curves import (
     divergence,
     metric_loss_disagree,
@@ -30,7 +31,6 @@ from fitbench.diagnosis._inputs import (
     value_ranges,
 )
 from fitbench.diagnosis._scores import (
-    interval_half_width,
     noisy_validation,
     test_leakage_in_arrays,
     test_leakage_in_config,

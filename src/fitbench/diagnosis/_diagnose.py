@@ -33,6 +33,7 @@ from fitbench.diagnosis._scores import (
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 from fitbench.errors import FitbenchError, FitbenchWarning
+from fitbench.runs import load_run
 from fitbench.runs._record import CONFIG, FINDINGS, HISTORY, METRICS
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def diagnose(run: Run | str | Path) -> list[Finding]:
     """Findings about a run, most serious first, from its folder alone: the findings of the
     checks before training, then rules on config, history and metrics. Neither the model nor
     the data is loaded. A damaged metrics.json is a finding, never silence."""
-    run = _as_run(run)
+    run = load_run(run)
     history, metrics, config = run.history, run.metrics, run.config
     training = config.get("training") or {}
     stopping = training.get("early_stopping")
@@ -108,14 +109,6 @@ def _drop_meaningless(findings: list[Finding]) -> list[Finding]:
     if not any(finding.code in _BROKEN for finding in findings):
         return findings
     return [finding for finding in findings if finding.code not in _CURVE_SHAPES]
-
-
-def _as_run(run: Run | str | Path) -> Run:
-    if isinstance(run, (str, Path)):
-        from fitbench.runs import load_run
-
-        return load_run(run)
-    return run
 
 
 def check_arrays(model: Any, dataset: Dataset) -> list[Finding]:

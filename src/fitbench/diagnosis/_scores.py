@@ -10,24 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from fitbench._interval import Z95, interval_half_width
 from fitbench.runs._record import SplitScores
 from fitbench.diagnosis._finding import Finding, points
 
-Z95 = 1.96
 # Course variants differ by one to three points: an interval wider than +/-2 points hides them.
 NOISY_HALF_WIDTH = 0.02
-
-
-def interval_half_width(accuracy: float, n: int) -> float:
-    """Half-width of the 95% (Wilson) interval of an accuracy measured on ``n`` images.
-
-    For n in the hundreds this is 1.96 * sqrt(p (1 - p) / n): 200 images at 0.9 give 0.042;
-    unlike that formula it stays honest at p = 0 or 1.
-    """
-    if n <= 0:
-        return 1.0
-    z2n = Z95 ** 2 / n
-    return Z95 / (1 + z2n) * math.sqrt(accuracy * (1 - accuracy) / n + z2n / (4 * n))
 
 
 def noisy_validation(n: int, accuracy: float) -> Finding | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from fitbench import _templates
 from fitbench.errors import FitbenchError
 from fitbench.plots import png_bytes
 from fitbench.report._html import data_uri
@@ -12,24 +12,8 @@ from fitbench.report._html import data_uri
 DPI = 72  # notebook-sized pictures: each display stays well under 200 kB
 
 
-@functools.cache
-def _environment() -> Any:
-    import jinja2
-
-    from fitbench.report._html import _number
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("fitbench.display", "templates"),
-        autoescape=True,  # names, configs and messages are user text
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
-    )
-    environment.filters["number"] = _number
-    return environment
-
-
 def render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(**context)
+    return _templates.render("fitbench.display", template, **context)
 
 
 def picture(draw: Any) -> str | None:

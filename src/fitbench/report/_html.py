@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from fitbench import _io
+from fitbench import _io, _templates
 from fitbench.errors import FitbenchError
 
 
@@ -15,28 +15,7 @@ def data_uri(png: bytes) -> str:
 
 
 def render(template: str, **context: Any) -> str:
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("fitbench.report", "templates"),
-        autoescape=True,  # run names, configs and messages are user text
-        undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, not as a blank
-        trim_blocks=True, lstrip_blocks=True,
-    )
-    environment.filters["number"] = _number
-    return environment.get_template(template).render(**context)
-
-
-def _number(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+    return _templates.render("fitbench.report", template, **context)
 
 
 def write_html(path: Path, html: str) -> Path:

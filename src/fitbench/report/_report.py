@@ -20,6 +20,7 @@ from fitbench.errors import FitbenchError
 from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
 from fitbench.report._figures import FigureStore, Picture
 from fitbench.report._html import render, write_html
+from fitbench.runs import load_run
 
 if TYPE_CHECKING:
     from fitbench.runs import ImageSet, Metrics, Run, SplitPredictions, SplitScores
@@ -59,7 +60,7 @@ def write_report(run: Run | str | Path, path: str | Path | None = None, *, split
     Args:
         split: where to study mistakes; default validation (the test split is for the final score).
     """
-    run = _as_run(run)
+    run = load_run(run)
     target = Path(path) if path is not None else run.path / "report.html"
     if not target.parent.is_dir():  # say so before spending seconds on pictures
         raise FitbenchError(f"{target}: cannot write the report: folder {target.parent} does not exist")
@@ -71,14 +72,6 @@ def write_report(run: Run | str | Path, path: str | Path | None = None, *, split
                   findings=[finding.to_dict() for finding in diagnose(run)],
                   sections=sections, problem=store.problem)
     return write_html(target, html)
-
-
-def _as_run(run: Run | str | Path) -> Run:
-    if isinstance(run, (str, Path)):
-        from fitbench.runs import load_run
-
-        return load_run(run)
-    return run
 
 
 def _header(run: Run) -> dict[str, Any]:

@@ -116,9 +116,12 @@ class Run:
         return diagnose(self)
 
 
-def load_run(path: str | Path) -> Run:
-    """A Run from its folder alone; a one-line FitbenchError for a folder holding a symlink or a
-    special file (fitbench writes neither: such a folder is refused, not half read)."""
+def load_run(path: str | Path | Run) -> Run:
+    """A Run from its folder alone (a Run is returned as it is: views take either); a one-line
+    FitbenchError for a folder holding a symlink or a special file (fitbench writes neither: such a
+    folder is refused, not half read)."""
+    if isinstance(path, Run):
+        return path
     path = Path(path)
     if not path.is_dir() or not holds_config(path):
         raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from fitbench._interval import interval_half_width
 from fitbench.runs._files import is_regular
 from fitbench.runs._read import RunRecord
 
@@ -42,7 +43,6 @@ class RunSummary(NamedTuple):
 
 def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
     """The summary of a run read with ``read_run``."""
-    from fitbench.diagnosis._scores import interval_half_width  # diagnosis reads runs: import late
 
     m = record.metrics
     state = record.state

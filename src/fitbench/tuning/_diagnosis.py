@@ -10,24 +10,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import optuna
 
+from fitbench._interval import wilson_interval
+from fitbench.diagnosis import Finding
 from fitbench.runs import read_run
 
 SEED_KEY = "training.seed"
 SHAPE_PREFIX = "model."
 RESAMPLES = 2000  # bootstrap resamples of a confusion matrix: enough for a stable 95% interval
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # test_split | seed_vs_shape | within_noise | failed
-    severity: str  # warning | info
-    message: str
 
 
 def diagnose(study: optuna.Study, record: dict[str, Any]) -> list[Finding]:
@@ -44,9 +38,9 @@ def test_split(objective: str) -> Finding | None:
     if not objective.startswith("test_"):
         return None
     return Finding("test_split", "warning",
-                   f"The trials were scored on the TEST split ({objective}, search.force_test): the model was "
-                   "chosen by its test score, so that score now overstates how it does on new images. "
-                   "Score on validation (val_macro_f1) and keep test for one final check.")
+                   "the trials were scored on the TEST split: the model was chosen by its test score, so that "
+                   "score now overstates how it does on new images", f"objective {objective} (search.force_test)",
+                   "score on validation (val_macro_f1) and keep test for one final check")
 
 
 # fANOVA fits a random forest to the trials: with fewer, its importances are noise.
@@ -78,10 +72,11 @@ def seed_vs_shape(weights: dict[str, float], objective: str) -> Finding | None:
                f"shape ({', '.join(shape)}) {architecture:.0%} (fANOVA)")
     if seed >= architecture:
         return Finding("seed_vs_shape", "warning",
-                       f"The seed matters as much as the architecture: {numbers}. Differences between these "
-                       "shapes are within what a different weight initialisation gives; compare shapes over "
-                       "several seeds before preferring one.")
-    return Finding("seed_vs_shape", "info", f"The shape matters more than the seed: {numbers}.")
+                       "the seed matters as much as the architecture: differences between these shapes are "
+                       "within what a different weight initialisation gives", numbers,
+                       "compare shapes over several seeds before preferring one")
+    return Finding("seed_vs_shape", "info", "the shape matters more than the seed", numbers,
+                   "compare the shapes by their scores")
 
 
 def ranked_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
@@ -102,14 +97,16 @@ def within_noise(ranked: list[optuna.trial.FrozenTrial], objective: str) -> Find
     value, other = best.values[0], runner_up.values[0]
     if not low <= other <= high:
         return Finding("within_noise", "info",
-                       f"The best trial #{best.number} ({value:.4f}) is ahead of the runner-up #{runner_up.number} "
-                       f"({other:.4f}) by more than the noise: its 95% interval on {n:,} images is "
-                       f"{low:.4f}..{high:.4f}.")
+                       f"the best trial #{best.number} ({value:.4f}) is ahead of the runner-up "
+                       f"#{runner_up.number} ({other:.4f}) by more than the noise",
+                       f"its 95% interval on {n:,} images is {low:.4f}..{high:.4f}",
+                       f"keep trial #{best.number}'s configuration")
     sizes = _smaller_model(best, runner_up)
     return Finding("within_noise", "warning",
-                   f"The best trial #{best.number} ({value:.4f}) is within noise of the runner-up "
-                   f"#{runner_up.number} ({other:.4f}): the 95% interval of #{best.number}'s {objective} on "
-                   f"{n:,} images is {low:.4f}..{high:.4f}. This validation set cannot tell them apart{sizes}.")
+                   f"the best trial #{best.number} ({value:.4f}) is within noise of the runner-up "
+                   f"#{runner_up.number} ({other:.4f})",
+                   f"the 95% interval of #{best.number}'s {objective} on {n:,} images is {low:.4f}..{high:.4f}",
+                   f"this validation set cannot tell them apart{sizes}")
 
 
 def _smaller_model(best: optuna.trial.FrozenTrial, other: optuna.trial.FrozenTrial) -> str:
@@ -131,10 +128,9 @@ def score_interval(trial: optuna.trial.FrozenTrial, objective: str) -> tuple[flo
     n = (trial.user_attrs.get("val") or {}).get("n")
     if not n or split != "val":
         return None
-    # No run folder here (another machine): the normal approximation of a proportion.
-    value = trial.values[0]
-    half = 1.96 * float(np.sqrt(max(value * (1 - value), 0.0) / n))
-    return value - half, value + half, int(n)
+    # No run folder here (another machine): Wilson's interval of a proportion.
+    low, high = wilson_interval(trial.values[0], int(n))
+    return low, high, int(n)
 
 
 def bootstrap_interval(matrix: np.ndarray, metric: str, *, seed: int = 0) -> tuple[float, float]:
@@ -176,7 +172,6 @@ def failed_trials(study: optuna.Study) -> Finding | None:
                for trial in study.get_trials(deepcopy=False) if trial.system_attrs.get("retry_history")}
     parts = [f"#{trial.number}" + (f" (retried as #{retried[trial.number]})" if trial.number in retried else "")
              for trial in failed]
-    return Finding("failed", "info",
-                   f"{len(failed)} trial(s) failed and do not count: {', '.join(parts)}. A worker that dies "
-                   "mid-trial (kill -9, out of memory) leaves one; its heartbeat stops, and after the grace "
-                   "period the trial is marked failed and tried again.")
+    return Finding("failed", "info", f"{len(failed)} trial(s) failed and do not count", ", ".join(parts),
+                   "nothing to do: a worker that dies mid-trial (kill -9, out of memory) leaves one; its "
+                   "heartbeat stops, and after the grace period the trial is marked failed and tried again")

@@ -14,7 +14,7 @@ from typing import Any
 
 import optuna
 
-from fitbench import _io
+from fitbench import _io, _templates
 from fitbench.errors import ConfigError
 from fitbench.tuning._diagnosis import MIN_TRIALS_FOR_IMPORTANCE, complete_trials, diagnose, importances
 from fitbench.tuning._progress import quiet_optuna
@@ -31,15 +31,6 @@ class Figure:
     note: str = ""
 
 
-def best_run_report_html(run_path: Path) -> str | None:
-    """HOOK: the best trial's full run report, as an HTML fragment to embed in the study report.
-
-    fitbench's run report is being written in another package; once it exists, return its
-    HTML for ``run_path`` here. Until then the study report links to the run folder.
-    """
-    return None
-
-
 def write_study_report(study: optuna.Study, path: str | Path = "study.html", *, storage: str | None = None) -> Path:
     """Write the report of ``study`` to ``path`` and return the path."""
     path = Path(path)
@@ -53,21 +44,19 @@ def write_study_report(study: optuna.Study, path: str | Path = "study.html", *, 
 
 def study_report(study: optuna.Study, *, storage: str | None = None, base: Path | None = None) -> str:
     """The report as one HTML string; links to run folders are relative to ``base``."""
-    import jinja2
     import plotly.offline
 
     record = study.user_attrs.get(ATTR, {})
     objective = record.get("objective", "value")
     best = best_trial(study)
     run_path = Path(best.user_attrs["run"]) if best is not None and "run" in best.user_attrs else None
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("fitbench.tuning", "templates"),
-                                     autoescape=jinja2.select_autoescape(["html", "j2"]))
-    return environment.get_template("study.html.j2").render(
+    return _templates.render(
+        "fitbench.tuning", "study.html.j2",
         study=study.study_name, storage=without_password(storage) if storage else None, objective=objective,
         record=record,
         counts=state_counts(study), space=_space_lines(record), findings=diagnose(study, record),
         best=best, best_params=format_params(best) if best is not None else "",
-        best_run=_link(run_path, base), best_run_html=best_run_report_html(run_path) if run_path else None,
+        best_run=_link(run_path, base),
         test=study.user_attrs.get(TEST_ATTR), rows=trial_rows(study, base), figures=figures(study, objective),
         plotly_js=plotly.offline.get_plotlyjs(), multi=len(study.directions) > 1,
     )

@@ -25,7 +25,6 @@ from pydantic import (
 from fitbench.config import validate
 from fitbench.errors import ConfigError, did_you_mean
 
-OBJECTIVES = ("val_macro_f1", "val_accuracy", "val_loss")
 TEST_OBJECTIVES = ("test_macro_f1", "test_accuracy", "test_loss")
 
 # A categorical choice Optuna can store as is.

@@ -16,6 +16,7 @@ from typing import Any
 import optuna
 
 from fitbench.config import Experiment, validate
+from fitbench.config._load import set_dotted
 from fitbench.errors import ConfigError
 from fitbench.tuning._schema import CategoricalParam, FloatParam, IntParam, Param, space_key
 
@@ -44,22 +45,8 @@ def with_values(document: dict[str, Any], values: dict[str, Any]) -> dict[str, A
     """A copy of ``document`` with each dotted key set, like ``--set key=value``."""
     result = copy.deepcopy(document)
     for key, value in values.items():
-        set_dotted(result, key, value)
+        set_dotted(result, key, value, label=space_key(key))
     return result
-
-
-def set_dotted(document: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    node = document
-    for depth, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if child is None:  # e.g. `early_stopping: null` in the file, now given a patience
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            where = ".".join(parts[: depth + 1])
-            raise ConfigError(f"{space_key(key)}: {where} is a value ({child!r}), not a section with keys")
-        node = child
-    node[parts[-1]] = copy.deepcopy(value)
 
 
 def check_space(document: dict[str, Any], space: dict[str, Param], *, where: str) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from fitbench import _templates
 from fitbench.errors import FitbenchError
 from fitbench.web import _models
 from fitbench.web._catalog import Catalog, RunInfo, RunNotFound, resolve_run, root_of, run_detail
@@ -69,9 +69,7 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
         app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app
         cache_dir = app.state.cache_tmp.name
     app.state.reports = ReportCache(Path(cache_dir))
-    app.state.templates = Jinja2Templates(env=jinja2.Environment(
-        loader=jinja2.PackageLoader("fitbench.web", "templates"), autoescape=True,  # run names are user text
-        undefined=jinja2.StrictUndefined))
+    app.state.templates = Jinja2Templates(env=_templates.environment("fitbench.web"))
     app.mount("/static", StaticFiles(packages=[("fitbench.web", "static")], follow_symlink=False), name="static")
     app.add_middleware(BodyLimit, paths=(PREDICT,))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *allow_hosts])

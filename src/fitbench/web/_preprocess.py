@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import ndimage
 
 from fitbench.errors import DataError
 
@@ -151,12 +150,20 @@ def centre_by_mass(digit: np.ndarray, side: int = SIDE) -> np.ndarray:
     must not push ink out of the field).
     """
     height, width = digit.shape
-    cy, cx = ndimage.center_of_mass(digit)
+    cy, cx = centre_of_mass(digit)
     top = int(np.clip(round(CENTRE - cy), 0, side - height))
     left = int(np.clip(round(CENTRE - cx), 0, side - width))
     field = np.zeros((side, side), dtype=np.float32)
     field[top:top + height, left:left + width] = digit
     return field
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) of the ink's centre of mass, ink weighing its value (the image holds some ink)."""
+    total = float(image.sum())
+    rows = image.sum(axis=1) @ np.arange(image.shape[0]) / total
+    columns = image.sum(axis=0) @ np.arange(image.shape[1]) / total
+    return float(rows), float(columns)
 
 
 def preprocess(data: bytes) -> np.ndarray:
