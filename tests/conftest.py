@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,11 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_digits) -> Path:
 def copy_run(folder: Path, into: Path) -> Path:
     """A copy of the run ``folder`` at ``into/runs/<its name>``, to damage or write into."""
     return Path(shutil.copytree(folder, into / "runs" / folder.name))
+
+
+def heavy_modules_after(statement: str) -> list[str]:
+    """Which of keras and jax a fresh interpreter has loaded after running ``statement``."""
+    code = f"import json, sys; {statement}; print(json.dumps(sorted(m for m in ('keras', 'jax') if m in sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
