@@ -74,7 +74,11 @@ def interrupt_at_random(engine: str, tmp_path: Path, seed: int) -> None:
         signum = (signal.SIGINT, signal.SIGTERM)[index % 2]
         timer = threading.Timer(rng.uniform(0.0, span), os.kill, (os.getpid(), signum))
         timer.start()
-        run = run_experiment(experiment(engine), runs_dir=tmp_path / f"cut{index}", verbose=False)
+        try:
+            run = run_experiment(experiment(engine), runs_dir=tmp_path / f"cut{index}", verbose=False)
+        except KeyboardInterrupt:  # it came while the finished run was saved: complete, and the caller stops
+            (config,) = (tmp_path / f"cut{index}").glob("*/config.yaml")
+            run = fb.load_run(config.parent)
         timer.join()
         if run.state == "interrupted":
             interrupted += 1

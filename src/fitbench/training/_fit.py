@@ -194,6 +194,10 @@ def train(
                 raise
     run = Run(path, model=model, data=dataset)
     display.note(summary_line(run))
+    if stop.received and not run.metrics.interrupted:
+        # The signal came while the finished run was being saved: the folder is complete, and the
+        # caller (a curriculum, a command) must still stop, as the person asked.
+        raise KeyboardInterrupt
     return run
 
 
