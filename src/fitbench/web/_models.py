@@ -140,8 +140,6 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     if int(np.prod(shape)) != image.size or tuple(shape[:2]) != image.shape:
         size = "x".join(str(side) for side in shape)
         raise CannotPredict(f"this run's model takes {size} images, not 28x28 drawings; choose an MNIST run")
-    from fitbench.models import as_probabilities  # a model is loaded already: Keras is there
-
     batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
     try:
         outputs = loaded.forward(batch)[0]
@@ -149,7 +147,8 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
         raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)[:160]}") from None
     if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
-    if loaded.logits:  # a model without a softmax
-        shifted = np.exp(outputs - outputs.max())
-        return shifted / shifted.sum()
+    if loaded.logits:  # a model without a softmax; `logits` was decided once, when it loaded
+        import jax  # a model is loaded already: JAX is there
+
+        return np.asarray(jax.nn.softmax(outputs))
     return outputs
