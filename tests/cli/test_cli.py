@@ -16,6 +16,7 @@ import yaml
 from fitbench.cli import main
 from fitbench.data import _sources, write_idx
 from tests.conftest import ROOT
+from tests.report.test_figures import stats
 
 DIGITS_EXPERIMENT = {
     "name": "first-digits",
@@ -68,10 +69,27 @@ def test_datasets_lists_every_source():
 @pytest.mark.slow
 def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
     trained = fitbench("train", "first", "--dataset", "digits", "--set", "training.epochs=1",
-                       "--runs-dir", str(tmp_path / "runs"), "--quiet")
+                       "--runs-dir", str(tmp_path / "runs"), "--quiet", "--no-report")
     assert trained.returncode == 0, trained.stderr
-    assert Path(trained.stdout.strip().splitlines()[-1]).is_dir()
+    run = Path(trained.stdout.strip().splitlines()[-1])
+    assert run.is_dir()
     assert "epoch 1/" not in trained.stdout  # --quiet: summary and path only
+    assert not (run / "report.html").exists() and not (run / "figures").exists()  # --no-report
+
+
+@pytest.mark.slow
+def test_train_writes_the_report_whose_pictures_later_views_reuse(tmp_path: Path):
+    trained = fitbench("train", "first", "--dataset", "digits", "--set", "training.epochs=1",
+                       "--runs-dir", str(tmp_path / "runs"))
+    assert trained.returncode == 0, trained.stderr
+    run = Path(trained.stdout.strip().splitlines()[-1])
+    assert f"report: {run / 'report.html'}" in trained.stdout
+    assert "data:image/png;base64," in (run / "report.html").read_text(encoding="utf-8")
+    drawn = stats(run / "figures")
+    assert len([name for name in drawn if name.endswith(".png")]) == 8
+    again = fitbench("report", str(run), "-o", str(tmp_path / "again.html"))
+    assert again.returncode == 0, again.stderr
+    assert stats(run / "figures") == drawn  # every picture reused: nothing drawn or rewritten
 
 
 @pytest.mark.slow
