@@ -47,7 +47,7 @@ _HOMES = {
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
-register_displays()  # in a notebook: fb.tune's Optuna study shows as HTML
+register_displays()  # in a notebook: datasets, runs, evaluations... and fb.tune's Optuna study show as HTML
 
 __all__ = sorted(_HOME)
 
