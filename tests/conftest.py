@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the real MNIST test set, small data sets, a runs directory."""
+"""Shared fixtures: paths to the real MNIST test set, small data sets, a runs directory, a notebook kernel."""
 
 from __future__ import annotations
 
@@ -83,3 +83,42 @@ def heavy_modules_after(statement: str) -> list[str]:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+class Kernel:
+    """IPython's InteractiveShell made to look like a kernel, its displays recorded, fitbench's
+    displays registered (``import fitbench`` does it in a kernel; this shell is made after that)."""
+
+    def __init__(self) -> None:
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        from fitbench._notebook import register_displays
+
+        messages = self.messages = []
+
+        class Recorder(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+                messages.append(((transient or {}).get("display_id"), update, data))
+
+        self.shell = InteractiveShell.instance()
+        self.shell.display_pub = Recorder()
+        self.shell.config["IPKernelApp"] = Config()  # what ipykernel's shell carries
+        register_displays(self.shell)
+
+    def shown(self, obj) -> dict[str, str]:
+        """What the notebook shows for ``obj`` as a cell's last value: mime type -> content."""
+        return self.shell.display_formatter.format(obj)[0]
+
+    def close(self) -> None:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def kernel():
+    kernel = Kernel()
+    yield kernel
+    kernel.close()

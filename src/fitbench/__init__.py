@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
     from fitbench.evaluation import Evaluation as Evaluation
     from fitbench.models import build_model as build_model, count_params as count_params
     from fitbench.report import compare as compare
-    from fitbench.runs import Run as Run, load_run as load_run
+    from fitbench.trained import Run as Run, load_run as load_run
     from fitbench.training import fit as fit, run_experiment as run_experiment
     from fitbench.tuning import tune as tune
 
@@ -41,13 +41,13 @@ _HOMES = {
     "evaluation": ("Evaluation",),
     "models": ("build_model", "count_params"),
     "report": ("compare",),
-    "runs": ("Run", "load_run"),
+    "trained": ("Run", "load_run"),
     "training": ("fit", "run_experiment"),
     "tuning": ("tune",),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
-register_displays()  # in a notebook: fb.tune's Optuna study shows as HTML
+register_displays()  # in a notebook: datasets, runs, evaluations... and fb.tune's Optuna study show as HTML
 
 __all__ = sorted(_HOME)
 

@@ -1,22 +1,32 @@
-"""In a notebook, show the Optuna study that ``fb.tune`` returns as fitbench's HTML (a class
-fitbench does not own cannot carry ``_repr_html_``; IPython's formatters take it by name)."""
+"""In a notebook, show fitbench's objects (and the Optuna study ``fb.tune`` returns) as HTML.
+
+The classes carry no ``_repr_html_``: their HTML is drawn by ``fitbench.display``, near the top of
+the package, which a data set or a run record must not import. IPython's formatters take each
+class by name instead (``_display_names``), so registering imports none of them.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from fitbench._display_names import DISPLAYS
 
-def register_displays() -> None:
-    """Register the study display with the running IPython, if any (costs nothing otherwise)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
+
+def register_displays(shell: Any = None) -> None:
+    """Register the displays with ``shell`` (default: the running IPython, if any; costs nothing
+    outside one). ``import fitbench`` does this in a notebook; call it for a shell made later."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
-    shell.display_formatter.formatters["text/html"].for_type_by_name("optuna.study.study", "Study", _study_html)
+    formatter = shell.display_formatter.formatters["text/html"]
+    for module, name in DISPLAYS:
+        formatter.for_type_by_name(module, name, _html)
 
 
-def _study_html(study: Any) -> str:
-    from fitbench.display._study import study_html
+def _html(obj: Any) -> str:
+    from fitbench.display import html
 
-    return study_html(study)
+    return html(obj)

@@ -1,9 +1,10 @@
 """Each rich display parsed as HTML: its numbers are the object's, its pictures are inline
-PNGs that decode, no script anywhere, and each stays under 200 kB."""
+PNGs that decode, no script anywhere, and each stays under 200 kB; a notebook shows each one."""
 
 from __future__ import annotations
 
 import base64
+import importlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,9 +12,13 @@ import optuna
 import pytest
 
 import fitbench as fb
+from fitbench._display_names import DISPLAYS
 from fitbench.crossval import CrossValidation
 from fitbench.diagnosis import Finding
 from fitbench.diagnosis._finding import Findings
+from fitbench.display import html
+from fitbench.display._html import DRAW
+from fitbench.runs import load_saved_run
 from tests.conftest import digits_subset
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -55,7 +60,7 @@ class Parsed(HTMLParser):
 
 
 def parsed(obj) -> Parsed:
-    page = Parsed(obj._repr_html_())
+    page = Parsed(html(obj))
     assert "script" not in page.tags and page.size < 200_000
     assert all(image.startswith(PNG) for image in page.images)
     return page
@@ -134,13 +139,27 @@ def test_findings():
 
 
 def test_study():
-    from fitbench.display import study_html
-
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
     study.optimize(lambda trial: trial.suggest_float("x", 0, 1) - trial.suggest_float("y", 0, 1) / 10, n_trials=12)
-    page = Parsed(study_html(study))
+    page = Parsed(html(study))
     assert page.size < 200_000 and "script" not in page.tags
     assert f"Best trial #{study.best_trial.number}: score {study.best_value:.4f}" in page.all_text
     assert "12 complete" in page.all_text and "from 12 complete trials." in page.all_text
     assert len(page.images) == 2 and all(image.startswith(PNG) for image in page.images)
+
+
+def test_a_notebook_shows_each_object_as_its_html(digits, tmp_path: Path, kernel):
+    (tmp_path / "config.yaml").write_text("name: cut-short\n")
+    for obj in (digits, fb.load_run(tmp_path), load_saved_run(tmp_path), Findings()):
+        assert kernel.shown(obj)["text/html"] == html(obj)
+
+
+def test_every_display_names_a_class_and_a_drawing():
+    for (module, name), draw in DISPLAYS.items():
+        assert isinstance(getattr(importlib.import_module(module), name), type) and draw in DRAW
+
+
+def test_an_object_without_a_display_is_a_type_error():
+    with pytest.raises(TypeError, match="no display for int objects; it shows Dataset, SavedRun"):
+        html(3)

@@ -92,38 +92,6 @@ def test_the_interrupt_notice_says_when_training_stops(hook, when, caplog):
     assert caplog.messages == [f"SIGINT: stopping {when} and saving the run (Ctrl-C again to stop at once)"]
 
 
-class Kernel:
-    """IPython's InteractiveShell made to look like a kernel, its displays recorded."""
-
-    def __init__(self) -> None:
-        from IPython.core.displaypub import DisplayPublisher
-        from IPython.core.interactiveshell import InteractiveShell
-
-        messages = self.messages = []
-
-        class Recorder(DisplayPublisher):
-            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-                messages.append(((transient or {}).get("display_id"), update, data))
-
-        self.shell = InteractiveShell.instance()
-        self.shell.display_pub = Recorder()
-        from traitlets.config import Config
-
-        self.shell.config["IPKernelApp"] = Config()  # what ipykernel's shell carries
-
-    def close(self) -> None:
-        from IPython.core.interactiveshell import InteractiveShell
-
-        InteractiveShell.clear_instance()
-
-
-@pytest.fixture
-def kernel():
-    kernel = Kernel()
-    yield kernel
-    kernel.close()
-
-
 def test_no_notebook_outside_a_kernel():
     assert not in_notebook() and choose_mode(False) == "off"
 

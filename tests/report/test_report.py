@@ -79,8 +79,8 @@ def test_the_same_report_without_the_model_or_the_data(trained: fb.Run, tmp_path
     def unavailable(*args: object, **kwargs: object) -> None:
         raise AssertionError("a view loaded the model or the data")
 
-    monkeypatch.setattr("fitbench.runs._run.load_model", unavailable)
-    monkeypatch.setattr("fitbench.runs._run.load_data", unavailable)
+    monkeypatch.setattr("fitbench.trained._run.load_model", unavailable)
+    monkeypatch.setattr("fitbench.trained._run.load_data", unavailable)
     before = write_report(fb.load_run(trained.path), tmp_path / "before.html").read_text(encoding="utf-8")
     after = write_report(fb.load_run(copy), tmp_path / "after.html").read_text(encoding="utf-8")
     assert re.findall(r'<section id="([^"]+)"', after) == re.findall(r'<section id="([^"]+)"', before)

@@ -24,7 +24,7 @@ def finished(tiny_run: Path) -> Path:
 
 def test_views_import_neither_keras_nor_jax():
     assert heavy_modules_after("import fitbench.report, fitbench.diagnosis, fitbench.runs, fitbench.config, "
-                               "fitbench.plots, fitbench.curriculum, fitbench.cli._runs") == []
+                               "fitbench.plots, fitbench.curriculum, fitbench.cli._runs, fitbench.trained") == []
 
 
 def test_a_new_folder_holds_every_declared_file(finished: Path):

@@ -16,9 +16,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fitbench.diagnosis import diagnose
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
 
-    loaded = load_run(args.run)
+    loaded = load_saved_run(args.run)
     findings = diagnose(loaded)
     if args.json:
         print(json.dumps([finding.to_dict() for finding in findings], indent=2))

@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.runs import load_run
+    from fitbench.trained import load_run
 
     loaded = load_run(args.run)
     for problem in loaded.problems:  # say what is damaged, then carry on with what is intact

@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fitbench.report import write_report
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
 
-    print(write_report(load_run(args.run), args.output, split=args.split))
+    print(write_report(load_saved_run(args.run), args.output, split=args.split))
     return 0

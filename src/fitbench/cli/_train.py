@@ -16,7 +16,7 @@ from fitbench.cli._options import add_experiment_options
 from fitbench.errors import ConfigError, FitbenchError
 
 if TYPE_CHECKING:
-    from fitbench.runs import Run
+    from fitbench.trained import Run
 
 EXIT_INTERRUPTED = 130  # like a shell: 128 + SIGINT
 

@@ -16,7 +16,7 @@ from fitbench.config import Experiment, load_experiment
 from fitbench.errors import ConfigError
 from fitbench.evaluation import score_predictions
 from fitbench.models import predict
-from fitbench.runs import Run
+from fitbench.trained import Run
 from fitbench.training import run_or_reuse
 
 SUMMARY = "crossval.json"
@@ -40,11 +40,6 @@ class CrossValidation:
     @property
     def sd(self) -> float:
         return statistics.stdev(self.fold_accuracy) if len(self.fold_accuracy) > 1 else 0.0
-
-    def _repr_html_(self) -> str:
-        from fitbench.display._crossval import crossval_html
-
-        return crossval_html(self)
 
     def summary(self) -> str:
         single = statistics.mean(self.test_single_accuracy)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fitbench.diagnosis import interval_half_width
-from fitbench.runs import Run
+from fitbench.runs import SavedRun
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class StepNumbers:
         return interval_half_width(self.val, self.val_n)
 
 
-def step_numbers(runs: list[Run]) -> StepNumbers | None:
+def step_numbers(runs: list[SavedRun]) -> StepNumbers | None:
     """Numbers of the runs (one per seed) that finished with scores; None if none did."""
     scored = [(run.metrics, run.metrics.splits["val"]) for run in runs if "val" in run.metrics.splits]
     if not scored:

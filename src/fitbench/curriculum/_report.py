@@ -12,7 +12,7 @@ from fitbench.curriculum._lessons import lesson
 from fitbench.curriculum._numbers import StepNumbers, step_numbers
 from fitbench.curriculum._plan import STEPS
 from fitbench.errors import FitbenchError
-from fitbench.runs import Run, load_run
+from fitbench.runs import SavedRun, load_saved_run
 
 REPORT = "report.html"
 SUMMARY = "curriculum.json"
@@ -75,12 +75,12 @@ def _views(summary: dict[str, Any]) -> list[StepView]:
     return views
 
 
-def load_step_runs(record: dict[str, Any]) -> list[Run]:
+def load_step_runs(record: dict[str, Any]) -> list[SavedRun]:
     """The runs a summary record names, skipping folders that are gone."""
     runs = []
     for path in record.get("runs", []):
         try:
-            runs.append(load_run(path))
+            runs.append(load_saved_run(path))
         except Exception:  # a deleted or damaged folder: the report says what it has
             continue
     return runs

@@ -59,11 +59,6 @@ class Dataset:
         ``(x_train, y_train), (x_val, y_val), (x_test, y_test) = data``."""
         return iter([self.split(name) for name in SPLITS])
 
-    def _repr_html_(self) -> str:
-        from fitbench.display._objects import dataset_html
-
-        return dataset_html(self)
-
     def summary(self) -> str:
         """Shapes, value ranges and class counts: the course's 'look at the data' step."""
         lines = [f"{self.name}: {self.source}"]

@@ -33,12 +33,12 @@ from fitbench.diagnosis._scores import (
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 from fitbench.errors import FitbenchError, FitbenchWarning
-from fitbench.runs import load_run
+from fitbench.runs import load_saved_run
 from fitbench.runs._record import CONFIG, FINDINGS, HISTORY, METRICS
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
-    from fitbench.runs import Run
+    from fitbench.runs import SavedRun
 
 
 def _optimizer_used(config: dict[str, Any]) -> dict[str, Any]:
@@ -49,11 +49,11 @@ def _optimizer_used(config: dict[str, Any]) -> dict[str, Any]:
     return {"learning_rate": rate if isinstance(rate, (int, float)) else None, "optimizer": used.get("optimizer")}
 
 
-def diagnose(run: Run | str | Path) -> list[Finding]:
+def diagnose(run: SavedRun | str | Path) -> list[Finding]:
     """Findings about a run, most serious first, from its folder alone: the findings of the
     checks before training, then rules on config, history and metrics. Neither the model nor
     the data is loaded. A damaged metrics.json is a finding, never silence."""
-    run = load_run(run)
+    run = load_saved_run(run)
     history, metrics, config = run.history, run.metrics, run.config
     training = config.get("training") or {}
     stopping = training.get("early_stopping")
@@ -79,7 +79,7 @@ def diagnose(run: Run | str | Path) -> list[Finding]:
 _READ = (CONFIG, HISTORY, METRICS, FINDINGS)
 
 
-def saved_findings(run: Run) -> list[Finding]:
+def saved_findings(run: SavedRun) -> list[Finding]:
     """The checks' findings saved before training, and one for each damaged file diagnosis reads."""
     saved = run.record.findings.before_training if run.record.findings else []
     damaged = [Finding("damaged_folder", "error", problem, f"in {run.path}",

@@ -45,11 +45,6 @@ class Finding:
 class Findings(list[Finding]):
     """A diagnosis: a plain list of findings that a notebook shows as HTML."""
 
-    def _repr_html_(self) -> str:
-        from fitbench.display._findings import findings_html
-
-        return findings_html(self)
-
 
 def by_severity(findings: list[Finding]) -> Findings:
     """Errors first, then warnings, then information; stable within each."""

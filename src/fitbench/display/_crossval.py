@@ -1,4 +1,4 @@
-"""HTML for a cross-validation: each fold's scores and the vote (its own module: see ``_evaluation``)."""
+"""HTML for a cross-validation: each fold's scores and the vote."""
 
 from __future__ import annotations
 

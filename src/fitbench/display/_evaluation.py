@@ -1,8 +1,4 @@
-"""HTML for an Evaluation: scores, the confusion heatmap, per-class F1.
-
-A module of its own: the classes that show themselves import only their own display, so the
-import graph of a record reader stays free of training code (pyproject's import contracts).
-"""
+"""HTML for an Evaluation: scores, the confusion heatmap, per-class F1."""
 
 from __future__ import annotations
 

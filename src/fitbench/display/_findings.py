@@ -1,4 +1,4 @@
-"""HTML for a diagnosis: a list of findings (its own module: see ``_evaluation``)."""
+"""HTML for a diagnosis: a list of findings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTML for a Dataset and a Run."""
+"""HTML for a Dataset and a SavedRun."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from fitbench import plots
 from fitbench._words import plural
+from fitbench.diagnosis import diagnose
 from fitbench.display._render import picture, render
 from fitbench.errors import FitbenchError
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
-    from fitbench.runs import Metrics, Run
+    from fitbench.runs import Metrics, SavedRun
 
 SPLITS = ("train", "val", "test")
 
@@ -31,16 +32,17 @@ def dataset_html(data: Dataset) -> str:
                   class_names=data.class_names[:data.num_classes], grid=grid)
 
 
-def run_html(run: Run) -> str:
+def run_html(run: SavedRun) -> str:
     """State, scores per split, the curves and the diagnosis, all from the run folder."""
     scores = [[split, s.n, s.accuracy, s.macro_f1, s.loss] for split, s in run.metrics.splits.items()]
     problems = list(run.problems)
     try:
-        findings: Sequence[Finding] = run.diagnose()
+        findings: Sequence[Finding] = diagnose(run)
     except FitbenchError as error:
         findings, problems = [], [*problems, f"no diagnosis: {error}"]
+    curves = picture(lambda: plots.plot_history(plots.history_curves(run.history, run.metrics, run.config)))
     return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(run.metrics),
-                  problems=problems, scores=scores, curves=picture(run.plot_history), findings=findings)
+                  problems=problems, scores=scores, curves=curves, findings=findings)
 
 
 def _facts(metrics: Metrics) -> str:

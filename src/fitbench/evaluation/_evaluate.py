@@ -27,11 +27,6 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def _repr_html_(self) -> str:
-        from fitbench.display._evaluation import evaluation_html
-
-        return evaluation_html(self)
-
     def __str__(self) -> str:
         return (f"{self.split}: accuracy {self.accuracy:.4f}, macro F1 {self.macro_f1:.4f}, "
                 f"loss {self.loss:.4f} ({self.n} images)")

@@ -93,9 +93,9 @@ def read_study(path: Path) -> StudyRecord:
 
 
 def read_run(path: Path, key: str) -> RunRecord:
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
 
-    run = load_run(path)
+    run = load_saved_run(path)
     config = run.config
     training = config.get("training") or {}
     version = run.environment.packages.get("fitbench") or _our_version()

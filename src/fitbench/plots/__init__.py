@@ -18,17 +18,15 @@ from fitbench.plots._architecture import (
     model_summary,
     plot_architecture,
 )
-from fitbench.plots._confusion import (
+from fitbench._confusion import (  # the numbers the confusion pictures draw, computed below plots
     ClassScore,
     ConfusedPair,
     ConfusionMatrix,
     confused_pairs,
     confusion_matrix,
     per_class_scores,
-    plot_confused_pairs,
-    plot_confusion_matrix,
-    plot_per_class_table,
 )
+from fitbench.plots._confusion import plot_confused_pairs, plot_confusion_matrix, plot_per_class_table
 from fitbench.plots._figure import integer_ticks, png_bytes, save_png
 from fitbench.plots._history import HistoryCurves, history_curves, plot_history
 from fitbench.plots._images import (

@@ -20,7 +20,7 @@ from fitbench.errors import DataError, FitbenchError
 from fitbench.prediction._inputs import read_inputs
 
 if TYPE_CHECKING:
-    from fitbench.runs import Run
+    from fitbench.runs import SavedRun
 
 __all__ = ["Prediction", "load_model_safely", "predict"]
 
@@ -87,7 +87,7 @@ def load_model_safely(folder: Path) -> Any:
                             "needs its code: load the run in Python, import the factory, then run.predict(x)") from None
 
 
-def predict(run: Run, x: Any, *, model: Any = None) -> Prediction:
+def predict(run: SavedRun, x: Any, *, model: Any = None) -> Prediction:
     """Predict ``x``: image files, folders of images, CSV files (a path or a list of them),
     or an array prepared like the run's data (``run.data.x_test``)."""
     model = model if model is not None else load_model_safely(run.path)

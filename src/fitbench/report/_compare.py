@@ -21,7 +21,7 @@ from fitbench.report._report import Section, Table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from fitbench.runs import Run
+    from fitbench.runs import SavedRun
 
 COLUMNS = ("name", "model", "parameters", "epochs_run", "best_epoch", "train_accuracy", "val_accuracy",
            "test_accuracy", "train_macro_f1", "val_macro_f1", "test_macro_f1", "time_per_epoch_s", "wall_time_s")
@@ -33,12 +33,12 @@ Row = RunSummary  # one run's line of the table (the name 0.1.0 used)
 class Comparison:
     """Runs sorted by validation score (accuracy, then macro F1; fewer parameters first on ties)."""
 
-    def __init__(self, runs: Sequence[Run]) -> None:
+    def __init__(self, runs: Sequence[SavedRun]) -> None:
         labelled = list(zip(_labels(runs), runs))
         rows = [summarize(run.record, name=label) for label, run in labelled]
         order = sorted(range(len(rows)), key=lambda k: _sort_key(rows[k]))
         self.rows: list[RunSummary] = [rows[k] for k in order]
-        self.runs: list[Run] = [labelled[k][1] for k in order]
+        self.runs: list[SavedRun] = [labelled[k][1] for k in order]
 
     def table(self) -> list[dict[str, Any]]:
         """Plain rows (one dict per run, keys as in ``COLUMNS``), best first."""
@@ -73,11 +73,6 @@ class Comparison:
         size = f" ({smallest.parameters:,} parameters)" if smallest.parameters is not None else ""
         return [f"{names}: validation accuracies within {100 * (close[0].val_half_width or 0):.1f} points of the "
                 f"best (its 95% interval), so they are tied; prefer the smallest: {smallest.name}{size}"]
-
-    def _repr_html_(self) -> str:
-        from fitbench.display._results import comparison_html
-
-        return comparison_html(self)
 
     def text(self) -> str:
         """The table as aligned text, for a terminal."""
@@ -140,17 +135,17 @@ class Comparison:
         return best
 
 
-def compare(runs: Iterable[Run | str | Path]) -> Comparison:
-    """Compare runs (Run objects or run folders)."""
-    from fitbench.runs import Run, load_run
+def compare(runs: Iterable[SavedRun | str | Path]) -> Comparison:
+    """Compare runs (``Run`` or ``SavedRun`` objects, or run folders)."""
+    from fitbench.runs import load_saved_run
 
-    loaded = [run if isinstance(run, Run) else load_run(run) for run in runs]
+    loaded = [load_saved_run(run) for run in runs]
     if not loaded:
         raise FitbenchError("compare: got no runs; give one or more run folders")
     return Comparison(loaded)
 
 
-def _labels(runs: Sequence[Run]) -> list[str]:
+def _labels(runs: Sequence[SavedRun]) -> list[str]:
     # Run names repeat when one experiment is run twice: say which folder each one is.
     counts: dict[str, int] = {}
     for run in runs:
@@ -159,7 +154,7 @@ def _labels(runs: Sequence[Run]) -> list[str]:
             for run in runs]
 
 
-def _layers(run: Run) -> dict[str, Any]:
+def _layers(run: SavedRun) -> dict[str, Any]:
     """``model.layers`` of a model built in Python, from its saved architecture (else nothing)."""
     if "python" not in (run.config.get("model") or {}):
         return {}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from fitbench._confusion import ConfusionMatrix, confusion_matrix
 from fitbench.data import _registry
 from fitbench.errors import FitbenchError
-from fitbench.plots import ConfusionMatrix, confusion_matrix
 from fitbench.runs._summary import model_label as summary_label
 
 if TYPE_CHECKING:
-    from fitbench.runs import Run
+    from fitbench.runs import SavedRun
 
 
 def class_names(config: Mapping[str, Any], classes: int) -> list[str]:
@@ -20,7 +20,7 @@ def class_names(config: Mapping[str, Any], classes: int) -> list[str]:
     return list(_registry.recorded_class_names(config.get("dataset") or {}, classes))
 
 
-def recorded_confusion(run: Run, split: str) -> ConfusionMatrix:
+def recorded_confusion(run: SavedRun, split: str) -> ConfusionMatrix:
     """The confusion matrix of ``split`` saved in metrics.json (no model or data needed)."""
     recorded = run.recorded(split)
     if recorded is None:
@@ -34,7 +34,7 @@ def model_label(config: Mapping[str, Any]) -> str:
     return summary_label(config.get("model") or {})
 
 
-def split_for_analysis(run: Run, split: str | None) -> str:
+def split_for_analysis(run: SavedRun, split: str | None) -> str:
     """The split to study mistakes on: as asked, else validation (test is for the final score)."""
     recorded = run.metrics.splits
     if split is not None:

@@ -20,10 +20,10 @@ from fitbench.errors import FitbenchError
 from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
 from fitbench.report._figures import FigureStore, Picture
 from fitbench.report._html import render, write_html
-from fitbench.runs import load_run
+from fitbench.runs import load_saved_run
 
 if TYPE_CHECKING:
-    from fitbench.runs import ImageSet, Metrics, Run, SplitPredictions, SplitScores
+    from fitbench.runs import ImageSet, Metrics, SavedRun, SplitPredictions, SplitScores
 
 T = TypeVar("T")
 FIGURES = "figures"
@@ -54,13 +54,13 @@ def attempt(load: Callable[[], T]) -> tuple[T | None, str | None]:
         return None, str(error)
 
 
-def write_report(run: Run | str | Path, path: str | Path | None = None, *, split: str | None = None) -> Path:
+def write_report(run: SavedRun | str | Path, path: str | Path | None = None, *, split: str | None = None) -> Path:
     """Write the report (default ``<run>/report.html``) and return its path.
 
     Args:
         split: where to study mistakes; default validation (the test split is for the final score).
     """
-    run = load_run(run)
+    run = load_saved_run(run)
     target = Path(path) if path is not None else run.path / "report.html"
     if not target.parent.is_dir():  # say so before spending seconds on pictures
         raise FitbenchError(f"{target}: cannot write the report: folder {target.parent} does not exist")
@@ -74,13 +74,13 @@ def write_report(run: Run | str | Path, path: str | Path | None = None, *, split
     return write_html(target, html)
 
 
-def _header(run: Run) -> dict[str, Any]:
+def _header(run: SavedRun) -> dict[str, Any]:
     return {"name": run.name, "path": str(run.path), "state": run.state, "model": model_label(run.config),
             "dataset": (run.config.get("dataset") or {}).get("name", "?"),
             "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
-def _scores_section(run: Run) -> Section:
+def _scores_section(run: SavedRun) -> Section:
     rows = [[_SPLIT_NAMES.get(name, name), s.n, s.loss, s.accuracy,
              f"± {100 * interval_half_width(s.accuracy, s.n):.1f} points", s.macro_f1]
             for name, s in run.metrics.splits.items()]
@@ -101,7 +101,7 @@ def _facts_of(m: Metrics) -> list[str]:
     return facts
 
 
-def _history_section(run: Run, store: FigureStore) -> Section:
+def _history_section(run: SavedRun, store: FigureStore) -> Section:
     if not run.history:
         return Section("curves", "Training curves", note="no epochs recorded (history.csv is empty or missing)")
     curves = plots.history_curves(run.history, run.metrics, run.config)
@@ -109,7 +109,7 @@ def _history_section(run: Run, store: FigureStore) -> Section:
     return Section("curves", "Training curves", pictures=[picture])
 
 
-def _model_section(run: Run, store: FigureStore) -> Section:
+def _model_section(run: SavedRun, store: FigureStore) -> Section:
     saved, why = attempt(lambda: run.record.architecture)
     if saved is None:
         return Section("model", "Model", items=[model_label(run.config)], note=f"summary and diagram omitted: {why}")
@@ -121,7 +121,7 @@ def _model_section(run: Run, store: FigureStore) -> Section:
     return Section("model", "Model", pictures=[picture], pre=saved.summary or None, items=[model_label(run.config)])
 
 
-def _confusion_section(run: Run, split: str, store: FigureStore) -> Section:
+def _confusion_section(run: SavedRun, split: str, store: FigureStore) -> Section:
     title = f"Confusion on the {_SPLIT_NAMES.get(split, split)} split"
     matrix, why = attempt(lambda: recorded_confusion(run, split))
     if matrix is None:
@@ -147,7 +147,7 @@ def _class_scores(recorded: SplitScores, matrix: plots.ConfusionMatrix) -> list[
             zip(matrix.labels, recorded.per_class_precision, recorded.per_class_recall, recorded.per_class_f1, support)]
 
 
-def _image_sections(run: Run, split: str, store: FigureStore) -> list[Section]:
+def _image_sections(run: SavedRun, split: str, store: FigureStore) -> list[Section]:
     names = class_names(run.config, run.metrics.classes or 10)
     first, why = attempt(lambda: run.record.images("train"))
     if first is None:
@@ -179,7 +179,7 @@ def _mistake_sections(p: SplitPredictions, shown: ImageSet, split: str, names: l
     ]
 
 
-def _config_section(run: Run) -> Section:
+def _config_section(run: SavedRun) -> Section:
     environment = run.environment
     items = [f"{name} {version}" for name, version in environment.packages.items() if version]
     if environment.backend:

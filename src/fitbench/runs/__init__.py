@@ -1,7 +1,8 @@
 """Run folders: what one training run leaves behind, and how to read it back.
 
 ``_record`` declares every file of a folder (typed, versioned, bounded); ``_write`` is the one
-writer and ``read_run`` the one reader. Nothing here imports Keras.
+writer and ``read_run`` the one reader; ``SavedRun`` (``load_saved_run``) is a folder read back,
+what every view takes (``fitbench.Run``, which adds the model, is one). Nothing here imports Keras.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fitbench.runs._record import (
     SplitScores,
     Status,
 )
-from fitbench.runs._run import Run, load_run
+from fitbench.runs._saved import SavedRun, load_saved_run
 from fitbench.runs._write import mark_pruned
 
 __all__ = [
@@ -33,14 +34,14 @@ __all__ = [
     "History",
     "ImageSet",
     "Metrics",
-    "Run",
     "RunConfig",
     "RunRecord",
+    "SavedRun",
     "SplitPredictions",
     "SplitScores",
     "Status",
     "create_run_folder",
-    "load_run",
+    "load_saved_run",
     "mark_pruned",
     "read_run",
     "run_state",

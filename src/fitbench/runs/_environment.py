@@ -1,24 +1,26 @@
-"""What a run ran on: versions, backend, devices, machine. Saved as environment.json."""
+"""What a run ran on: versions, backend, devices, machine. Saved as environment.json.
+
+The backend and its devices come from the caller (training, which has Keras loaded): run
+folders are written and read without importing Keras or JAX."""
 
 from __future__ import annotations
 
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
 _PACKAGES = ("fitbench", "keras", "jax", "jaxlib", "numpy", "scikit-learn", "pydantic")
 
 
-def collect_environment(seed: int | None = None) -> dict[str, Any]:
-    from fitbench._keras import keras
-
+def collect_environment(*, backend: str, devices: Sequence[str], seed: int | None = None) -> dict[str, Any]:
     return {
         "python": sys.version.split()[0],
         "packages": {name: _version(name) for name in _PACKAGES},
-        "backend": keras.backend.backend(),
-        "devices": _devices(),
+        "backend": backend,
+        "devices": list(devices),
         "seed": seed,
         "machine": {
             "hostname": platform.node(),
@@ -36,11 +38,3 @@ def _version(name: str) -> str | None:
     except metadata.PackageNotFoundError:
         return None
 
-
-def _devices() -> list[str]:
-    try:
-        import jax
-
-        return [str(device) for device in jax.devices()]
-    except Exception:  # another backend, or JAX without a usable device: not worth failing a run
-        return []

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from fitbench import _io
+from fitbench._confusion import confusion_matrix, per_class_scores
 from fitbench.runs import _record as r
 
 
@@ -63,8 +64,6 @@ def mark_pruned(folder: Path, why: str) -> None:
 def split_scores(evaluation: Mapping[str, Any]) -> r.SplitScores:
     """A split's record from an evaluation's dict, with per-class precision and recall added
     from its confusion matrix, so views never recompute them."""
-    from fitbench.plots import confusion_matrix, per_class_scores
-
     scores = per_class_scores(confusion_matrix(evaluation["confusion_matrix"]))
     return r.SplitScores.model_validate({**evaluation, "per_class_precision": [s.precision for s in scores],
                                          "per_class_recall": [s.recall for s in scores]})

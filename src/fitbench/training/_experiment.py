@@ -11,7 +11,7 @@ from fitbench.config import Experiment, ModelConfig
 from fitbench.data import Dataset, load_from_config
 from fitbench.errors import FitbenchError
 from fitbench.models import build_from_factory, build_from_layers, build_model
-from fitbench.runs import Run
+from fitbench.trained import Run, load_run
 from fitbench.training._fit import train
 
 
@@ -49,7 +49,7 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import RunConfig, load_run, run_state
+    from fitbench.runs import RunConfig, run_state
     from fitbench.runs._read import parse
     from fitbench.training._checkpoint import CHECKPOINT
 
@@ -88,10 +88,10 @@ def resume_run(
     """
     from fitbench.config import validate
     from fitbench.models._factory import check_trusted
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
     from fitbench.runs._folder import resumable
 
-    config = load_run(resumable(Path(folder))).config
+    config = load_saved_run(resumable(Path(folder))).config
     model, dataset_section = (section if isinstance(section, dict) else {}
                               for section in (config.get("model"), config.get("dataset")))
     if model.get("python") or dataset_section.get("name") == "arrays":

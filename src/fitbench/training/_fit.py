@@ -20,12 +20,13 @@ from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
 from fitbench.errors import ConfigError, FitbenchError
 from fitbench.models import count_params, model_spec
-from fitbench.runs import DamagedFile, Run, RunConfig, _folder, _write
+from fitbench.runs import DamagedFile, RunConfig, _folder, _write
 from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
 from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.trained import Run
 from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
 from fitbench.training._checkpoint import load as load_checkpoint
@@ -94,9 +95,9 @@ _COMPARED_AS_COMPILED = ("epochs", "optimizer", "learning_rate")
 def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
     """The run's name, after checking that ``training`` continues it (only epochs may change);
     ``check_same_compiled`` compares the optimizer, once the model is compiled."""
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
 
-    stored = load_run(folder).config
+    stored = load_saved_run(folder).config
     before = {key: value for key, value in (stored.get("training") or {}).items() if key not in _COMPARED_AS_COMPILED}
     now = {key: value for key, value in training.model_dump(mode="json").items() if key not in _COMPARED_AS_COMPILED}
     _refuse_changes(folder, "training.", before, now)
@@ -105,9 +106,9 @@ def check_same_training(folder: str | Path, training: TrainingConfig) -> str:
 
 def check_same_compiled(folder: str | Path, compiled: dict[str, Any]) -> None:
     """Refuse to resume a run with another optimizer, learning rate or loss than it was trained with."""
-    from fitbench.runs import load_run
+    from fitbench.runs import load_saved_run
 
-    stored = load_run(folder).config
+    stored = load_saved_run(folder).config
     _refuse_changes(folder, "", stored.get("compiled") or _compiled_before_0_2(stored.get("training") or {}), compiled)
 
 
@@ -291,12 +292,22 @@ def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Da
         _write.write_config(path, RunConfig(name=name, dataset=_dataset_record(dataset), model=model_config,
                                             training=training.model_dump(mode="json"),
                                             compiled=compiled))
-        _write.write_environment(path, collect_environment(training.seed))
+        _write.write_environment(path, collect_environment(backend=keras.backend.backend(), devices=_devices(),
+                                                           seed=training.seed))
         _write.write_findings(path, findings)  # the checks' findings are part of the run
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None
     return path
+
+
+def _devices() -> list[str]:
+    try:
+        import jax
+
+        return [str(device) for device in jax.devices()]
+    except Exception:  # another backend, or JAX without a usable device: not worth failing a run
+        return []
 
 
 def _bytes_needed(model: keras.Model, dataset: Dataset) -> int:

@@ -17,7 +17,7 @@ from fitbench._keras import keras
 from fitbench.config import DatasetConfig, Experiment
 from fitbench.data import Dataset, load_from_config
 from fitbench.errors import FitbenchError
-from fitbench.runs import Run, mark_pruned
+from fitbench.runs import SavedRun, mark_pruned
 from fitbench.training import run_experiment
 from fitbench.tuning._pruning import PruningCallback
 from fitbench.tuning._space import suggest
@@ -65,7 +65,7 @@ class Objective:
             mark_pruned(run.path, pruned)  # so `fitbench runs` lists it as pruned, not complete
         return score, parameters, pruned
 
-    def _record(self, trial: optuna.Trial, run: Run) -> tuple[float, int]:
+    def _record(self, trial: optuna.Trial, run: SavedRun) -> tuple[float, int]:
         metrics = run.metrics
         trial.set_user_attr("run", str(run.path.resolve()))
         for key in ("parameters", "epochs_run", "best_epoch", "wall_time_s", "engine"):

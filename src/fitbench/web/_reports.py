@@ -1,6 +1,6 @@
 """Reports and comparisons for the browser, made from checked run files and kept in memory.
 
-A GET never writes into a run folder: the report is drawn from a ``ViewRun`` (a ``Run`` over
+A GET never writes into a run folder: the report is drawn from a ``ViewRun`` (a ``SavedRun`` over
 the record ``fitbench.runs.read_run`` read) whose folder is a scratch directory in the server's
 cache, so the figures ``write_report`` saves land there and are deleted after. A ``ViewRun``
 loads neither the model nor the data set: the server runs no code and opens no path that a
@@ -19,18 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.errors import FitbenchError
-from fitbench.runs import Run, RunRecord, read_run
+from fitbench.runs import RunRecord, SavedRun, read_run
 from fitbench.runs._record import ENVIRONMENT, MODEL
 from fitbench.web._catalog import RunInfo
 
 CACHED_PAGES = 32  # a page is 0.2 to 1 MB of HTML with its pictures inlined
 BACK = '<nav class="back"><a href="/">&larr; all runs</a></nav>'
-NO_MODEL = ("the web page draws reports from the run's files alone and loads no model or data set; "
-            "`fitbench report RUN` adds the model's summary, images and mistakes")
 
 
-class ViewRun(Run):
-    """A ``Run`` over a record read by ``read_run``, shown at ``shown``: no model, no data set."""
+class ViewRun(SavedRun):
+    """A ``SavedRun`` over a record read by ``read_run``, shown at ``shown`` (a SavedRun has no model
+    and no data set to load)."""
 
     def __init__(self, record: RunRecord, shown: Path) -> None:
         super().__init__(record.path, record=record)
@@ -39,14 +38,6 @@ class ViewRun(Run):
     @property
     def state(self) -> str:
         return self._state
-
-    @property
-    def model(self) -> Any:
-        raise FitbenchError(NO_MODEL)
-
-    @property
-    def data(self) -> Any:
-        raise FitbenchError(NO_MODEL)
 
 
 def check_reportable(info: RunInfo) -> None:

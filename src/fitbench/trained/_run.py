@@ -1,4 +1,4 @@
-"""A finished (or interrupted) run, in memory and on disk: ``Run`` and ``load_run``."""
+"""``Run``: a saved run plus its model and data set, loaded on first use."""
 
 from __future__ import annotations
 
@@ -6,46 +6,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fitbench.errors import DataError, FitbenchError
-from fitbench.runs import _folder
-from fitbench.runs._files import holds_config, strangers
-from fitbench.runs._read import RunRecord, model_problem, read_run
-from fitbench.runs._record import Environment, Metrics, SplitScores
+from fitbench.runs import SavedRun, load_saved_run
+from fitbench.runs._folder import run_state
+from fitbench.runs._read import RunRecord, model_problem
+from fitbench.runs._record import CONFIG, MODEL
 
 if TYPE_CHECKING:
     from fitbench.data import Dataset
+    from fitbench.diagnosis import Finding
     from fitbench.evaluation import Evaluation
+    from fitbench.prediction import Prediction
 
 
-class Run:
-    """Everything about one training run, backed by its folder.
-
-    ``record`` is the folder read back (``fitbench.runs.read_run``); ``history`` is Keras'
-    ``History.history`` (per-epoch lists of loss, accuracy, val_loss, val_accuracy);
-    ``metrics`` is the typed ``metrics.json`` (empty until the run finishes); ``config`` the
-    config snapshot as a dict. ``model`` and ``data`` load on first use, only for new
-    computations. ``problems`` lists what is damaged or missing in the folder (one line
-    each); whatever is intact is still read, so reports and listings carry on.
-    """
+class Run(SavedRun):
+    """Everything about one training run: what its folder recorded (``SavedRun``), and the
+    model and data set, which load on first use, only for new computations."""
 
     def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None,
                  record: RunRecord | None = None) -> None:
-        self.path = Path(path)
-        self.record = record or read_run(self.path)
-        self.problems: list[str] = self.record.problems
-        self.config: dict[str, Any] = self.record.config.model_dump(mode="json")
-        self.history, self.epoch_times = self.record.history
-        self.metrics: Metrics = self.record.metrics or Metrics.model_validate({})
-        self.environment: Environment = self.record.environment or Environment()
+        super().__init__(path, record=record)
         self._model = model
         self._data = data
-
-    @property
-    def name(self) -> str:
-        return str(self.config.get("name", self.path.name))
-
-    @property
-    def state(self) -> str:
-        return _folder.run_state(self.path)
 
     @property
     def model(self) -> Any:
@@ -56,7 +37,7 @@ class Run:
     @property
     def data(self) -> Dataset:
         if self._data is None:
-            damaged = [problem for problem in self.problems if problem.startswith(_folder.CONFIG)]
+            damaged = [problem for problem in self.problems if problem.startswith(CONFIG)]
             if damaged:  # never fall back to a default data set
                 raise FitbenchError(f"{self.path}: {damaged[0]}; cannot tell which data this run used")
             self._data = load_data(self.config)
@@ -71,24 +52,12 @@ class Run:
             raise FitbenchError(f"{self.path}: the {split} split of this run's data is empty")
         return evaluate_model(self.model, x, y, split=split)
 
-    def predict(self, x: Any) -> Any:
+    def predict(self, x: Any) -> Prediction:
         """Class probabilities of the saved model for image files, folders, CSV files, or an
         array prepared like ``run.data`` (a ``fitbench.prediction.Prediction``)."""
         from fitbench.prediction import predict
 
         return predict(self, x, model=self._model)
-
-    def recorded(self, split: str) -> SplitScores | None:
-        """The scores of ``split`` saved in metrics.json when the run finished."""
-        return self.metrics.split(split)
-
-    def __repr__(self) -> str:
-        return f"Run({str(self.path)!r}, state={self.state!r})"
-
-    def _repr_html_(self) -> str:
-        from fitbench.display._objects import run_html
-
-        return run_html(self)
 
     def plot_history(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""
@@ -109,25 +78,20 @@ class Run:
 
         return write_report(self, path)
 
-    def diagnose(self) -> list[Any]:
+    def diagnose(self) -> list[Finding]:
         """The diagnosis: a list of ``fitbench.diagnosis.Finding``, most serious first."""
         from fitbench.diagnosis import diagnose
 
         return diagnose(self)
 
 
-def load_run(path: str | Path | Run) -> Run:
-    """A Run from its folder alone (a Run is returned as it is: views take either); a one-line
-    FitbenchError for a folder holding a symlink or a special file (fitbench writes neither: such a
-    folder is refused, not half read)."""
+def load_run(path: str | Path | SavedRun) -> Run:
+    """A Run from its folder alone (a Run is returned as it is; a SavedRun gains its model and
+    data); a one-line FitbenchError for a folder that is not a run's, as ``load_saved_run``."""
     if isinstance(path, Run):
         return path
-    path = Path(path)
-    if not path.is_dir() or not holds_config(path):
-        raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")
-    if found := strangers(path):
-        raise FitbenchError(f"{path}: {found[0]}; a run folder holds only plain files and folders")
-    return Run(path)
+    saved = load_saved_run(path)
+    return Run(saved.path, record=saved.record)
 
 
 def load_model(path: Path, config: dict[str, Any]) -> Any:
@@ -137,16 +101,16 @@ def load_model(path: Path, config: dict[str, Any]) -> Any:
 
     # A factory's custom layers are not imported here: a run folder never makes fitbench
     # import code. In Python, import the factory's module first, then load the run.
-    model_path = path / _folder.MODEL
+    model_path = path / MODEL
     if not model_path.is_file():
-        raise FitbenchError(f"{path}: no {_folder.MODEL} in this run folder (state: {_folder.run_state(path)})")
+        raise FitbenchError(f"{path}: no {MODEL} in this run folder (state: {run_state(path)})")
     if problem := model_problem(model_path):
         raise FitbenchError(f"{path}: {problem}")
     try:
         return keras.saving.load_model(model_path)
     except Exception as error:  # Keras raises many types (even "File not found") for a damaged file
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise FitbenchError(f"{model_path}: {_folder.MODEL} is damaged and cannot be loaded ({first[:200]})") from None
+        raise FitbenchError(f"{model_path}: {MODEL} is damaged and cannot be loaded ({first[:200]})") from None
 
 
 def load_data(config: dict[str, Any]) -> Dataset:
