@@ -20,8 +20,7 @@ PENDING = {
                          "_repr_html_ methods in data, diagnosis, evaluation import display; "
                          "display._study -> tuning (issue 15.3)",
     "pending-records-no-keras": "runs._environment imports jax and _keras to record the backend; runs._run "
-                                "loads the model (models, _keras, evaluation); config._schema's factory "
-                                "check imports models (issue 15.3)",
+                                "loads the model (models, _keras, evaluation) (issue 15.3)",
 }
 
 

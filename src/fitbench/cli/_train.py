@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from fitbench.cli._options import add_experiment_options
+from fitbench.cli._options import add_experiment_options, load_experiment
 from fitbench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,12 +39,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> Run:
-    from fitbench.config import load_experiment
     from fitbench.training import run_experiment
 
     if args.experiment is None:
         raise ConfigError("fitbench train: give an experiment file (or a bundled name), or --resume RUN")
-    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    experiment = load_experiment(args)
     return run_experiment(experiment, runs_dir=args.runs_dir, verbose=not args.quiet)
 
 

@@ -161,7 +161,7 @@ def _labels(runs: Sequence[Run]) -> list[str]:
 
 def _layers(run: Run) -> dict[str, Any]:
     """``model.layers`` of a model built in Python, from its saved architecture (else nothing)."""
-    if "python" not in (run.config.get("model") or {}):
+    if not (run.config.get("model") or {}).get("python"):  # older folders write `python: null` for the others
         return {}
     try:
         nodes = run.record.architecture.nodes
