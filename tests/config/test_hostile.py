@@ -39,7 +39,7 @@ HOSTILE = {
                   "{type: dense, units: 10}]}\n", "model.layers[1].scale: expected a finite number, got inf"),
     "units 1e11": ("name: x\ndataset: {name: digits}\nmodel: {layers: [flatten, {type: dense, units: 100000000000}]}\n",
                    "model.layers[1].units: expected less than or equal to 65536, got 100000000000"),
-    "zoo units 1e11": ("name: x\ndataset: {name: digits}\nmodel: {zoo: first, units: [100000000000]}\n",
+    "zoo units 1e11": ("name: x\ndataset: {name: digits}\nmodel: {zoo: mlp, units: [100000000000]}\n",
                        "model.units[0]: expected less than or equal to 65536"),
     "epochs 1e12": (BASE + "training: {epochs: 1000000000000}\n", "training.epochs: expected less than or equal to"),
     "epochs yes": (BASE + "training: {epochs: yes}\n", "training.epochs: expected a whole number, got True"),

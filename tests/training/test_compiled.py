@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import TypeAdapter
 
 import fitbench as fb
 from fitbench._keras import keras
@@ -33,7 +34,7 @@ def test_every_course_model_trains_compiled(digits, runs_dir: Path, name, option
 
 
 def same_model_twice(config: dict, data, seed: int = 3) -> tuple[keras.Model, keras.Model]:
-    spec = ModelConfig.model_validate(config)
+    spec = TypeAdapter(ModelConfig).validate_python(config)
     return build_from_config(spec, data, seed=seed), build_from_config(spec, data, seed=seed)
 
 

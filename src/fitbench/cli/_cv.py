@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fitbench.cli._options import add_experiment_options
+from fitbench.cli._options import add_experiment_options, load_experiment
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,13 +19,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.config import load_experiment
     from fitbench.crossval import cross_validate
     from fitbench.errors import ConfigError
 
     if args.folds < 2:
         raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
-    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    experiment = load_experiment(args)
     out = Path(args.runs_dir) / f"cv-{experiment.name}"
     result = cross_validate(experiment, args.folds, runs_dir=out, verbose=not args.quiet)
     for fold, accuracy in enumerate(result.fold_accuracy, start=1):

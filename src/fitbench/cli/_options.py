@@ -1,8 +1,13 @@
-"""Options several commands share, declared once: overrides and the data set to use."""
+"""Options several commands share, declared once: overrides and the data set to use, and the
+experiment file they apply to."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fitbench.config import Experiment
 
 # Checked (with a "did you mean") when the command runs, by config's dataset_section: argparse's
 # choices would refuse idx:FILES and suggest nothing.
@@ -21,3 +26,14 @@ def add_dataset_options(parser: argparse.ArgumentParser) -> None:
     """``--dataset SPEC`` and ``--data-dir DIR``."""
     parser.add_argument("--dataset", metavar="SPEC", help=DATASET_HELP)
     parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+
+
+def load_experiment(args: argparse.Namespace) -> Experiment:
+    """The experiment file ``args.experiment`` names, with the options above applied; refused
+    at once, naming the file, when its model factory does not import."""
+    from fitbench.config import find_experiment, load_experiment
+    from fitbench.training import check_model
+
+    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    check_model(experiment.model, where=str(find_experiment(args.experiment)))
+    return experiment

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from fitbench.cli._options import add_experiment_options
+from fitbench.cli._options import add_experiment_options, load_experiment
 from fitbench.errors import ConfigError, FitbenchError
 
 if TYPE_CHECKING:
@@ -61,12 +61,11 @@ def write_report(result: Run, *, quiet: bool) -> None:
 
 
 def train(args: argparse.Namespace) -> Run:
-    from fitbench.config import load_experiment
     from fitbench.training import run_experiment
 
     if args.experiment is None:
         raise ConfigError("fitbench train: give an experiment file (or a bundled name), or --resume RUN")
-    experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    experiment = load_experiment(args)
     return run_experiment(experiment, runs_dir=args.runs_dir, verbose=not args.quiet)
 
 

@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from fitbench.errors import ConfigError, did_you_mean
@@ -40,7 +40,7 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
 
 
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
-    loc = [part for part in detail["loc"] if not _is_union_tag(model, part)]
+    loc, _ = _resolve(model, detail["loc"])
     key = _key([prefix] * bool(prefix) + loc)
     kind = detail["type"]
     if kind == "extra_forbidden":
@@ -57,6 +57,8 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
     if kind == "union_tag_invalid":
         tag, expected = detail["ctx"]["tag"], detail["ctx"]["expected_tags"]
         return f"{where}: {key}.type: expected one of {expected}, got {tag!r}{did_you_mean(tag, _words(expected))}"
+    if kind == "unknown_name":  # the model union's discriminator: a zoo name (config._schema.ModelConfig)
+        return _unknown_name(detail, where=where, key=key)
     if kind == "literal_error":
         expected = detail["ctx"]["expected"]
         got = detail["input"]
@@ -117,38 +119,53 @@ def _example(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f" like `{loc[-1]}: {shown}`"
 
 
+def _unknown_name(detail: ErrorDetails, *, where: str, key: str) -> str:
+    context, given = detail.get("ctx", {}), detail["input"]
+    if not isinstance(given, dict):
+        return f"{where}: {key}: expected a mapping like `{context['example']}`, got {_show(given)}"
+    name, expected = context["key"], context["expected"]
+    got = given.get(name)
+    hint = did_you_mean(got, _words(expected)) if isinstance(got, str) else ""
+    return f"{where}: {key}.{name}: expected one of {expected}, got {_show(got)}{hint}"
+
+
 def _field(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
-    parent = _walk(model, loc[:-1])
+    _, parent = _resolve(model, loc[:-1])
     if parent is None or not isinstance(loc[-1], str):
         return None
     return parent.model_fields.get(loc[-1])
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    parent = _walk(model, loc)
+    _, parent = _resolve(model, loc)
     return list(parent.model_fields) if parent is not None else []
 
 
-def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model found at ``loc`` inside ``model`` (list indexes and union tags included)."""
+def _resolve(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[list[Any], type[BaseModel] | None]:
+    """The key as the user wrote it, and the pydantic model found at ``loc`` inside ``model``.
+
+    pydantic puts a discriminated union's tag in the location (model.first.rate,
+    model.layers.layers.0.dense.units); the user wrote model.rate and model.layers[0].units.
+    """
     current: Any = model
+    shown: list[Any] = []
     for part in loc:
+        branches = _branches(current)
+        if isinstance(part, str) and part in branches:
+            current = branches[part]
+            continue
+        shown.append(part)
         current = _step(current, part)
-        if current is None:
-            return None
-    return _model_in(current)
+    return shown, _model_in(current)
 
 
 def _step(current: Any, part: Any) -> Any:
     model = _model_in(current)
     if isinstance(part, str) and model is not None and part in model.model_fields:
         return model.model_fields[part].annotation
-    for option in _options(current):
-        if isinstance(part, int) and typing.get_origin(option) is list:
-            return typing.get_args(option)[0]
-        option_model = _model_in(option)
-        if isinstance(part, str) and option_model is not None and _tag(option_model) == part:
-            return option_model
+    if isinstance(part, int):
+        return next((typing.get_args(option)[0] for option in _options(current) if typing.get_origin(option) is list),
+                    None)
     return None
 
 
@@ -169,20 +186,20 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _tag(model: type[BaseModel]) -> str | None:
-    field = model.model_fields.get("type")
+def _branches(annotation: Any) -> dict[str, Any]:
+    """A discriminated union's alternatives by tag: a ``Tag`` (callable discriminator) or the
+    ``type`` literal (the layers); empty for any other annotation."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _branches(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return {}
+    return {tag: option for option in typing.get_args(annotation) if (tag := _tag(option)) is not None}
+
+
+def _tag(option: Any) -> str | None:
+    if typing.get_origin(option) is typing.Annotated:
+        return next((meta.tag for meta in typing.get_args(option)[1:] if isinstance(meta, Tag)), None)
+    field = option.model_fields.get("type") if isinstance(option, type) and issubclass(option, BaseModel) else None
     if field is None or typing.get_origin(field.annotation) is not typing.Literal:
         return None
-    return typing.get_args(field.annotation)[0]
-
-
-def _is_union_tag(model: type[BaseModel], part: Any) -> bool:
-    # pydantic puts the discriminator's value in the location (layers.0.dense.units);
-    # the user wrote layers[0].units, so drop it from the key shown.
-    return isinstance(part, str) and part in _layer_tags()
-
-
-def _layer_tags() -> set[str]:
-    from fitbench.config._schema import LayerSpec
-
-    return {tag for option in _options(LayerSpec) if (tag := _tag(option)) is not None}
+    return str(typing.get_args(field.annotation)[0])

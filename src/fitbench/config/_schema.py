@@ -10,13 +10,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
-from fitbench.errors import did_you_mean
+from fitbench.errors import ConfigError, did_you_mean
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -249,95 +251,226 @@ LayerSpec = Annotated[
     BeforeValidator(_layer_shorthand),
 ]
 
-# Options a zoo model may take.
-ZOO_OPTIONS = ("augment", "rotation", "rate", "l2", "units", "rescale", "filters")
-# Each zoo model and the options it takes, declared here so that checking an experiment file
-# needs no Keras (tests/models checks this table against the builders' signatures).
-ZOO_MODELS: dict[str, tuple[str, ...]] = {
-    "first": ("augment", "rotation", "l2"),
-    "small": ("augment", "rotation", "l2"),
-    "dropout": ("rate", "augment", "rotation", "l2"),
-    "rescaling": ("rate",),
-    "functional": (),
-    "bypass": (),
-    "subclass": (),
-    "mlp": ("units", "rescale", "rate", "l2"),
-    "cnn": ("filters", "units", "rate", "l2"),
-}
+def split_factory(spec: str) -> tuple[str, str]:
+    """``("package.module", "function")`` from ``"package.module:function"``; imports nothing."""
+    module, sep, attribute = str(spec).partition(":")
+    if not sep or not module or not attribute:
+        raise ConfigError(
+            f"model factory: got {spec!r}, expected 'module:function' with a colon, "
+            "e.g. 'mypackage.models:make_model'; write the module's import path, a colon, then the function"
+        )
+    return module, attribute
 
 
-def _zoo_schema(schema: dict[str, Any]) -> None:
-    # Editors complete the zoo names and flag an option the chosen model does not take.
-    schema["properties"]["zoo"] = {"enum": [*ZOO_MODELS, None], "description": "a course model by name",
-                                   "default": None}
-    schema["allOf"] = [
-        {"if": {"properties": {"zoo": {"const": name}}, "required": ["zoo"]},
-         "then": {"not": {"anyOf": [{"required": [option]} for option in ZOO_OPTIONS if option not in takes]}}}
-        for name, takes in ZOO_MODELS.items() if len(takes) < len(ZOO_OPTIONS)
-    ]
+_SOURCES = ("zoo", "layers", "factory", "python")
 
 
-class ModelConfig(_Strict):
-    """One of: a zoo model by name (with its options), a list of layers, or a factory."""
+class ModelSource(_Strict):
+    """A ``model`` section of any kind: a zoo model, a list of layers, a factory, or a model from Python."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, json_schema_extra=_zoo_schema)
-
-    zoo: str | None = Field(None, description="a course model by name", examples=["first"])
-    layers: list[LayerSpec] | None = Field(None, min_length=1, description="layers, first to last")
-    factory: str | None = Field(None, description="package.module:function returning a keras.Model",
-                                examples=["mypkg.models:build"])
-    kwargs: dict[str, Any] = Field(default_factory=dict, description="arguments for the factory")
-    python: str | None = Field(None, description="set by fitbench: a model passed from Python")
-    augment: list[Literal["flip", "rotation"]] | None = Field(None, examples=[["rotation"]])
-    rotation: float | None = Field(None, gt=0.0, le=1.0, examples=[0.05])
-    rate: Rate | None = Field(None, description="dropout rate", examples=[0.2])
-    l2: Finite | None = Field(None, ge=0.0, description="L2 penalty on Dense kernels", examples=[1e-4])
-    units: list[Width] | None = Field(None, min_length=1, examples=[[128, 128]])
-    rescale: bool | None = Field(None, description="Rescaling to -1..1 inside the model")
-    filters: list[Width] | None = Field(None, min_length=1, examples=[[32, 64]])
-
-    @field_validator("zoo")
     @classmethod
-    def check_zoo_name(cls, value: str | None) -> str | None:
-        if value is not None and value not in ZOO_MODELS:
-            raise ValueError(f"expected one of {', '.join(ZOO_MODELS)}, got {value!r}{did_you_mean(value, ZOO_MODELS)}")
-        return value
+    def source(cls) -> str:
+        """The key that names where the model comes from: zoo, layers, factory or python."""
+        return next(key for key in _SOURCES if key in cls.model_fields)
+
+
+class ZooModel(ModelSource):
+    """A course model by name; each subclass declares the options its builder takes."""
+
+    zoo: str = Field(description="a course model by name", examples=["first"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def check_options(cls, data: Any) -> Any:
+        # Another zoo model's option: name the options this one takes. Any other unknown key is
+        # pydantic's "unknown key (did you mean ...)".
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields and key in _zoo_options():
+                    takes = ", ".join(sorted(cls.model_fields.keys() - {"zoo"})) or "no options"
+                    raise ValueError(f"model.{key} is not used here: zoo model {cls.name()!r} takes {takes}; "
+                                     f"remove model.{key}")
+        return data
+
+    @classmethod
+    def name(cls) -> str:
+        """The zoo name, the ``Literal`` of the subclass's ``zoo`` field."""
+        return str(get_args(cls.model_fields["zoo"].annotation)[0])
+
+    def zoo_kwargs(self) -> dict[str, Any]:
+        """The options given, ready for ``build_model``."""
+        return self.model_dump(exclude={"zoo"}, exclude_none=True)
+
+
+Augment = Annotated[list[Literal["flip", "rotation"]] | None, Field(
+    description="random image layers, active only while training: flip (horizontal), rotation",
+    examples=[["rotation"]])]
+Rotation = Annotated[float | None, Field(gt=0.0, le=1.0, description="largest rotation, a fraction of a full turn",
+                                         examples=[0.05])]
+L2 = Annotated[Finite | None, Field(ge=0.0, description="L2 penalty on Dense kernels", examples=[1e-4])]
+DropoutRate = Annotated[Rate | None, Field(description="dropout rate after each hidden layer", examples=[0.2])]
+Units = Annotated[list[Width] | None, Field(min_length=1, description="Dense relu layers' sizes, first to last",
+                                            examples=[[128, 128]])]
+
+
+class _Augmentable(ZooModel):
+    # The dense nets of the course's tries: augmentation and L2 were tried on them.
+    augment: Augment = None
+    rotation: Rotation = None
+    l2: L2 = None
+
+
+class FirstModel(_Augmentable):
+    """Flatten > Dense 128 > Dense 128 > softmax; the course's first model (118,282)"""
+
+    zoo: Literal["first"]
+
+
+class SmallModel(_Augmentable):
+    """Flatten > Dense 64 > Dense 32 > softmax; the smaller model (52,650)"""
+
+    zoo: Literal["small"]
+
+
+class DropoutModel(_Augmentable):
+    """first with Dropout(rate) after each hidden layer (118,282)"""
+
+    zoo: Literal["dropout"]
+    rate: DropoutRate = None
+
+
+class RescalingModel(ZooModel):
+    """dropout model with Rescaling to -1..1 inside; feed raw pixels (118,282)"""
+
+    zoo: Literal["rescaling"]
+    rate: DropoutRate = None
+
+
+class FunctionalModel(ZooModel):
+    """small written with the Functional API (52,650)"""
+
+    zoo: Literal["functional"]
+
+
+class BypassModel(ZooModel):
+    """wide net whose reconstruction is concatenated with the input (21,668,442)"""
+
+    zoo: Literal["bypass"]
+
+
+class SubclassModel(ZooModel):
+    """small as a keras.Model subclass with its own call() (52,650)"""
+
+    zoo: Literal["subclass"]
+
+
+class MlpModel(ZooModel):
+    """tuning model: optional Rescaling, Dense relu per units, softmax"""
+
+    zoo: Literal["mlp"]
+    units: Units = None
+    rescale: bool | None = Field(None, description="Rescaling to -1..1 inside the model")
+    rate: DropoutRate = None
+    l2: L2 = None
+
+
+class CnnModel(ZooModel):
+    """small conv net: Conv2D 3x3 + MaxPooling per filters, Dense, softmax"""
+
+    zoo: Literal["cnn"]
+    filters: list[Width] | None = Field(None, min_length=1, description="Conv2D filters per block, first to last",
+                                        examples=[[32, 64]])
+    units: Units = None
+    rate: DropoutRate = None
+    l2: L2 = None
+
+
+class LayersModel(ModelSource):
+    """A Sequential model from a list of layers."""
+
+    layers: list[LayerSpec] = Field(min_length=1, description="layers, first to last")
+
+
+class FactoryModel(ModelSource):
+    """The keras.Model returned by your own function."""
+
+    factory: str = Field(description="package.module:function returning a keras.Model",
+                         examples=["mypkg.models:build"])
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="arguments for the factory")
 
     @field_validator("factory")
     @classmethod
-    def check_factory(cls, value: str | None) -> str | None:
-        if value is not None:
-            from fitbench.models import resolve_factory  # the factory's own module needs Keras anyway
-
-            resolve_factory(value)  # its ConfigError (a ValueError) becomes this key's message
+    def check_factory(cls, value: str) -> str:
+        # Its syntax only: importing it is for the code that builds the model (fitbench.training),
+        # so validating a file imports neither the user's code nor Keras.
+        split_factory(value)
         return value
 
-    @model_validator(mode="after")
-    def check_one_source(self) -> ModelConfig:
-        given = [key for key in ("zoo", "layers", "factory", "python") if getattr(self, key) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"expected exactly one of model.zoo, model.layers or model.factory, got "
-                f"{', '.join(given) or 'none'}; e.g. `model: {{zoo: first}}`"
-            )
-        return self
 
-    @model_validator(mode="after")
-    def check_options_fit_the_source(self) -> ModelConfig:
-        used = [key for key in ZOO_OPTIONS if getattr(self, key) is not None]
-        accepted = set(ZOO_MODELS.get(self.zoo or "", ()))
-        for key in used:
-            if key not in accepted:
-                takes = ", ".join(sorted(accepted)) or "no options"
-                where = f"zoo model {self.zoo!r} takes {takes}" if self.zoo else "options apply to zoo models only"
-                raise ValueError(f"model.{key} is not used here: {where}; remove model.{key}")
-        if self.kwargs and self.factory is None:
-            raise ValueError("model.kwargs applies to model.factory only; remove model.kwargs")
-        return self
+class PythonModel(ModelSource):
+    """A model passed from Python (set by fitbench)."""
 
-    def zoo_kwargs(self) -> dict[str, Any]:
-        """The options given for a zoo model, ready for ``build_model``."""
-        return {key: getattr(self, key) for key in ZOO_OPTIONS if getattr(self, key) is not None}
+    python: str = Field(description="set by fitbench: a model passed from Python")
+
+
+def _one_source(value: Any) -> Any:
+    # Keys set to null count as not given: run folders written before each model had its own
+    # schema list every option of every model, mostly null.
+    if not isinstance(value, dict):
+        return value
+    given = {key: item for key, item in value.items() if item is not None and not (key == "kwargs" and item == {})}
+    sources = [key for key in _SOURCES if key in given]
+    if len(sources) != 1:
+        raise ValueError(
+            f"expected exactly one of model.zoo, model.layers or model.factory, got "
+            f"{', '.join(sources) or 'none'}; e.g. `model: {{zoo: first}}`"
+        )
+    return given
+
+
+def _source_tag(value: Any) -> str | None:
+    """The union's branch: the zoo name, or which of layers, factory, python is given."""
+    if isinstance(value, ZooModel):
+        return value.name()
+    if isinstance(value, ModelSource):
+        return value.source()
+    if not isinstance(value, dict):
+        return None
+    if "zoo" in value:
+        return value["zoo"] if isinstance(value["zoo"], str) and value["zoo"] in ZOO_MODELS else None
+    return next((key for key in _SOURCES if key in value), None)
+
+
+# One branch per zoo model plus layers, factory and python: editors complete each model's own
+# options from the JSON Schema's oneOf.
+_Sources = Union[
+    Annotated[FirstModel, Tag("first")], Annotated[SmallModel, Tag("small")], Annotated[DropoutModel, Tag("dropout")],
+    Annotated[RescalingModel, Tag("rescaling")], Annotated[FunctionalModel, Tag("functional")],
+    Annotated[BypassModel, Tag("bypass")], Annotated[SubclassModel, Tag("subclass")], Annotated[MlpModel, Tag("mlp")],
+    Annotated[CnnModel, Tag("cnn")],
+    Annotated[LayersModel, Tag("layers")], Annotated[FactoryModel, Tag("factory")], Annotated[PythonModel, Tag("python")],
+]
+# The zoo, declared once: each model's options (and its description, the docstring) are its
+# class's fields, so checking an experiment file needs no Keras; tests/config/test_keras_free.py
+# checks them against the builders' signatures.
+ZOO_MODELS: dict[str, type[ZooModel]] = {
+    model.name(): model for model in (get_args(option)[0] for option in get_args(_Sources))
+    if issubclass(model, ZooModel)
+}
+
+
+def _zoo_options() -> set[str]:
+    return {key for model in ZOO_MODELS.values() for key in model.model_fields} - {"zoo"}
+
+
+# An unknown zoo name (or a value that is no mapping) is the error `unknown_name`, which
+# _errors.py words as "model.zoo: expected one of first, small, ...".
+ModelConfig = Annotated[
+    _Sources,
+    Discriminator(_source_tag, custom_error_type="unknown_name", custom_error_message="unknown zoo model",
+                  custom_error_context={"key": "zoo", "expected": ", ".join(ZOO_MODELS), "example": "{zoo: first}"}),
+    BeforeValidator(_one_source),
+]
 
 
 def _early_stopping_shorthand(value: Any) -> Any:

@@ -15,22 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fitbench._keras import keras
+from fitbench.config import split_factory
 from fitbench.errors import ConfigError, did_you_mean
 
 __all__ = ["resolve_factory", "build_from_factory", "check_trusted"]
-
-_EXAMPLE = "'mypackage.models:make_model'"
-
-
-def _split(spec: str) -> tuple[str, str]:
-    module, sep, attribute = str(spec).partition(":")
-    if not sep or not module or not attribute:
-        raise ConfigError(
-            f"model factory: got {spec!r}, expected 'module:function' with a colon, "
-            f"e.g. {_EXAMPLE}; write the module's import path, a colon, then the function"
-        )
-    return module, attribute
-
 
 def _import(module_name: str) -> Any:
     try:
@@ -58,7 +46,7 @@ def _lookup(module: Any, attribute: str) -> Any:
 
 def resolve_factory(spec: str) -> Callable[..., Any]:
     """Import and return the callable named by ``"package.module:function"``."""
-    module_name, attribute = _split(spec)
+    module_name, attribute = split_factory(spec)
     target = _lookup(_import(module_name), attribute)
     # A Python function or class, not a builtin such as os:system: a factory builds a model.
     if not (inspect.isfunction(target) or inspect.ismethod(target) or inspect.isclass(target)):
@@ -72,7 +60,7 @@ def resolve_factory(spec: str) -> Callable[..., Any]:
 def check_trusted(spec: str, trusted: tuple[str, ...] | list[str], *, where: str) -> None:
     """Refuse a factory named by a run folder unless its module is fitbench's own or one the
     user named (``trusted``, from ``--trust``); nothing is imported here."""
-    module_name, _ = _split(spec)
+    module_name, _ = split_factory(spec)
     if module_name == "fitbench" or module_name.startswith("fitbench.") or module_name in trusted:
         return
     raise ConfigError(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 from fitbench._keras import keras
+from fitbench.config import ZOO_MODELS
 from fitbench.errors import ConfigError, did_you_mean
 
 __all__ = ["ZOO", "DESCRIPTIONS", "SmallNet", "AUGMENTATIONS"]
@@ -361,14 +362,5 @@ ZOO: dict[str, Callable[..., keras.Model]] = {
     "cnn": cnn,
 }
 
-DESCRIPTIONS: dict[str, str] = {
-    "first": "Flatten > Dense 128 > Dense 128 > softmax; the course's first model (118,282)",
-    "small": "Flatten > Dense 64 > Dense 32 > softmax; the smaller model (52,650)",
-    "dropout": "first with Dropout(rate) after each hidden layer (118,282)",
-    "rescaling": "dropout model with Rescaling to -1..1 inside; feed raw pixels (118,282)",
-    "functional": "small written with the Functional API (52,650)",
-    "bypass": "wide net whose reconstruction is concatenated with the input (21,668,442)",
-    "subclass": "small as a keras.Model subclass with its own call() (52,650)",
-    "mlp": "tuning model: optional Rescaling, Dense relu per units, softmax",
-    "cnn": "small conv net: Conv2D 3x3 + MaxPooling per filters, Dense, softmax",
-}
+# One line per model: its schema class's docstring (fitbench.config declares the zoo's options too).
+DESCRIPTIONS: dict[str, str] = {name: (model.__doc__ or "").strip() for name, model in ZOO_MODELS.items()}

@@ -156,7 +156,7 @@ def _labels(runs: Sequence[SavedRun]) -> list[str]:
 
 def _layers(run: SavedRun) -> dict[str, Any]:
     """``model.layers`` of a model built in Python, from its saved architecture (else nothing)."""
-    if "python" not in (run.config.get("model") or {}):
+    if not (run.config.get("model") or {}).get("python"):  # older folders write `python: null` for the others
         return {}
     try:
         nodes = run.record.architecture.nodes

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fitbench.training._experiment import build_from_config, resume_run, run_experiment, run_or_reuse
+from fitbench.training._experiment import build_from_config, check_model, resume_run, run_experiment, run_or_reuse
 from fitbench.training._fit import as_dataset, fit, summary_line, train
 
-__all__ = ["as_dataset", "build_from_config", "fit", "resume_run", "run_experiment", "run_or_reuse", "summary_line", "train"]
+__all__ = ["as_dataset", "build_from_config", "check_model", "fit", "resume_run", "run_experiment", "run_or_reuse",
+           "summary_line", "train"]

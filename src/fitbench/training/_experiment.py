@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from fitbench._keras import keras
-from fitbench.config import Experiment, ModelConfig
+from fitbench.config import Experiment, FactoryModel, LayersModel, ModelConfig, ZooModel, validate
 from fitbench.data import Dataset, load_from_config
-from fitbench.errors import FitbenchError
-from fitbench.models import build_from_factory, build_from_layers, build_model
+from fitbench.errors import ConfigError, FitbenchError
+from fitbench.models import build_from_factory, build_from_layers, build_model, resolve_factory
 from fitbench.trained import Run, load_run
 from fitbench.training._fit import train
 
@@ -25,10 +25,12 @@ def run_experiment(
 ) -> Run:
     """Load the data, build the model (seeded with ``training.seed``) and train it.
 
-    Data loading and model building run before the run folder is created, so a bad file or
-    an impossible model leaves nothing behind. ``dataset``: the data ``experiment.dataset``
+    A model factory is imported first, so a name that does not import fails at once; data
+    loading and model building run before the run folder is created, so a bad file or an
+    impossible model leaves nothing behind. ``dataset``: the data ``experiment.dataset``
     describes, already loaded (a study's trials share one copy).
     """
+    check_model(experiment.model, where=f"experiment {experiment.name!r}")
     if dataset is None or dataset.config != experiment.dataset:
         dataset = load_from_config(experiment.dataset)
     model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
@@ -49,28 +51,39 @@ def run_or_reuse(
 
     Returns the run and what happened: ``"reused"``, ``"resumed"`` or ``"trained"``.
     """
-    from fitbench.runs import RunConfig, run_state
-    from fitbench.runs._read import parse
+    from fitbench.runs import run_state
     from fitbench.training._checkpoint import CHECKPOINT
 
     wanted = experiment.model_dump(mode="json", exclude={"description"})
     for config in sorted(Path(runs_dir).glob("*/config.yaml")):
         folder = config.parent
-        try:
-            if experiment_part(parse(config, RunConfig).model_dump(mode="json")) != wanted:
-                continue
-        except FitbenchError:
+        if _recorded(config) != wanted:
             continue
         state = run_state(folder)
         if state == "complete":
             return load_run(folder), "reused"
         if state != "running" and (folder / CHECKPOINT).is_file():
             # Its config equals the experiment the caller gave, so the caller named its factory.
-            trust = [experiment.model.factory.partition(":")[0]] if experiment.model.factory else []
+            model = experiment.model
+            trust = [model.factory.partition(":")[0]] if isinstance(model, FactoryModel) else []
             return resume_run(folder, callbacks=callbacks, verbose=verbose, trust=trust), "resumed"
         if state != "running":
             shutil.rmtree(folder)  # cut short before its first checkpoint: start it again
     return run_experiment(experiment, runs_dir=runs_dir, callbacks=callbacks, verbose=verbose), "trained"
+
+
+def _recorded(config: Path) -> dict[str, Any] | None:
+    """The experiment a run folder's ``config.yaml`` records, validated again so that a folder
+    written when the model section listed every zoo option (null or not) still matches; None
+    when it does not validate."""
+    from fitbench.runs import RunConfig
+    from fitbench.runs._read import parse
+
+    try:
+        document = experiment_part(parse(config, RunConfig).model_dump(mode="json"))
+        return validate(Experiment, document, where=str(config)).model_dump(mode="json", exclude={"description"})
+    except FitbenchError:
+        return None
 
 
 def resume_run(
@@ -86,7 +99,6 @@ def resume_run(
     ``trust``: modules the caller names, from which the run's ``model.factory`` may be
     imported; a run folder alone never makes fitbench import code.
     """
-    from fitbench.config import validate
     from fitbench.models._factory import check_trusted
     from fitbench.runs import load_saved_run
     from fitbench.runs._folder import resumable
@@ -118,14 +130,27 @@ def experiment_part(config: dict[str, Any]) -> dict[str, Any]:
     return {key: config[key] for key in Experiment.model_fields if key in config}
 
 
+def check_model(config: ModelConfig, *, where: str) -> None:
+    """Refuse at once, before any data is loaded, a model factory that does not import.
+
+    Validating an experiment imports neither Keras nor the user's code; the factory's module
+    is first imported here, by the code that will call it.
+    """
+    if isinstance(config, FactoryModel):
+        try:
+            resolve_factory(config.factory)
+        except ConfigError as error:
+            raise ConfigError(f"{where}: model.factory: {error}") from None
+
+
 def build_from_config(config: ModelConfig, dataset: Dataset, *, seed: int) -> keras.Model:
     """The model an experiment file's ``model`` section describes, with seeded weights."""
-    if config.zoo is not None:
-        return build_model(config.zoo, dataset, seed=seed, **config.zoo_kwargs())
+    if isinstance(config, ZooModel):
+        return build_model(config.name(), dataset, seed=seed, **config.zoo_kwargs())
     keras.utils.set_random_seed(seed)
-    if config.layers is not None:
+    if isinstance(config, LayersModel):
         layers = [layer.model_dump() for layer in config.layers]
         return build_from_layers(layers, dataset.input_shape, dataset.num_classes)
-    if config.factory is not None:
+    if isinstance(config, FactoryModel):
         return build_from_factory(config.factory, dataset.input_shape, dataset.num_classes, config.kwargs)
-    raise ValueError(f"model section has nothing to build from: {config}")  # validation prevents this
+    raise ValueError(f"model section has nothing to build from: {config}")  # a Python model: fb.fit builds it

@@ -9,6 +9,7 @@ from typing import Any
 from fitbench.config import Experiment, validate
 from fitbench.config._load import bundled_files, customize, find_file, read_yaml
 from fitbench.errors import ConfigError
+from fitbench.training import check_model
 from fitbench.tuning._schema import Param, SearchConfig, parse_search
 from fitbench.tuning._space import check_space, with_values
 
@@ -98,5 +99,6 @@ def load_tuning(
         )
     parsed, space = parse_search(section, where=where)
     experiment = validate(Experiment, document, where=where)
+    check_model(experiment.model, where=where)
     check_space(experiment.model_dump(mode="json"), space, where=where)
     return Tuning(experiment=experiment, search=parsed, space=space, source=where)
