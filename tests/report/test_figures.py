@@ -94,3 +94,19 @@ def test_a_fifo_or_linked_index_is_not_read(tmp_path: Path):
     reader.start()
     reader.join(30)
     assert made and made[0]._index.figures == {}
+
+
+def test_the_web_page_reuses_the_pictures_saved_in_the_run_and_writes_nothing_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from fitbench.runs import read_run
+    from fitbench.web._reports import ViewRun
+
+    run = run_folder(tmp_path)
+    first = pictures(write_report(run, tmp_path / "first.html").read_text(encoding="utf-8"))  # as `fitbench train` does
+    before = stats(run)
+    no_drawing(monkeypatch)
+    shown = tmp_path / "scratch" / "runs" / run.name  # where the web page saves what it draws
+    shown.mkdir(parents=True)
+    again = pictures(write_report(ViewRun(read_run(run), shown), tmp_path / "web.html").read_text(encoding="utf-8"))
+    assert again == first
+    assert stats(run) == before

@@ -48,10 +48,13 @@ class FigureStore:
     """Turns numbers into embedded pictures, saving each as ``<folder>/<name>.png``; pictures
     whose numbers and drawing code are unchanged are read back instead of drawn."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, reuse: Path | None = None) -> None:
+        """``reuse``: another folder of saved pictures, read but never written (the run's own
+        figures/, for a view that saves its pictures elsewhere: the web page)."""
         self.folder = folder
         self.problem: str | None = None
         self._index = _read_index(folder / INDEX)
+        self._sources = [(folder, self._index), *([(reuse, _read_index(reuse / INDEX))] if reuse else [])]
 
     def picture(self, name: str, caption: str, plot: Callable[[Any], Any], numbers: Any) -> Picture:
         """``plot(numbers)`` as a picture (a Figure, or an Axes on one), or its saved PNG."""
@@ -64,15 +67,17 @@ class FigureStore:
         return Picture(caption, data_uri(png))
 
     def _saved(self, name: str, key: str) -> bytes | None:
-        entry = self._index.figures.get(name)
-        path = self.folder / f"{name}.png"
-        if entry is None or entry.key != key:
-            return None
-        try:
-            png = read_file(path, MAX_PNG_BYTES)  # no link followed, no FIFO opened
-        except (OSError, DamagedFile):
-            return None
-        return png if png is not None and _digest(png) == entry.png else None
+        for folder, index in self._sources:
+            entry = index.figures.get(name)
+            if entry is None or entry.key != key:
+                continue
+            try:
+                png = read_file(folder / f"{name}.png", MAX_PNG_BYTES)  # no link followed, no FIFO opened
+            except (OSError, DamagedFile):
+                continue
+            if png is not None and _digest(png) == entry.png:
+                return png
+        return None
 
     def _save(self, name: str, png: bytes, key: str) -> None:
         if self.problem:

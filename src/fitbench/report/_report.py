@@ -65,7 +65,8 @@ def write_report(run: SavedRun | str | Path, path: str | Path | None = None, *, 
     if not target.parent.is_dir():  # say so before spending seconds on pictures
         raise FitbenchError(f"{target}: cannot write the report: folder {target.parent} does not exist")
     split = split_for_analysis(run, split)
-    store = FigureStore(run.path / FIGURES)
+    # A view that saves its pictures elsewhere (the web page's ViewRun) still reuses the run's own.
+    store = FigureStore(run.path / FIGURES, reuse=run.record.path / FIGURES if run.record.path != run.path else None)
     sections = [_scores_section(run), _history_section(run, store), _model_section(run, store),
                 _confusion_section(run, split, store), *_image_sections(run, split, store), _config_section(run)]
     html = render("report.html.j2", title=f"fitbench report: {run.name}", run=_header(run),
