@@ -8,20 +8,20 @@ import re
 import pytest
 
 import fitbench as fb
-from fitbench import plots
+from fitbench import models, plots
 
 # "│ dense (Dense)   │ (None, 128)   │   100,480 │ ..." -> name, type, shape, params
 ROW = re.compile(r"^│ (\S+) \((\w+)\)\s+│ ([^│]*?)\s+│\s+([\d,]+)")
 
 
 def summary_rows(model) -> dict[str, tuple[str, str, int]]:
-    text = plots.model_summary(model, line_length=160)  # wide enough that no row wraps
+    text = models.model_summary(model, line_length=160)  # wide enough that no row wraps
     rows = [ROW.match(line) for line in text.splitlines()]
     return {m[1]: (m[2], m[3], int(m[4].replace(",", ""))) for m in rows if m}
 
 
 def summary_total(model) -> int:
-    return int(re.search(r"Total params: ([\d,]+)", plots.model_summary(model))[1].replace(",", ""))
+    return int(re.search(r"Total params: ([\d,]+)", models.model_summary(model))[1].replace(",", ""))
 
 
 def diagram_numbers(arch: plots.Architecture) -> dict[str, tuple[str, str, int]]:
@@ -34,7 +34,7 @@ def bypass():
 
 
 def test_bypass_diagram_shows_the_concatenate_branch(bypass):
-    arch = plots.architecture(bypass)
+    arch = models.architecture(bypass)
     names = [node.name for node in arch.nodes]
     concatenate = next(node for node in arch.nodes if node.kind == "Concatenate")
     assert arch.merges == [concatenate.name] and concatenate.output_shape == "(None, 28, 56)"
@@ -49,7 +49,7 @@ def test_bypass_diagram_shows_the_concatenate_branch(bypass):
 
 
 def test_bypass_diagram_numbers_equal_model_summary(bypass):
-    arch = plots.architecture(bypass)
+    arch = models.architecture(bypass)
     assert diagram_numbers(arch) == summary_rows(bypass)  # names, types, output shapes, parameters
     assert arch.total_params == summary_total(bypass) == 21_668_442
     drawn = [text.get_text() for text in plots.plot_architecture(arch).texts]
@@ -60,7 +60,7 @@ def test_bypass_diagram_numbers_equal_model_summary(bypass):
 
 def test_sequential_diagram_adds_the_input_and_matches_the_summary():
     model = fb.build_model("first")
-    arch = plots.architecture(model)
+    arch = models.architecture(model)
     assert arch.kind == "Sequential" and arch.traced and arch.merges == []
     assert arch.nodes[0].kind == "InputLayer" and [r.lane for r in plots.layout(arch)] == [0, 0, 0, 0]
     numbers = diagram_numbers(arch)
@@ -73,14 +73,14 @@ def test_trained_model_counts_optimizer_variables_like_the_summary():
     model = fb.build_model("functional", input_shape=(8, 8))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.optimizer.build(model.trainable_variables)  # as after training or loading model.keras
-    arch = plots.architecture(model)
+    arch = models.architecture(model)
     assert arch.optimizer_params > 0 and arch.total_params == summary_total(model)
     assert diagram_numbers(arch) == summary_rows(model)
 
 
 def test_subclassed_model_is_drawn_in_creation_order():
     model = fb.build_model("subclass")
-    arch = plots.architecture(model)
+    arch = models.architecture(model)
     assert not arch.traced and [node.inputs for node in arch.nodes][1:] == [(n.name,) for n in arch.nodes[:-1]]
     assert sum(node.params for node in arch.nodes) == summary_total(model) == 52_650
     assert {name: params for name, (_, _, params) in summary_rows(model).items()} == \

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import fitbench as fb
-from fitbench import plots
+from fitbench import models, plots
 from fitbench.errors import FitbenchError
 from fitbench.report import recorded_confusion, write_report
 from tests.conftest import copy_run, digits_subset
@@ -48,7 +48,7 @@ def test_report_is_one_self_contained_file_with_every_picture(trained: fb.Run):
 
 def test_report_numbers_come_from_the_run(trained: fb.Run):
     html = write_report(trained, trained.path / "again.html").read_text(encoding="utf-8")
-    summary = plots.model_summary(trained.model)
+    summary = models.model_summary(trained.model)
     assert "Total params:" in summary and summary.splitlines()[-3].strip() in html  # Keras' own summary text
     val = trained.metrics.splits["val"]
     assert f"<td>{val.accuracy:.4f}</td>" in html and f"<td>{val.n:,}</td>" in html

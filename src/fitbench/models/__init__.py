@@ -16,12 +16,15 @@ from typing import Any
 from fitbench._keras import keras
 from fitbench.errors import ConfigError, did_you_mean
 from fitbench.models import _factory, _layers
+from fitbench.models._architecture import architecture, model_summary
 from fitbench.models._factory import resolve_factory
 from fitbench.models._outputs import as_probabilities, outputs_logits
 from fitbench.models._programs import predict
 from fitbench.models._zoo import DESCRIPTIONS, ZOO
 
 __all__ = [
+    "architecture",
+    "model_summary",
     "build_model",
     "build_from_layers",
     "build_from_factory",

@@ -13,9 +13,7 @@ from fitbench.plots._architecture import (
     Architecture,
     EdgeRoute,
     LayerNode,
-    architecture,
     layout,
-    model_summary,
     plot_architecture,
 )
 from fitbench._confusion import (  # the numbers the confusion pictures draw, computed below plots
@@ -57,7 +55,6 @@ __all__ = [
     "LayerNode",
     "SizePoint",
     "TopLoss",
-    "architecture",
     "as_images",
     "confused_pairs",
     "confusion_matrix",
@@ -65,7 +62,6 @@ __all__ = [
     "integer_ticks",
     "layout",
     "mistake_grid",
-    "model_summary",
     "per_class_scores",
     "plot_architecture",
     "plot_confused_pairs",

@@ -1,15 +1,14 @@
-"""Any Keras model as boxes and arrows (Sequential, Functional, subclassed), with output shapes
-and parameter counts taken the way ``model.summary()`` takes them, and the summary text itself.
+"""A model's architecture as boxes and arrows (Sequential, Functional, subclassed): output
+shapes and parameter counts per layer, as ``model.summary()`` gives them.
 
-The graph comes from each layer's inbound nodes, which Keras records when a Sequential or
-Functional model is built; no graphviz. Layers are drawn one per row in the model's order;
-an edge that skips rows (the ``bypass`` model's input into Concatenate) is routed at the side.
+Drawn from an ``Architecture`` (saved in a run folder's architecture.json, or read from a live
+model by ``fitbench.models.architecture``), so drawing needs no Keras; no graphviz. Layers are
+drawn one per row in the model's order; an edge that skips rows (the ``bypass`` model's input
+into Concatenate) is routed at the side.
 """
 
 from __future__ import annotations
 
-import math
-import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fitbench.plots._figure import Margins, format_count, new_axes
@@ -58,94 +57,6 @@ class EdgeRoute(NamedTuple):
     lane: int
 
 
-def _weights(weights: list[Any]) -> int:
-    return int(sum(math.prod(weight.shape) for weight in weights))
-
-
-def _shape_text(shape: Any) -> str:
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
-        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
-
-
-def _output_shape(layer: Any) -> str:
-    # As Keras' summary: the last inbound node's outputs, else the shapes the layer was built on.
-    from fitbench._keras import build_shapes, inbound_nodes  # a live model means Keras is loaded already
-
-    nodes = inbound_nodes(layer)
-    if nodes:
-        outputs = nodes[-1].output_tensors
-        shapes = [tuple(t.shape) for t in outputs]
-        return _shape_text(shapes[0] if len(shapes) == 1 else shapes)
-    try:
-        built_on = build_shapes(layer)
-        if built_on:
-            return _shape_text(layer.compute_output_shape(**built_on))
-    except Exception:  # layers that cannot say: the summary prints "?" too
-        pass
-    return "?"
-
-
-def _node(layer: Any, inputs: tuple[str, ...]) -> LayerNode:
-    built = bool(getattr(layer, "built", False))
-    params = int(layer.count_params()) if built else 0
-    return LayerNode(layer.name, type(layer).__name__, _output_shape(layer), params, built, inputs)
-
-
-def _parents(layer: Any) -> list[Any]:
-    from fitbench._keras import inbound_nodes
-
-    return [parent.operation for node in inbound_nodes(layer) for parent in node.parent_nodes]
-
-
-def _graph_layers(model: Any) -> list[Any]:
-    """The model's layers in order, with the InputLayer a Sequential keeps out of ``layers``."""
-    layers = list(getattr(model, "operations", None) or model.layers)
-    known = {id(layer) for layer in layers}
-    inputs = []
-    for layer in layers:
-        for parent in _parents(layer):
-            if id(parent) not in known and type(parent).__name__ == "InputLayer":
-                inputs.append(parent)
-                known.add(id(parent))
-    return inputs + layers
-
-
-def architecture(model: Any) -> Architecture:
-    """Layers, connections, output shapes and parameter counts of a Keras model."""
-    layers = _graph_layers(model)
-    known = {id(layer) for layer in layers}
-    nodes = [_node(layer, tuple(dict.fromkeys(p.name for p in _parents(layer) if id(p) in known)))
-             for layer in layers]
-    traced = any(node.inputs for node in nodes) or len(nodes) < 2
-    if not traced:  # subclassed: call() is Python code, so assume the layers run in creation order
-        nodes = [node._replace(inputs=(nodes[k - 1].name,) if k else ()) for k, node in enumerate(nodes)]
-    optimizer = getattr(model, "optimizer", None)
-    optimizer_params = (_weights(optimizer.variables) if getattr(model, "compiled", False) and optimizer is not None
-                        and getattr(optimizer, "built", False) else 0)
-    kind = type(model).__name__ if type(model).__name__ in ("Sequential", "Functional") else \
-        ("Functional" if getattr(model, "operations", None) else type(model).__name__)
-    return Architecture(model.name, kind, nodes, _weights(model.trainable_weights),
-                        _weights(model.non_trainable_weights), optimizer_params, traced)
-
-
-def model_summary(model: Any, *, line_length: int = 100) -> str:
-    """Keras' own ``model.summary()`` text (a fixed width, so it does not depend on the terminal)."""
-    lines: list[str] = []
-    # Keras renders with rich, which cuts lines at the terminal's width (80 in a pipe)
-    # unless COLUMNS says otherwise: widen it for this call only.
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = str(line_length + 4)
-    try:
-        model.summary(line_length=line_length, print_fn=lambda text, *args, **kwargs: lines.append(text))
-    finally:
-        if previous is None:
-            os.environ.pop("COLUMNS", None)
-        else:
-            os.environ["COLUMNS"] = previous
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def layout(arch: Architecture) -> list[EdgeRoute]:
     """One route per edge; side lanes are shared only by edges whose rows do not overlap."""
     row = {node.name: k for k, node in enumerate(arch.nodes)}
@@ -167,9 +78,9 @@ def layout(arch: Architecture) -> list[EdgeRoute]:
 _WIDTH, _HEIGHT, _LANE = 6.0, 0.62, 0.45  # box width and height, side-lane spacing (data units)
 
 
-def plot_architecture(model: Any, ax: Axes | None = None) -> Axes:
-    """Boxes (name, type, output shape, parameters) and arrows; ``model`` may be an Architecture."""
-    arch = model if isinstance(model, Architecture) else architecture(model)
+def plot_architecture(arch: Architecture, ax: Axes | None = None) -> Axes:
+    """Boxes (name, type, output shape, parameters) and arrows (for a live Keras model:
+    ``plot_architecture(fitbench.models.architecture(model))``)."""
     routes = layout(arch)
     lanes = max((route.lane for route in routes), default=0)
     ax = new_axes(ax, (7.5 + 0.4 * lanes, 0.85 * len(arch.nodes) + 1.3), Margins(0.05, 0.05, 0.05, 0.35))

@@ -12,7 +12,7 @@ from fitbench import plots
 from fitbench.data import Dataset
 from fitbench.errors import DataError
 from fitbench.evaluation import score_predictions
-from fitbench.models import predict
+from fitbench.models import architecture, model_summary, predict
 from fitbench.runs import _record as r
 from fitbench.runs import _write
 from fitbench.runs._record import SPLITS
@@ -56,8 +56,8 @@ def _shown_images(dataset: Dataset, predictions: dict[str, r.SplitPredictions]) 
 
 
 def architecture_record(model: Any) -> r.Architecture:
-    arch = plots.architecture(model)
+    arch = architecture(model)
     return r.Architecture(
         name=arch.name, kind=arch.kind, nodes=[r.Layer(**node._asdict()) for node in arch.nodes],
         trainable_params=arch.trainable_params, non_trainable_params=arch.non_trainable_params,
-        optimizer_params=arch.optimizer_params, traced=arch.traced, summary=plots.model_summary(model))
+        optimizer_params=arch.optimizer_params, traced=arch.traced, summary=model_summary(model))
