@@ -45,8 +45,15 @@ def test_train_then_evaluate(tmp_path: Path):
     lines = trained.stdout.strip().splitlines()
     run = Path(lines[-1])
     assert run.parent == tmp_path / "runs" and (run / "model.keras").is_file()
-    assert lines[-2].startswith("first-digits: 3 epochs in")  # the one-line summary
+    assert lines[-3].startswith("first-digits: 3 epochs in")  # the one-line summary
+    assert lines[-2] == f"report: {run / 'report.html'}"  # written when training ended
     assert "epoch 3/3" in trained.stdout  # per-epoch progress
+    assert "data:image/png;base64," in (run / "report.html").read_text(encoding="utf-8")
+    drawn = stats(run / "figures")
+    assert len([name for name in drawn if name.endswith(".png")]) == 8
+    again = fitbench("report", str(run), "-o", str(tmp_path / "again.html"))
+    assert again.returncode == 0, again.stderr
+    assert stats(run / "figures") == drawn  # every picture reused: nothing drawn or rewritten
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs_run"] == 3
 
@@ -75,21 +82,6 @@ def test_bundled_experiment_on_digits_needs_no_download(tmp_path: Path):
     assert run.is_dir()
     assert "epoch 1/" not in trained.stdout  # --quiet: summary and path only
     assert not (run / "report.html").exists() and not (run / "figures").exists()  # --no-report
-
-
-@pytest.mark.slow
-def test_train_writes_the_report_whose_pictures_later_views_reuse(tmp_path: Path):
-    trained = fitbench("train", "first", "--dataset", "digits", "--set", "training.epochs=1",
-                       "--runs-dir", str(tmp_path / "runs"))
-    assert trained.returncode == 0, trained.stderr
-    run = Path(trained.stdout.strip().splitlines()[-1])
-    assert f"report: {run / 'report.html'}" in trained.stdout
-    assert "data:image/png;base64," in (run / "report.html").read_text(encoding="utf-8")
-    drawn = stats(run / "figures")
-    assert len([name for name in drawn if name.endswith(".png")]) == 8
-    again = fitbench("report", str(run), "-o", str(tmp_path / "again.html"))
-    assert again.returncode == 0, again.stderr
-    assert stats(run / "figures") == drawn  # every picture reused: nothing drawn or rewritten
 
 
 @pytest.mark.slow
