@@ -289,6 +289,52 @@ def test_a_failure_after_training_marks_the_folder_failed(digits, tmp_path: Path
     assert run_state(folder) == "failed" and status["reason"].startswith("ValueError: Input contains NaN")
 
 
+# Python's own path for a Ctrl-C that lands in JAX's gc callback: the callback raises, gc ignores it.
+CTRL_C_IN_GC = """
+import gc, sys
+landed = []
+def ctrl_c_in_a_gc_callback(phase, info):
+    if "jax" in sys.modules and not landed:  # once the command works with JAX, as JAX's callback does
+        landed.append(phase)
+        raise KeyboardInterrupt
+gc.callbacks.append(ctrl_c_in_a_gc_callback)
+sys.argv = ["fitbench", *sys.argv[1:]]
+from fitbench.cli import run
+run()
+"""
+
+
+@pytest.mark.slow  # a subprocess that imports the course
+def test_a_ctrl_c_that_lands_in_a_gc_callback_still_stops_the_command(tmp_path: Path):
+    """Python ignores a KeyboardInterrupt raised in a gc callback ("Exception ignored in
+    _xla_gc_callback"); 4 of 6 Ctrl-C presses during a command's imports landed there, and the
+    command ran to the end with exit 0. It now stops with 130."""
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_IN_GC, "curriculum", "--dataset", "digits", "--quick", "--only",
+         "try01-small-data", "-o", str(tmp_path / "course")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, (done.returncode, done.stdout[-1000:], done.stderr[-2000:])
+    assert done.stderr.rstrip().endswith("fitbench: interrupted") and "Exception ignored" not in done.stderr
+    assert not (tmp_path / "course" / "try01-small-data").exists()  # stopped before training
+
+
+@pytest.mark.slow  # a quick-course step in a subprocess: about 8 s
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds XLA's compile threads in /proc (Linux)")
+def test_ctrl_c_while_xla_generates_code_exits_130_not_a_crash(tmp_path: Path):
+    """Ctrl-C twice during the first compile, XLA's threads still generating code as the command
+    exits: exit 130 and "interrupted". The exit used to run C++ static destructors under those
+    threads: abort ("pure virtual method called", rc -6) or SIGSEGV (rc -11) at 0fd3a57."""
+    from tests.training.ctrl_c_in_compile import SENT
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "training" / "ctrl_c_in_compile.py"), "curriculum", "--dataset",
+         "digits", "--quick", "--only", "try03-flip-rotation", "-o", str(tmp_path / "course")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert SENT in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 130, (done.returncode, done.stderr[-2000:])
+    assert done.stderr.rstrip().endswith("fitbench: interrupted") and "Traceback" not in done.stderr
+
+
 @pytest.mark.slow  # a few subprocesses of the quick course
 def test_ctrl_c_in_the_curriculum_always_exits_130(tmp_path: Path):
     """SIGINT after a seeded random number of output lines (every other try twice: stop at

@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import optuna
 import pytest
 import yaml
+
+import fitbench as fb
 
 from fitbench.cli import main
 from tests.conftest import ROOT
@@ -64,3 +67,26 @@ def test_cli_errors_are_one_line_with_exit_code_2(tmp_path: Path, capsys: pytest
     assert err.startswith("fitbench: error: no study 'no-such-study'") and "run fitbench tune first" in err
     assert main(["tune", "no-such-file.yaml"]) == 2
     assert "no such tuning file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_trial_the_pruner_stops_is_listed_pruned_with_its_epochs(shared_runs: Path, storage: str,
+                                                                    study_name: str):
+    """A real study whose third trial the median pruner stops after epoch 1 of 3; `fitbench runs`
+    lists that trial's folder as pruned with 1 epoch (it once said "complete 1 epochs")."""
+    document = tiny(trials=3, pruning={"startup_trials": 1}, sampler={"name": "random", "seed": 0})
+    document["training"]["epochs"] = 3
+    # A learning rate of 1e-7 leaves the network at chance after an epoch, far under 0.03's score,
+    # so the seeded sampler's order (1e-7, 0.03, 1e-7) prunes the third trial, whatever the noise.
+    document["search"]["space"] = {"training.learning_rate": {"type": "categorical", "choices": [0.03, 1.0e-7]}}
+    study = fb.tune(document, storage=storage, study=study_name, runs_dir=shared_runs, verbose=False)
+    pruned = study.get_trials(states=(optuna.trial.TrialState.PRUNED,))
+    assert [trial.number for trial in pruned] == [2]
+    folder = Path(pruned[0].user_attrs["run"])
+
+    listed = fitbench("runs", "--runs-dir", str(shared_runs / study_name))
+    assert listed.returncode == 0, listed.stderr
+    lines = [line for line in listed.stdout.splitlines() if study_name in line]
+    (line,) = [line for line in lines if folder.name in line]
+    assert line.startswith("pruned        1 epoch ") and "(pruned after epoch 1: val_macro_f1 0." in line
+    assert sum(line.startswith("complete      3 epochs ") for line in lines) == 2
