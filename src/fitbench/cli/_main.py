@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FitbenchError as error:
         print(f"fitbench: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        _keep(interrupt)
         print("fitbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
@@ -49,7 +50,8 @@ def run() -> NoReturn:
     sys.unraisablehook = _ctrl_c_passed_on(sys.unraisablehook)
     try:
         code = main()
-    except KeyboardInterrupt:  # Ctrl-C while parsing the arguments or importing a command
+    except KeyboardInterrupt as interrupt:  # Ctrl-C while parsing the arguments or importing a command
+        _keep(interrupt)
         print("fitbench: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
     if code == EXIT_INTERRUPTED:
@@ -58,6 +60,17 @@ def run() -> NoReturn:
     # of every command's wall time (measured). Frozen objects are left to the OS to reclaim.
     gc.freeze()
     sys.exit(code)
+
+
+_INTERRUPTS: list[KeyboardInterrupt] = []
+
+
+def _keep(interrupt: KeyboardInterrupt) -> None:
+    """Never free a Ctrl-C's traceback: when it landed while an extension module of jaxlib was
+    being imported, its frames hold that half-made module, and freeing it crashed the command
+    (SIGSEGV in nanobind's nb_module_free, right after "fitbench: interrupted"; gdb, issue 19.6).
+    The command exits with os._exit straight after, so nothing is left to leak into."""
+    _INTERRUPTS.append(interrupt)
 
 
 def _ctrl_c_passed_on(hook: Callable[[Any], object]) -> Callable[[Any], object]:
