@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fitbench._keras import keras
-from fitbench.config import Experiment, FactoryModel, LayersModel, ModelConfig, ZooModel, validate
+from fitbench.config import Experiment, FactoryModel, LayersModel, ModelConfig, ZooModel, split_factory, validate
 from fitbench.data import Dataset, load_from_config
 from fitbench.errors import ConfigError, FitbenchError
 from fitbench.models import build_from_factory, build_from_layers, build_model, resolve_factory
@@ -65,7 +65,7 @@ def run_or_reuse(
         if state != "running" and (folder / CHECKPOINT).is_file():
             # Its config equals the experiment the caller gave, so the caller named its factory.
             model = experiment.model
-            trust = [model.factory.partition(":")[0]] if isinstance(model, FactoryModel) else []
+            trust = [split_factory(model.factory)[0]] if isinstance(model, FactoryModel) else []
             return resume_run(folder, callbacks=callbacks, verbose=verbose, trust=trust), "resumed"
         if state != "running":
             shutil.rmtree(folder)  # cut short before its first checkpoint: start it again
