@@ -83,7 +83,7 @@ def test_a_builtin_is_not_a_factory() -> None:
 
 
 def test_a_run_folder_never_makes_fitbench_import_its_factory(module: str, tmp_path: Path) -> None:
-    """Resuming needs --trust MODULE; loading, listing and reporting never import it."""
+    """Resuming needs --trust MODULE:FUNCTION; loading, listing and reporting never import it."""
     import fitbench as fb
     from fitbench.cli import main
 
@@ -92,7 +92,7 @@ def test_a_run_folder_never_makes_fitbench_import_its_factory(module: str, tmp_p
     (run / "config.yaml").write_text(f"name: r\ndataset: {{name: digits}}\nmodel: {{factory: '{module}:make_model'}}\n")
     (run / "status.json").write_text('{"state": "interrupted"}')
     with pytest.raises(ConfigError, match=f"does not import code because a run folder names it; if you trust it, "
-                                          f"name the module yourself: --trust {module}"):
+                                          f"name it yourself: --trust {module}:make_model"):
         fb.training.resume_run(run)
     with pytest.raises(fb.errors.FitbenchError, match="no model.keras"):
         fb.load_run(run).model

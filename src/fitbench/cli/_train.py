@@ -26,9 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("experiment", nargs="?", help="a YAML experiment file, or a bundled experiment's name")
     parser.add_argument("--resume", metavar="RUN", help="continue a killed or interrupted run from its last "
                         "checkpoint (only --set training.epochs=N may change)")
-    parser.add_argument("--trust", metavar="MODULE", action="append", default=[],
-                        help="with --resume: a module the run's model.factory may be imported from "
-                        "(fitbench never imports code because a run folder names it)")
+    parser.add_argument("--trust", metavar="MODULE:FUNCTION", action="append", default=[],
+                        help="with --resume: the exact model.factory the run names, which you trust to be "
+                        "imported and called (fitbench never imports code because a run folder names it)")
     add_experiment_options(parser)
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only the summary and the path")

@@ -2,9 +2,12 @@
 
 A factory is code: naming one imports its module and calls the function, with whatever
 rights the user has. So fitbench imports a factory only where the user named it (an
-experiment file or tuning file they give, a Python call, ``--trust MODULE``), never
-because a run folder's config.yaml says so: resuming a factory run needs ``--trust``, and
-views (runs, reports, diagnosis, the web page) never import one.
+experiment file or tuning file they give, a Python call, ``--trust module:function``), never
+because a run folder's config.yaml says so: resuming a factory run needs ``--trust`` naming
+that exact ``module:function``, and views (runs, reports, diagnosis, the web page) never
+import one. No module is trusted for being fitbench's: some of fitbench's own functions
+(this module's ``build_from_factory``, ``fitbench._io.write_text``) do whatever their
+arguments say, so a folder naming them is as dangerous as one naming ``subprocess``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from fitbench._keras import keras
 from fitbench.config import split_factory
 from fitbench.errors import ConfigError, did_you_mean
 
-__all__ = ["resolve_factory", "build_from_factory", "check_trusted"]
+__all__ = ["resolve_factory", "build_from_factory", "check_trusted", "check_trust_names"]
 
 def _import(module_name: str) -> Any:
     try:
@@ -57,15 +60,27 @@ def resolve_factory(spec: str) -> Callable[..., Any]:
     return target
 
 
+def check_trust_names(trusted: tuple[str, ...] | list[str]) -> None:
+    """Refuse a ``--trust`` value that is not one ``module:function``: trusting a whole module
+    would trust every function it holds or imports (``mymodule:subprocess.getoutput``)."""
+    for name in trusted:
+        module_name, _, attribute = str(name).partition(":")
+        if not module_name or not attribute:
+            raise ConfigError(
+                f"--trust {name!r}: name the exact factory the run's config.yaml names, "
+                "as module:function (e.g. --trust mypackage.models:make_model); a whole module is not trusted"
+            )
+
+
 def check_trusted(spec: str, trusted: tuple[str, ...] | list[str], *, where: str) -> None:
-    """Refuse a factory named by a run folder unless its module is fitbench's own or one the
-    user named (``trusted``, from ``--trust``); nothing is imported here."""
-    module_name, _ = split_factory(spec)
-    if module_name == "fitbench" or module_name.startswith("fitbench.") or module_name in trusted:
+    """Refuse a factory named by a run folder unless the user named that exact
+    ``module:function`` (``trusted``, from ``--trust``); nothing is imported here."""
+    module_name, attribute = split_factory(spec)
+    if f"{module_name}:{attribute}" in trusted:
         return
     raise ConfigError(
         f"{where}: model.factory {spec!r}: fitbench does not import code because a run folder names it; "
-        f"if you trust it, name the module yourself: --trust {module_name}"
+        f"if you trust it, name it yourself: --trust {module_name}:{attribute}"
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fitbench._keras import keras
-from fitbench.config import Experiment, FactoryModel, LayersModel, ModelConfig, ZooModel, split_factory, validate
+from fitbench.config import Experiment, FactoryModel, LayersModel, ModelConfig, ZooModel, validate
 from fitbench.data import Dataset, load_from_config
 from fitbench.errors import ConfigError, FitbenchError
 from fitbench.models import build_from_factory, build_from_layers, build_model, resolve_factory
@@ -65,7 +65,7 @@ def run_or_reuse(
         if state != "running" and (folder / CHECKPOINT).is_file():
             # Its config equals the experiment the caller gave, so the caller named its factory.
             model = experiment.model
-            trust = [split_factory(model.factory)[0]] if isinstance(model, FactoryModel) else []
+            trust = [model.factory] if isinstance(model, FactoryModel) else []
             return resume_run(folder, callbacks=callbacks, verbose=verbose, trust=trust), "resumed"
         if state != "running":
             shutil.rmtree(folder)  # cut short before its first checkpoint: start it again
@@ -96,13 +96,14 @@ def resume_run(
 ) -> Run:
     """Continue a killed or interrupted run from its folder's config and last checkpoint.
 
-    ``trust``: modules the caller names, from which the run's ``model.factory`` may be
-    imported; a run folder alone never makes fitbench import code.
+    ``trust``: the ``module:function`` factories the caller names; the run's ``model.factory``
+    is imported only when it is one of them. A run folder alone never makes fitbench import code.
     """
-    from fitbench.models._factory import check_trusted
+    from fitbench.models._factory import check_trust_names, check_trusted
     from fitbench.runs import load_saved_run
     from fitbench.runs._folder import resumable
 
+    check_trust_names(trust)
     config = load_saved_run(resumable(Path(folder))).config
     model, dataset_section = (section if isinstance(section, dict) else {}
                               for section in (config.get("model"), config.get("dataset")))
