@@ -22,6 +22,7 @@ from typing import IO, Literal
 import numpy as np
 
 from fitbench import _io
+from fitbench.data._open import open_data_file
 from fitbench.errors import ConfigError, DataError
 
 __all__ = ["read_idx", "read_idx_pair", "write_idx"]
@@ -94,7 +95,8 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
 def _open(path: str | os.PathLike[str]) -> Iterator[io.BufferedIOBase]:
     """The file as a byte stream, decompressed when it starts with the gzip magic."""
     try:
-        with open(path, "rb") as f:
+        # a regular file only: a FIFO or a device a config names would hang or never end
+        with open_data_file(path, MAX_BYTES, what="IDX file") as f:
             if f.read(2) != _GZIP_MAGIC:
                 f.seek(0)
                 yield f
@@ -142,8 +144,7 @@ def _check_magic(path: str | os.PathLike[str], raw: bytearray, kind: Kind) -> in
         raise DataError(f"{path}: too short for an IDX header ({len(raw)} bytes, expected "
                         f"at least {4 + 4 * want}); download it again")
     if raw[:2] != b"\0\0":
-        raise DataError(f"{path}: not an IDX file: it starts with {raw[:4].hex(' ')}, "
-                        f"expected 00 00 08 {want:02x} (uint8 {kind})")
+        raise DataError(f"{path}: not an IDX file: it does not start with 00 00 08 {want:02x} (uint8 {kind})")
     if raw[2] != _UBYTE:
         name = _TYPE_NAMES.get(raw[2], "unknown")
         raise DataError(f"{path}: IDX data type code 0x{raw[2]:02x} ({name}) is not "
