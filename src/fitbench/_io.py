@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from fitbench._inert import spreadsheet_safe
+
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a unique temporary path beside ``path``, then rename it over ``path``.
@@ -72,8 +74,10 @@ def write_yaml(path: Path, data: Any) -> None:
 
 
 def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
+    """Every CSV file fitbench writes: a text cell a spreadsheet would run as a formula (a class
+    named ``=HYPERLINK(...)``) is neutralised, as OWASP advises."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(cell) for cell in columns])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     write_text(path, buffer.getvalue())

@@ -12,6 +12,7 @@ import sys
 import warnings
 from typing import Any, TextIO
 
+from fitbench._inert import printable
 from fitbench.errors import FitbenchWarning
 
 log = logging.getLogger("fitbench")
@@ -25,7 +26,8 @@ class _Console(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             stream: TextIO = sys.stderr
-            stream.write(f"fitbench: {record.getMessage()}\n")
+            # a warning may quote a run folder: no control character reaches the terminal
+            stream.write(f"fitbench: {printable(record.getMessage(), keep_newlines=True)}\n")
             stream.flush()
         except Exception:  # a closed stream must not break training
             self.handleError(record)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fitbench._inert import say
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("compare", help="compare runs: scores, sizes, times, and what differs")
@@ -16,10 +18,10 @@ def run(args: argparse.Namespace) -> int:
     from fitbench.report import compare
 
     comparison = compare(args.runs)
-    print(comparison.text())
+    say(comparison.text())
     differences = comparison.differences()
     if differences:
-        print("differs:", "; ".join(f"{key} = {', '.join(map(str, values))}" for key, values in differences.items()))
+        say("differs:", "; ".join(f"{key} = {', '.join(map(str, values))}" for key, values in differences.items()))
     if args.output:
-        print(comparison.to_html(args.output))
+        say(comparison.to_html(args.output))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fitbench._inert import say
 from fitbench.cli._options import add_experiment_options, load_experiment
 
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.runs_dir) / f"cv-{experiment.name}"
     result = cross_validate(experiment, args.folds, runs_dir=out, verbose=not args.quiet)
     for fold, accuracy in enumerate(result.fold_accuracy, start=1):
-        print(f"fold {fold}: validation accuracy {accuracy:.4f}")
-    print(result.summary())
-    print(out)
+        say(f"fold {fold}: validation accuracy {accuracy:.4f}")
+    say(result.summary())
+    say(out)
     return 0

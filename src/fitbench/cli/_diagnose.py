@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from fitbench._inert import printable, say
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("diagnose", help="diagnose a run: overfitting, scaling bugs, noisy scores...")
@@ -21,13 +23,14 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_saved_run(args.run)
     findings = diagnose(loaded)
     if args.json:
-        print(json.dumps([finding.to_dict() for finding in findings], indent=2))
+        say(json.dumps([finding.to_dict() for finding in findings], indent=2))
         return 0
-    print(f"{loaded.path} ({loaded.state})")
+    # a finding's texts may come from the folder (findings.json): one line each, whatever they hold
+    say(f"{printable(str(loaded.path))} ({loaded.state})")
     for finding in findings:
-        print(f"{finding.severity}: [{finding.code}] {finding.verdict}")
-        print(f"    evidence: {finding.evidence}")
-        print(f"    next: {finding.advice}")
+        say(f"{printable(finding.severity)}: [{printable(finding.code)}] {printable(finding.verdict)}")
+        say(f"    evidence: {printable(finding.evidence)}")
+        say(f"    next: {printable(finding.advice)}")
     if not findings:
-        print("no findings: nothing in this run needs attention")
+        say("no findings: nothing in this run needs attention")
     return 0

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from fitbench._inert import say
+
 if TYPE_CHECKING:
     from fitbench.runs import SplitScores
 
@@ -25,18 +27,18 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = load_run(args.run)
     for problem in loaded.problems:  # say what is damaged, then carry on with what is intact
-        print(f"fitbench: warning: {loaded.path}: {problem}", file=sys.stderr)
+        say(f"fitbench: warning: {loaded.path}: {problem}", file=sys.stderr)
     evaluation = loaded.evaluate(args.split).to_dict()
     recorded = loaded.recorded(args.split)
     if args.json:
-        print(json.dumps({"run": str(loaded.path), **evaluation, "matches_recorded": matches(evaluation, recorded)}))
+        say(json.dumps({"run": str(loaded.path), **evaluation, "matches_recorded": matches(evaluation, recorded)}))
         return 0
-    print(f"{loaded.path} ({loaded.state})")
-    print(f"  {args.split}: accuracy {evaluation['accuracy']:.4f}, macro F1 {evaluation['macro_f1']:.4f}, "
+    say(f"{loaded.path} ({loaded.state})")
+    say(f"  {args.split}: accuracy {evaluation['accuracy']:.4f}, macro F1 {evaluation['macro_f1']:.4f}, "
           f"loss {evaluation['loss']:.4f} ({evaluation['n']} images)")
     if recorded is not None:
         same = "matches" if matches(evaluation, recorded) else "DIFFERS FROM"
-        print(f"  {same} the scores recorded when the run finished "
+        say(f"  {same} the scores recorded when the run finished "
               f"(accuracy {recorded.accuracy:.4f}, macro F1 {recorded.macro_f1:.4f})")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fitbench._inert import say
+
 EXIT_SKIPPED = 2  # some folders could not be read (the others were exported)
 
 
@@ -27,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     exported = export_mlflow(args.paths, tracking_uri=args.tracking_uri, experiment=args.experiment)
     for item in exported:
         if item.action == "skipped":
-            print(f"fitbench: skipped {item.folder}: {item.problems[0]}", file=sys.stderr)
+            say(f"fitbench: skipped {item.folder}: {item.problems[0]}", file=sys.stderr)
             continue
         for problem in item.problems:
-            print(f"fitbench: warning: {item.folder}: {problem}", file=sys.stderr)
-        print(f"{item.action} {item.run_id} {item.folder}")
+            say(f"fitbench: warning: {item.folder}: {problem}", file=sys.stderr)
+        say(f"{item.action} {item.run_id} {item.folder}")
     return EXIT_SKIPPED if any(item.action == "skipped" for item in exported) else 0

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from fitbench._inert import say
 from fitbench.cli import (
     _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _export, _predict, _report, _runs,
     _serve, _train, _tune,
@@ -37,11 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with command_line():
             return command(args)
     except FitbenchError as error:
-        print(f"fitbench: error: {error}", file=sys.stderr)
+        say(f"fitbench: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as interrupt:
         _keep(interrupt)
-        print("fitbench: interrupted", file=sys.stderr)
+        say("fitbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
@@ -52,7 +53,7 @@ def run() -> NoReturn:
         code = main()
     except KeyboardInterrupt as interrupt:  # Ctrl-C while parsing the arguments or importing a command
         _keep(interrupt)
-        print("fitbench: interrupted", file=sys.stderr)
+        say("fitbench: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
     if code == EXIT_INTERRUPTED:
         _exit_now(code)

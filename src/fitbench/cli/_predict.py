@@ -6,6 +6,8 @@ import argparse
 import sys
 import warnings
 
+from fitbench._inert import say
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("predict", help="predict new images (files, folders, a CSV) with a run's model")
@@ -26,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
         prediction = load_run(args.run).predict(args.inputs)
     for warning in caught:
         if issubclass(warning.category, UserWarning):
-            print(str(warning.message).replace("fitbench: ", "fitbench: warning: ", 1), file=sys.stderr)
+            say(str(warning.message).replace("fitbench: ", "fitbench: warning: ", 1), file=sys.stderr)
     path = prediction.write_csv(args.output, kaggle=args.kaggle)
-    print(f"{len(prediction.names)} predictions written", file=sys.stderr)
-    print(path)
+    say(f"{len(prediction.names)} predictions written", file=sys.stderr)
+    say(path)
     return 0

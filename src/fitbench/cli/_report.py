@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fitbench._inert import say
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("report", help="write a one-file HTML report of a run (opens offline)")
@@ -18,5 +20,5 @@ def run(args: argparse.Namespace) -> int:
     from fitbench.report import write_report
     from fitbench.runs import load_saved_run
 
-    print(write_report(load_saved_run(args.run), args.output, split=args.split))
+    say(write_report(load_saved_run(args.run), args.output, split=args.split))
     return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fitbench._inert import printable, say
 from fitbench.errors import FitbenchError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.schema:
         from fitbench.runs._record import json_schemas
 
-        print(json.dumps(json_schemas(), indent=2))
+        say(json.dumps(json_schemas(), indent=2))
         return 0
     if args.clean:
         return _clean_named([Path(path) for path in args.clean], args.yes)
@@ -42,16 +43,17 @@ def run(args: argparse.Namespace) -> int:
     for entry in entries:
         val = f"val accuracy {entry.val_accuracy:.4f}" if entry.val_accuracy is not None else ""
         resumable = "  (resume: fitbench train --resume PATH)" if entry.resumable else ""
-        note = f"  ({entry.note})" if entry.note else ""
+        # names and notes come from the folder: one line each, whatever they hold
+        note = f"  ({printable(entry.note)})" if entry.note else ""
         epochs = "epoch " if entry.epochs_run == 1 else "epochs"
-        print(f"{entry.state:11s} {entry.epochs_run:3d} {epochs}  {val:20s} {entry.path}{resumable}{note}")
+        say(f"{entry.state:11s} {entry.epochs_run:3d} {epochs}  {val:20s} {printable(str(entry.path))}{resumable}{note}")
         for problem in entry.problems:
-            print(f"{'':11s} damaged: {problem}")
+            say(f"{'':11s} damaged: {printable(problem)}")
     incomplete = [entry for entry in entries if entry.state == "incomplete"]
-    print(f"{len(entries)} runs, {len(incomplete)} incomplete")
+    say(f"{len(entries)} runs, {len(incomplete)} incomplete")
     if args.clean is not None and incomplete:
         if not args.yes and not _confirm("remove the incomplete run folders that hold no model or checkpoint? [y/N] "):
-            print("nothing removed")
+            say("nothing removed")
             return 0
         from fitbench.runs._clean import clean
 
@@ -64,7 +66,7 @@ def _clean_named(paths: list[Path], yes: bool) -> int:
     if missing:
         raise FitbenchError(f"{missing[0]}: no such run folder; nothing removed")
     if not yes and not _confirm(f"remove {len(paths)} run folders, with their models and checkpoints? [y/N] "):
-        print("nothing removed")
+        say("nothing removed")
         return 0
     from fitbench.runs._clean import clean
 
@@ -75,15 +77,15 @@ def _clean_named(paths: list[Path], yes: bool) -> int:
 
 def _report(done: Cleaning) -> None:
     for path in done.removed:
-        print(f"removed {path}")
+        say(f"removed {printable(str(path))}")
     for path, reason in done.kept:
-        print(f"kept {path}: {reason}")
+        say(f"kept {printable(str(path))}: {printable(reason)}")
     for path in done.leftovers:
-        print(f"removed leftover {path}")
+        say(f"removed leftover {printable(str(path))}")
 
 
 def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
-        print(f"{question}no (not a terminal; use --yes)")
+        say(f"{question}no (not a terminal; use --yes)")
         return False
     return input(question).strip().lower() in ("y", "yes")

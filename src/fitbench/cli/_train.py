@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from fitbench._inert import say
 from fitbench.cli._options import add_experiment_options, load_experiment
 from fitbench.errors import ConfigError, FitbenchError
 
@@ -42,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     result = resume(args) if args.resume else train(args)
     if args.quiet:
-        print(summary_line(result))
+        say(summary_line(result))
     if args.report and not result.metrics.interrupted:  # interrupted: the person asked to stop now
         write_report(result, quiet=args.quiet)
-    print(result.path)
+    say(result.path)
     return EXIT_INTERRUPTED if result.metrics.interrupted else 0
 
 
@@ -54,10 +55,10 @@ def write_report(result: Run, *, quiet: bool) -> None:
     try:
         report = result.report()
     except FitbenchError as error:
-        print(f"fitbench: the run is saved, but its report was not written: {error}", file=sys.stderr)
+        say(f"fitbench: the run is saved, but its report was not written: {error}", file=sys.stderr)
         return
     if not quiet:
-        print(f"report: {report}")
+        say(f"report: {report}")
 
 
 def train(args: argparse.Namespace) -> Run:

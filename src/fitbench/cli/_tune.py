@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fitbench._inert import say
 from fitbench.cli._options import add_experiment_options
 
 
@@ -50,5 +51,5 @@ def run_report(args: argparse.Namespace) -> int:
     storage = args.storage or default_storage(args.runs_dir)
     study = load_study(args.study, storage)
     output = Path(args.output) if args.output else Path(args.runs_dir) / args.study / "study.html"
-    print(write_study_report(study, output, storage=storage))
+    say(write_study_report(study, output, storage=storage))
     return 0
