@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fitbench._inert import say
+from fitbench._inert import printable, say
 
 EXIT_SKIPPED = 2  # some folders could not be read (the others were exported)
 
@@ -28,10 +28,11 @@ def run(args: argparse.Namespace) -> int:
 
     exported = export_mlflow(args.paths, tracking_uri=args.tracking_uri, experiment=args.experiment)
     for item in exported:
+        folder = printable(str(item.folder))  # a folder's name is the folder's: one line, inert
         if item.action == "skipped":
-            say(f"fitbench: skipped {item.folder}: {item.problems[0]}", file=sys.stderr)
+            say(f"fitbench: skipped {folder}: {printable(item.problems[0])}", file=sys.stderr)
             continue
         for problem in item.problems:
-            say(f"fitbench: warning: {item.folder}: {problem}", file=sys.stderr)
-        say(f"{item.action} {item.run_id} {item.folder}")
+            say(f"fitbench: warning: {folder}: {printable(problem)}", file=sys.stderr)
+        say(f"{item.action} {item.run_id} {folder}")
     return EXIT_SKIPPED if any(item.action == "skipped" for item in exported) else 0

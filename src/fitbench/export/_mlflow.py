@@ -7,12 +7,14 @@ instead of creating a duplicate. A study becomes a parent run with one child run
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench.errors import FitbenchError
+from fitbench.export._artifacts import staged
 from fitbench.export._records import RunRecord, Skipped, StudyRecord, read_records
 
 __all__ = ["Exported", "export_mlflow"]
@@ -101,8 +103,9 @@ def _send_run(client: Any, experiment_id: str, record: RunRecord, *, parent: str
         tags["fitbench.problems"] = "; ".join(record.problems)[:500]
     _log(client, run_id, params=params, tags=tags, metrics=[*_new_steps(client, run_id, record, action),
                                                              *((key, value, 0) for key, value in record.scores.items())])
-    for path, folder in record.artifacts:
-        client.log_artifact(run_id, str(path), artifact_path=folder or None)
+    with tempfile.TemporaryDirectory(prefix="fitbench-export-") as scratch:  # copies read through the reader
+        for path, folder in staged(record.artifacts, Path(scratch)):
+            client.log_artifact(run_id, str(path), artifact_path=folder or None)
     client.set_terminated(run_id, record.status)
     return run_id, action
 

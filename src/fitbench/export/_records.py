@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench.errors import FitbenchError
+from fitbench.export._artifacts import Artifact, declared_artifacts
 
 __all__ = ["Record", "RunRecord", "Skipped", "StudyRecord", "read_records", "read_run", "read_study"]
 
 MAX_VALUE = 500  # characters of a param or tag value: the smallest limit MLflow versions enforce
-ARTIFACTS = ("report.html", "model.keras", "config.yaml", "metrics.json", "history.csv", "environment.json")
-PICTURES = (".png", ".svg")
 _STATUS = {"complete": "FINISHED", "interrupted": "KILLED", "running": "RUNNING"}
 _SCORES = ("accuracy", "macro_f1", "loss", "n")
 _TOTALS = ("epochs_run", "best_epoch", "wall_time_s", "time_per_epoch_s", "parameters", "total_parameters")
@@ -33,7 +32,7 @@ class RunRecord(NamedTuple):
     history: dict[str, list[float]]  # per-epoch series; step k is epoch k (1-based)
     scores: dict[str, float]  # final numbers: test.accuracy, epochs_run...
     tags: dict[str, str]
-    artifacts: list[tuple[Path, str]]  # (file, folder inside the tracked run's artifacts)
+    artifacts: list[Artifact]  # the folder's declared files, copied through its reader when sent
     status: str  # FINISHED, KILLED, FAILED or RUNNING
     problems: list[str]  # damage in the folder, one line each: the intact rest is exported
 
@@ -67,7 +66,8 @@ def read_records(path: Path) -> list[Record]:
         return [read_run(path, path.name)]
     if _is_study(path):
         return [read_study(path)]
-    children = sorted(child for child in path.iterdir() if child.is_dir()) if path.is_dir() else []
+    # a symlinked child may lead outside the folder named: not entered
+    children = sorted(child for child in path.iterdir() if _is_real_dir(child)) if path.is_dir() else []
     found = [record for child in children if (child / "config.yaml").is_file() or _is_study(child)
              for record in _read_or_skip(child)]
     if not found:
@@ -110,8 +110,9 @@ def read_run(path: Path, key: str) -> RunRecord:
     fingerprint = _fingerprint(config, metrics)
     if fingerprint:
         tags["fitbench.dataset_fingerprint"] = fingerprint
+    artifacts, skipped = declared_artifacts(path)
     return RunRecord(key, run.name, dict(flatten(config)), run.history, _scores(metrics), _short(tags),
-                     _artifacts(path), _STATUS.get(run.state, "FAILED"), list(run.problems))
+                     artifacts, _STATUS.get(run.state, "FAILED"), [*run.problems, *skipped])
 
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -147,19 +148,13 @@ def _fingerprint(config: Mapping[str, Any], metrics: Mapping[str, Any]) -> str |
     return None
 
 
-def _artifacts(path: Path) -> list[tuple[Path, str]]:
-    files = [(path / name, "") for name in ARTIFACTS if (path / name).is_file()]
-    pictures = sorted(p for p in path.rglob("*") if p.suffix.lower() in PICTURES and p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    return files + [(p, _picture_folder(p.relative_to(path).parent)) for p in pictures]
-
-
-def _picture_folder(relative: Path) -> str:
-    return "pictures" if relative == Path(".") else f"pictures/{relative.as_posix()}"
-
-
 def _trials_folder(path: Path) -> Path:
-    return path / "trials" if (path / "trials").is_dir() else path
+    trials = path / "trials"
+    return trials if _is_real_dir(trials) else path  # a symlinked trials/ may lead anywhere: not entered
+
+
+def _is_real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _run_folders(path: Path) -> list[Path]:
