@@ -9,16 +9,16 @@ what it points to.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
-from typing import BinaryIO
 
 from fitbench.errors import DataError
 
 __all__ = ["open_data_file"]
 
 
-def open_data_file(path: str | os.PathLike[str], limit: int, *, what: str) -> BinaryIO:
+def open_data_file(path: str | os.PathLike[str], limit: int, *, what: str) -> io.BufferedReader:
     """``path`` opened for reading; DataError (one line, naming no byte of the file) when it is
     missing, not a regular file, or over ``limit`` bytes. ``what``: the kind of file, in words."""
     try:

@@ -57,7 +57,8 @@ def _pictures(figures: Path) -> tuple[list[Artifact], list[str]]:
         return [], []
     except OSError as error:
         return [], [f"{FIGURES} cannot be listed ({error.strerror})"]
-    pictures, problems = [], []
+    pictures: list[Artifact] = []
+    problems: list[str] = []
     for entry in entries:
         if not entry.name.endswith(".png") or entry.name.startswith("."):
             continue
