@@ -72,12 +72,15 @@ def open_zip(file: BinaryIO, name: str, members: int) -> zipfile.ZipFile:
     zipfile reads a larger directory."""
     try:
         entries, size = end_record(file)
+    except (OSError, ValueError, struct.error):
+        raise DamagedFile(f"{name} is damaged (not a whole {Path(name).suffix} file; truncated?)") from None
+    try:
         if entries > members or size > members * DIRECTORY_ENTRY:
             raise DamagedFile(f"{name} is damaged (its zip directory declares {entries:,} entries in {size:,} "
                               f"bytes; at most {members:,} entries)")
         file.seek(0)
         archive = zipfile.ZipFile(file)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, struct.error) as error:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise DamagedFile(f"{name} is damaged ({first_line(error)})") from None
     if len(archive.infolist()) > members:  # a directory of tiny entries, under the size bound
         archive.close()

@@ -127,8 +127,8 @@ def _read(path: Path, budget: NpzBudget) -> tuple[dict[str, np.ndarray], Saved]:
     try:
         arrays = read_npz(path, budget, kinds="biufU")  # U: the JSON record
     except (DamagedFile, OSError) as error:  # over the budget, not an .npz of arrays, or gone: said before reading
-        raise FitbenchError(f"{path}: {first_line(error)}; the run cannot be resumed from it: delete it to "
-                            "start the run over") from None
+        raise FitbenchError(f"{path}: cannot read the checkpoint ({first_line(error)}); the run cannot be resumed "
+                            "from it: delete it to start the run over") from None
     try:
         record = json.loads(str(arrays["record"]))
         count = sum(1 for key in arrays if key.startswith("best_"))
