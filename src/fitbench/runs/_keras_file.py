@@ -17,7 +17,8 @@ from typing import Any, BinaryIO, NamedTuple
 
 from fitbench.runs import _keras_config as kc
 from fitbench.runs._archives import open_zip
-from fitbench.runs._budget import MAX_ASSET, MAX_MODEL_ENTRIES, MAX_MODEL_FILE, MAX_PARAMETERS, MODEL_ROLES
+from fitbench.runs._budget import (HDF5_OVERHEAD, MAX_ASSET, MAX_MODEL_ENTRIES, MAX_MODEL_FILE, MAX_PARAMETERS,
+                                   MODEL_ROLES, WEIGHT_BYTES)
 from fitbench.runs._files import DamagedFile, first_line, open_regular
 
 __all__ = ["CheckedModel", "ModelFacts", "check_model", "model_facts", "open_model_file"]
@@ -65,6 +66,10 @@ def check_model(file: BinaryIO, name: str) -> CheckedModel:
     if parameters > sizes[WEIGHTS]:  # a weight takes a byte at least (float32: four)
         raise DamagedFile(f"{name} is damaged (its config declares {parameters:,} parameters but "
                           f"{WEIGHTS} holds {sizes[WEIGHTS]:,} bytes)")
+    if sizes[WEIGHTS] > WEIGHT_BYTES * parameters + HDF5_OVERHEAD:
+        raise DamagedFile(f"{name} is over its budget ({WEIGHTS} declares {sizes[WEIGHTS]:,} bytes for "
+                          f"{parameters:,} parameters; at most {WEIGHT_BYTES} bytes each and "
+                          f"{HDF5_OVERHEAD / 1e6:.0f} MB)")
     return CheckedModel(config, parameters, sizes[WEIGHTS])
 
 
