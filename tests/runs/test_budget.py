@@ -322,3 +322,25 @@ def test_checking_any_model_archive_is_bounded_and_one_line(data: bytes):
     else:
         one_line(result, "model.keras")
     assert top < 2 * MB
+
+
+@pytest.mark.slow  # a fresh process that imports Keras and JAX
+def test_predict_refuses_a_functional_model_with_a_large_config_array_in_one_line(tmp_path: Path):
+    from PIL import Image
+
+    from fitbench._keras import keras
+
+    inputs = keras.Input((28, 28))
+    model = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
+    folder = run_folder(tmp_path / "runs", "functional")
+    model.save(tmp_path / "plain.keras")
+    array = {"class_name": "__numpy__", "config": {"value": [[0.0] * 100] * 200, "dtype": "float32"}}
+    rewrite(tmp_path / "plain.keras", folder / "model.keras", config=lambda c: next(
+        layer for layer in c["config"]["layers"] if layer["class_name"] == "Dense")["config"].update(
+        kernel_initializer={"class_name": "Constant", "config": {"value": array}}))
+    Image.new("L", (28, 28)).save(tmp_path / "digit.png")
+    result = subprocess.run([sys.executable, "-m", "fitbench.cli", "predict", str(folder), str(tmp_path / "digit.png")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "model.keras is over its budget (an array of 20,000 values" in lines[0], lines
