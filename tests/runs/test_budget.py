@@ -189,6 +189,19 @@ def test_a_million_units_in_a_small_file_is_not_built(saved: Path, tmp_path: Pat
     assert top < SMALL
 
 
+def test_the_web_listing_shows_a_million_units_model_as_damaged_not_drawable(saved: Path, tmp_path: Path):
+    from fitbench.web._catalog import summarize
+
+    runs = tmp_path / "runs"
+    rewrite(saved, run_folder(runs, "fine", dataset={"name": "mnist"}) / "model.keras")
+    rewrite(saved, run_folder(runs, "wide", dataset={"name": "mnist"}) / "model.keras",
+            config=lambda c: dense(c).update(config={**dense(c)["config"], "units": 1_000_000}))
+    fine, wide = (summarize(read_run(runs / name), runs) for name in ("fine", "wide"))
+    assert fine.drawable and not fine.problems
+    assert not wide.drawable and [p for p in wide.problems if "model.keras" in p] == [
+        f"model.keras is over its budget (units of 1,000,000; a layer's is at most {MAX_WIDTH:,})"]
+
+
 @pytest.mark.parametrize(("units", "said"), [(65_000, f"parameters; at most {MAX_PARAMETERS:,}"),
                                              (3_000, "parameters but model.weights.h5 holds")])
 def test_declared_parameters_beyond_the_ceiling_or_the_weights(saved: Path, tmp_path: Path, units: int, said: str):
