@@ -262,6 +262,7 @@ def _npy(array: np.ndarray) -> bytes:
 
 
 TINY = NpzBudget(members=6, total=64_000)
+METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
 DTYPES = [np.dtype(spec) for spec in ("<f8", "<f2", "u1", "<i4", "?", "O", "<U3", "V0", [("a", "<f4", (1000,))])]
 
 
@@ -269,7 +270,7 @@ DTYPES = [np.dtype(spec) for spec in ("<f8", "<f2", "u1", "<i4", "?", "O", "<U3"
 def npz_files(draw: st.DrawFn) -> bytes:
     """An .npz of up to 8 members: each a header declaring some shape and dtype, followed by
     some number of bytes (what it declares, fewer, more), stored or deflated; some not .npy;
-    the whole sometimes cut short."""
+    a few bytes flipped, and the whole sometimes cut short."""
     stream = io.BytesIO()
     with zipfile.ZipFile(stream, "w") as archive:
         for k in range(draw(st.integers(0, TINY.members + 2))):
@@ -280,11 +281,13 @@ def npz_files(draw: st.DrawFn) -> bytes:
                                                           "fortran_order": False, "shape": shape})
             size = draw(st.one_of(st.integers(0, 70_000), st.just(math.prod(shape) * dtype.itemsize)))
             name = f"m{k}" + draw(st.sampled_from([".npy", ".npy", ".txt"]))
-            method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
+            method = draw(st.sampled_from(METHODS))
             archive.writestr(zipfile.ZipInfo(name), header.getvalue() + bytes(min(size, 200_000)), method)
-    data = stream.getvalue()
+    data = bytearray(stream.getvalue())
+    for at in draw(st.lists(st.integers(0, max(0, len(data) - 1)), max_size=3)) if data else []:
+        data[at] ^= draw(st.integers(1, 255))  # a flipped byte: in a header, deflate data, the directory
     cut = draw(st.one_of(st.just(len(data)), st.integers(0, len(data))))
-    return data[:cut]
+    return bytes(data[:cut])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -303,7 +306,8 @@ def test_reading_any_npz_stays_within_its_budget(tmp_path_factory: pytest.TempPa
 @st.composite
 def keras_files(draw: st.DrawFn) -> bytes:
     """Zip archives around model.keras' bounds (scaled down): entries by role and junk, sizes
-    under and over each role's limit, a config with widths and arrays of any size."""
+    under and over each role's limit, a config with widths and arrays of any size, any
+    compression method, a byte or two flipped."""
     stream = io.BytesIO()
     warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a duplicate name: one is drawn on purpose
     units = draw(st.integers(1, 3 * MAX_WIDTH))
@@ -313,11 +317,12 @@ def keras_files(draw: st.DrawFn) -> bytes:
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in draw(st.lists(st.sampled_from(["config.json", "model.weights.h5", "metadata.json",
                                                    "assets/vocab.txt", "evil.py"]), max_size=12)):
-            if name == "config.json":
-                archive.writestr(name, json.dumps(config))
-            else:
-                archive.writestr(name, bytes(draw(st.integers(0, 300_000))))
-    return stream.getvalue()
+            data = json.dumps(config).encode() if name == "config.json" else bytes(draw(st.integers(0, 300_000)))
+            archive.writestr(name, data, draw(st.sampled_from(METHODS)))
+    data = bytearray(stream.getvalue())
+    for at in draw(st.lists(st.integers(0, len(data) - 1), max_size=2)):
+        data[at] ^= draw(st.integers(1, 255))
+    return bytes(data)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import h5py
 
 from fitbench._keras import load_model_file
+from fitbench.runs._archives import ZIP_ERRORS
 from fitbench.runs._files import DamagedFile, first_line
 from fitbench.runs._keras_file import WEIGHTS, check_model, open_model_file
 
@@ -51,7 +52,7 @@ def _check_weights(file: BinaryIO, name: str, stored: int) -> None:
     try:
         with zipfile.ZipFile(file) as archive, archive.open(WEIGHTS) as member, h5py.File(member, "r") as weights:
             weights.visititems(visit)
-    except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as error:
+    except (*ZIP_ERRORS, KeyError) as error:  # KeyError: h5py on a damaged file
         raise DamagedFile(f"{name} is damaged ({WEIGHTS}: {first_line(error)})") from None
     if len(declared) > MAX_DATASETS:
         raise DamagedFile(f"{name} is over its budget ({WEIGHTS} holds over {MAX_DATASETS:,} arrays)")

@@ -14,6 +14,7 @@ import math
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, BinaryIO, NamedTuple
 
@@ -22,7 +23,7 @@ import numpy as np
 from fitbench.runs._budget import NpzBudget
 from fitbench.runs._files import DamagedFile, first_line, open_regular
 
-__all__ = ["Member", "check_npz", "end_record", "open_zip", "read_npz"]
+__all__ = ["ZIP_ERRORS", "Member", "check_npz", "end_record", "open_zip", "read_npz"]
 
 # End of central directory: signature, disk numbers (2), entries here and in all, directory
 # size, directory offset, comment length. Zip64: a locator before it points at a bigger record.
@@ -31,7 +32,11 @@ EOCD64_LOCATOR = struct.Struct("<4sLQL")
 EOCD64 = struct.Struct("<4sQ2H2L4Q")
 MAX_COMMENT = 65_535
 DIRECTORY_ENTRY = 46 + 1024  # a central directory entry's fixed part, a long name and extras
+METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what NumPy and Keras write
 MAX_HEADER = 10_000  # bytes of an .npy header (NumPy's own default limit)
+# What reading a damaged archive raises: a bad directory or CRC, a cut-off member, bad deflate
+# data (zlib.error), an encrypted member (RuntimeError), an unknown compression method.
+ZIP_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError)
 
 
 class Member(NamedTuple):
@@ -80,11 +85,15 @@ def open_zip(file: BinaryIO, name: str, members: int) -> zipfile.ZipFile:
                               f"bytes; at most {members:,} entries)")
         file.seek(0)
         archive = zipfile.ZipFile(file)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+    except ZIP_ERRORS as error:
         raise DamagedFile(f"{name} is damaged ({first_line(error)})") from None
     if len(archive.infolist()) > members:  # a directory of tiny entries, under the size bound
         archive.close()
         raise DamagedFile(f"{name} is damaged (over {members:,} entries)")
+    if odd := next((info for info in archive.infolist() if info.compress_type not in METHODS), None):
+        archive.close()  # LZMA's declared dictionary is allocated before one byte is read
+        raise DamagedFile(f"{name} is damaged ({ascii(odd.filename[:80])} is compressed with method "
+                          f"{odd.compress_type}; NumPy and Keras write stored or deflated entries)")
     return archive
 
 
@@ -106,7 +115,7 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, kinds: s
     try:
         with archive.open(info) as stream:
             shape, dtype, offset = _header(stream)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, SyntaxError, TypeError) as error:
+    except Exception as error:  # zipfile's errors, and NumPy's header parser raises many kinds (tokenize's too)
         raise DamagedFile(f"{name} is damaged ({ascii(info.filename[:80])}: {first_line(error)})") from None
     key = info.filename.removesuffix(".npy")
     if dtype.hasobject or dtype.kind not in kinds or dtype.itemsize == 0:
@@ -140,7 +149,7 @@ def read_npz(path: Path, budget: NpzBudget, kinds: str = "biuf") -> dict[str, np
         members = check_npz(archive, path.name, budget, kinds)
         try:
             return {member.key: _read_member(archive, member) for member in members}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:  # a bad CRC, a cut-off member
+        except ZIP_ERRORS as error:
             raise DamagedFile(f"{path.name} is damaged ({first_line(error)})") from None
 
 

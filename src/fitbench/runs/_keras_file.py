@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from fitbench.runs import _keras_config as kc
-from fitbench.runs._archives import open_zip
+from fitbench.runs._archives import ZIP_ERRORS, open_zip
 from fitbench.runs._budget import (HDF5_OVERHEAD, MAX_ASSET, MAX_MODEL_ENTRIES, MAX_MODEL_FILE, MAX_PARAMETERS,
                                    MODEL_ROLES, WEIGHT_BYTES)
 from fitbench.runs._files import DamagedFile, first_line, open_regular
@@ -53,7 +53,7 @@ def check_model(file: BinaryIO, name: str) -> CheckedModel:
         sizes = _role_sizes(archive, name)
         try:
             config = json.loads(archive.read(CONFIG))
-        except (OSError, ValueError, RecursionError, EOFError, zipfile.BadZipFile) as error:
+        except (*ZIP_ERRORS, RecursionError) as error:  # RecursionError: JSON nested too deeply
             raise DamagedFile(f"{name} is damaged ({CONFIG}: {first_line(error)})") from None
     if not isinstance(config, dict):
         raise DamagedFile(f"{name} is damaged ({CONFIG} is not an object)")
