@@ -210,6 +210,11 @@ def test_declared_parameters_beyond_the_ceiling_or_the_weights(saved: Path, tmp_
     assert said in model_problem(path)
 
 
+def test_a_layer_without_its_input_shape_counts_as_the_largest_input(saved: Path, tmp_path: Path):
+    path = rewrite(saved, tmp_path / "model.keras", config=lambda c: dense(c).pop("build_config"))
+    assert f"declares {1024 * 1024 * 10 + 10:,} parameters" in model_problem(path)  # Dense 10 on 1,048,576 values
+
+
 def test_an_array_written_into_the_config_is_bounded(saved: Path, tmp_path: Path):
     value = {"class_name": "__numpy__", "config": {"value": [[0.0] * 200] * 100, "dtype": "float32"}}
     path = rewrite(saved, tmp_path / "model.keras", config=lambda c: dense(c)["config"].update(

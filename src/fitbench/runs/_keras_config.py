@@ -21,7 +21,7 @@ OWN_MODULES = ("keras", "fitbench")  # classes the server can rebuild without ru
 CODE_CLASSES = ("Lambda", "JaxLayer", "TorchModuleWrapper", "TFSMLayer")  # wrap a function, not a config
 # Arguments that size a layer's weights; each is at most MAX_WIDTH.
 WIDTHS = ("units", "filters", "output_dim", "input_dim", "key_dim", "value_dim", "num_heads", "depth_multiplier",
-          "kernel_size", "num_classes")
+          "kernel_size")
 SHAPES = ("batch_shape", "input_shape", "target_shape", "shape")  # tensor shapes a config may name
 MAX_INPUT = 1024 * 1024  # values in one input or reshaped tensor: a 1024x1024 image (the course's are 28x28)
 
@@ -120,11 +120,13 @@ Counter = Callable[[dict[str, Any], list[int]], int]
 
 def declared_parameters(config: dict[str, Any]) -> int:
     """The parameters Keras creates when it builds this config (run ``config_problem`` first:
-    it bounds the widths and shapes multiplied here)."""
+    it bounds the widths and shapes multiplied here). A layer without a recorded input shape
+    is counted as if its input were the largest allowed."""
     total = 0
     for item in classes(config):
         arguments, built = item.get("config"), item.get("build_config")
-        shape = _ints(built.get("input_shape")) if isinstance(built, dict) else []
+        # No recorded input shape: Keras builds the layer from what reaches it, as large as an input may be.
+        shape = (_ints(built.get("input_shape")) if isinstance(built, dict) else []) or [MAX_INPUT]
         count = COUNTERS.get(str(item.get("class_name")), _generic)
         total += count(arguments if isinstance(arguments, dict) else {}, shape)
     return total
@@ -140,15 +142,13 @@ def _bias(arguments: dict[str, Any], size: int) -> int:
 
 
 def _channels(arguments: dict[str, Any], shape: list[int]) -> int:
-    """Input channels (a missing side counts as one)."""
-    if not shape:
-        return 1
+    """Input channels."""
     return shape[0] if arguments.get("data_format") == "channels_first" and len(shape) > 1 else shape[-1]
 
 
 def _dense(arguments: dict[str, Any], shape: list[int]) -> int:
     units = _width(arguments, "units")
-    return (shape[-1] if shape else 1) * units + _bias(arguments, units)
+    return shape[-1] * units + _bias(arguments, units)
 
 
 def _conv(arguments: dict[str, Any], shape: list[int]) -> int:
@@ -169,7 +169,7 @@ def _separable(arguments: dict[str, Any], shape: list[int]) -> int:
 
 
 def _normalization(factor: int) -> Counter:
-    return lambda arguments, shape: factor * (shape[-1] if shape else 1)
+    return lambda arguments, shape: factor * shape[-1]
 
 
 def _embedding(arguments: dict[str, Any], shape: list[int]) -> int:
@@ -178,7 +178,7 @@ def _embedding(arguments: dict[str, Any], shape: list[int]) -> int:
 
 def _small_net(arguments: dict[str, Any], shape: list[int]) -> int:
     """fitbench's SmallNet: Flatten, Dense per ``units``, then the head (its layers are not in its config)."""
-    widths = [math.prod(shape) if shape else 1, *_ints(arguments.get("units")), _width(arguments, "num_classes", 10)]
+    widths = [math.prod(shape), *_ints(arguments.get("units")), _width(arguments, "num_classes", 10)]
     return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
 
 
@@ -189,7 +189,7 @@ def _generic(arguments: dict[str, Any], shape: list[int]) -> int:
     if not widths:
         return 0
     width = max(widths)
-    return 4 * ((shape[-1] if shape else 1) + width + 1) * width
+    return 4 * (shape[-1] + width + 1) * width
 
 
 CONV = ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
