@@ -15,8 +15,8 @@ import keras
 
 from fitbench._backend import SINGLE_THREAD_XLA
 
-__all__ = ["SINGLE_THREAD_XLA", "build_for_training", "build_shapes", "inbound_nodes", "keras", "nested_layers",
-           "prepare_stateless_steps"]
+__all__ = ["SINGLE_THREAD_XLA", "build_for_training", "build_shapes", "inbound_nodes", "keras", "load_model_file",
+           "nested_layers", "prepare_stateless_steps"]
 
 
 def build_for_training(model: keras.Model, x: Any, y: Any) -> None:
@@ -59,3 +59,13 @@ def build_shapes(layer: Any) -> dict[str, Any] | None:
     """The keyword arguments of ``compute_output_shape`` that ``layer`` was built with, if any."""
     # Keras 3.7-3.15: `_build_shapes_dict` is what `model.summary()` reads; there is no public name.
     return getattr(layer, "_build_shapes_dict", None) or None
+
+
+def load_model_file(file: Any, *, compile: bool) -> keras.Model:
+    """A ``.keras`` model read from an open binary ``file`` in safe mode: the very file that
+    was checked, so swapping the path for another file (or a link to a FIFO) changes nothing."""
+    # Keras 3.7-3.15: `keras.saving.load_model` takes only a path; the saving library's
+    # `load_model` is the one that takes a file object.
+    from keras.src.saving import saving_lib  # type: ignore[import-untyped]
+
+    return saving_lib.load_model(file, compile=compile, safe_mode=True)

@@ -29,9 +29,10 @@ DAMAGED = {  # folder: the one line `fitbench runs` must say about it
 
 
 def fake_model(folder: Path) -> None:
-    """A ``model.keras`` that is a whole zip archive: all a listing checks (no Keras needed)."""
+    """A ``model.keras`` that is a whole zip archive of an empty model: all a listing checks (no Keras needed)."""
     with zipfile.ZipFile(folder / "model.keras", "w") as archive:
         archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", b"")
 
 
 @pytest.fixture

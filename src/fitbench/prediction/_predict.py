@@ -73,14 +73,16 @@ class Prediction(NamedTuple):
 
 def load_model_safely(folder: Path) -> Any:
     """The run's ``model.keras`` in Keras' safe mode, with fitbench's own layers known."""
-    import fitbench.models  # noqa: F401  registers fitbench's own layers and models
-    from fitbench._keras import keras
+    from fitbench.models._safe_load import open_model  # registers fitbench's own layers and models
+    from fitbench.runs import DamagedFile
 
     path = folder / MODEL
-    if not path.is_file():
-        raise FitbenchError(f"{folder}: no {MODEL} in this run folder; predict with a complete run")
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return open_model(path)
+    except FileNotFoundError:
+        raise FitbenchError(f"{folder}: no {MODEL} in this run folder; predict with a complete run") from None
+    except DamagedFile as error:  # a link, damaged, or over the budget
+        raise FitbenchError(f"{folder}: {error}") from None
     except Exception as error:  # Keras raises many types for a damaged or foreign file
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise FitbenchError(f"{path}: cannot load the model in safe mode ({reason}); a model from a factory "

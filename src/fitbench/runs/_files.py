@@ -24,6 +24,13 @@ class DamagedFile(FitbenchError):
     """A run folder's file is missing, too large or damaged; the message is one line naming it."""
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line as printable ASCII, at most 160 characters, for a one-line damage
+    message (an archive's member names and errors come from the folder)."""
+    text = str(error).strip()
+    return ascii(text.splitlines()[0] if text else type(error).__name__)[1:-1][:160]
+
+
 # --- files ------------------------------------------------------------------------------------
 
 def open_regular(path: Path, limit: int | None) -> BinaryIO:

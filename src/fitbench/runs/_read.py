@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +25,10 @@ from pydantic import BaseModel, ValidationError
 
 from fitbench.runs import _folder
 from fitbench.runs import _record as r
-from fitbench.runs._files import DamagedFile, open_regular, read_file, strangers
+from fitbench.runs._archives import read_npz
+from fitbench.runs._budget import NPZ
+from fitbench.runs._files import DamagedFile, read_file, strangers
+from fitbench.runs._keras_file import model_facts
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", r.SplitPredictions, r.ImageSet)
@@ -237,29 +239,17 @@ def _note(problems: list[str] | None, problem: str) -> None:
 
 
 def model_problem(path: Path) -> str | None:
-    """Whether ``model.keras`` is missing, a link or special file, or not a whole zip file
-    (its directory is at the end)."""
-    try:
-        with open_regular(path, None) as file, zipfile.ZipFile(file) as archive:
-            archive.namelist()
-    except FileNotFoundError:
-        return f"{path.name} is missing: the trained model is lost"
-    except DamagedFile as error:
-        return str(error)
-    except (OSError, zipfile.BadZipFile):
-        return f"{path.name} is damaged (not a whole .keras file; truncated?)"
-    return None
+    """Whether ``model.keras`` is missing, a link or special file, damaged, or over its budget
+    (``_keras_file.check_model``), one line."""
+    return model_facts(path).problem
 
 
 def _read_npz(path: Path, format: int, classes: int | None) -> dict[str, np.ndarray]:
-    """The arrays of ``path``: plain numbers only (no pickles), shapes checked."""
+    """The arrays of ``path``: plain numbers only (no pickles), within the budget, shapes checked."""
     try:
-        with open_regular(path, r.MAX_BYTES[path.name]) as file, np.load(file, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files[:100]}
+        arrays = read_npz(path, NPZ[path.name])
     except FileNotFoundError:
         raise DamagedFile(_not_in_format_1(path) if format < 2 else f"{path.name} is missing") from None
-    except (OSError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as error:  # TypeError: an .npy, not an .npz
-        raise DamagedFile(f"{path.name} is damaged ({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
     problem = _npz_problem(arrays, classes)
     if problem:
         raise DamagedFile(f"{path.name} is damaged ({problem})")

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench._interval import interval_half_width
+from fitbench.runs._budget import CHECKPOINT
 from fitbench.runs._files import is_regular
 from fitbench.runs._read import RunRecord
-
-CHECKPOINT = "checkpoint.npz"
 
 
 class RunSummary(NamedTuple):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fitbench.errors import DataError, FitbenchError
 from fitbench.runs import SavedRun, load_saved_run
 from fitbench.runs._folder import run_state
-from fitbench.runs._read import RunRecord, model_problem
+from fitbench.runs._read import DamagedFile, RunRecord
 from fitbench.runs._record import CONFIG, MODEL
 
 if TYPE_CHECKING:
@@ -96,18 +96,17 @@ def load_run(path: str | Path | SavedRun) -> Run:
 
 def load_model(path: Path, config: dict[str, Any]) -> Any:
     """The saved ``model.keras`` (safe mode: no arbitrary code from the file)."""
-    from fitbench._keras import keras
-    import fitbench.models  # noqa: F401  registers fitbench's own layers and models
+    from fitbench.models._safe_load import open_model  # registers fitbench's own layers and models
 
     # A factory's custom layers are not imported here: a run folder never makes fitbench
     # import code. In Python, import the factory's module first, then load the run.
     model_path = path / MODEL
-    if not model_path.is_file():
-        raise FitbenchError(f"{path}: no {MODEL} in this run folder (state: {run_state(path)})")
-    if problem := model_problem(model_path):
-        raise FitbenchError(f"{path}: {problem}")
     try:
-        return keras.saving.load_model(model_path)
+        return open_model(model_path, compile=True)
+    except FileNotFoundError:
+        raise FitbenchError(f"{path}: no {MODEL} in this run folder (state: {run_state(path)})") from None
+    except DamagedFile as error:  # a link, damaged, or over the budget
+        raise FitbenchError(f"{path}: {error}") from None
     except Exception as error:  # Keras raises many types (even "File not found") for a damaged file
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise FitbenchError(f"{model_path}: {MODEL} is damaged and cannot be loaded ({first[:200]})") from None

@@ -11,6 +11,7 @@ engine derives its shuffle from (seed, epoch), so nothing more is needed for it.
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,11 @@ import numpy as np
 from fitbench import _io
 from fitbench._keras import keras
 from fitbench.errors import FitbenchError
+from fitbench.runs._archives import read_npz
+from fitbench.runs._budget import CHECKPOINT, NPZ, NpzBudget
+from fitbench.runs._files import DamagedFile, first_line
 
-CHECKPOINT = "checkpoint.npz"
+RECORD = 64_000_000  # the JSON record (history rows, random states) as NumPy's UTF-32 string and the key array
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -104,16 +108,28 @@ def load(folder: Path, model: keras.Model) -> Saved:
     missing or wrong values) is a one-line FitbenchError, raised before the model is changed.
     """
     path = folder / CHECKPOINT
-    arrays, saved = _read(path)
+    arrays, saved = _read(path, _budget(model))
     _assign(model.variables, arrays, "model", path)
     _assign(model.optimizer.variables, arrays, "optimizer", path)
     return saved
 
 
-def _read(path: Path) -> tuple[dict[str, np.ndarray], Saved]:
+def _budget(model: keras.Model) -> NpzBudget:
+    """What this model's checkpoint may hold: its variables, the optimizer's, and the best
+    weights (each array once), beside the record; never more than the budget of any checkpoint."""
+    variables = [*model.variables, *model.optimizer.variables, *model.weights]
+    size = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables)
+    general = NPZ[CHECKPOINT]
+    return NpzBudget(members=min(len(variables) + 2, general.members), total=min(size + RECORD, general.total))
+
+
+def _read(path: Path, budget: NpzBudget) -> tuple[dict[str, np.ndarray], Saved]:
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in stored.files}
+        arrays = read_npz(path, budget, kinds="biufU")  # U: the JSON record
+    except (DamagedFile, OSError) as error:  # over the budget, not an .npz of arrays, or gone: said before reading
+        raise FitbenchError(f"{path}: cannot read the checkpoint ({first_line(error)}); the run cannot be resumed "
+                            "from it: delete it to start the run over") from None
+    try:
         record = json.loads(str(arrays["record"]))
         count = sum(1 for key in arrays if key.startswith("best_"))
         best = [arrays[f"best_{i}"] for i in range(count)] if record["has_best_weights"] else None

@@ -24,7 +24,7 @@ from fitbench.runs._files import find_folders, folder_under, is_regular
 from fitbench.runs._record import CONFIG, ENVIRONMENT, FINDINGS, HISTORY, METRICS, MODEL, STATUS
 from fitbench.runs._summary import RunSummary
 from fitbench.runs._summary import summarize as summarize_run
-from fitbench.web._archive import model_facts
+from fitbench.runs._keras_file import model_facts
 
 SMALL_DATASETS = {"digits": (8, 8)}  # scikit-learn's digits; every other data set is 28x28
 DRAWABLE = ((28, 28), (28, 28, 1))  # what a drawing becomes

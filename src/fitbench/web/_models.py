@@ -1,7 +1,7 @@
 """Saved models for prediction: loaded safely, once per run, kept in a small LRU cache.
 
 Only ``model.keras`` is loaded, in Keras' safe mode, and only when its archive names no code
-but Keras' and fitbench's own (``_archive``); a run built by a factory is never loaded, since
+but Keras' and fitbench's own (``fitbench.runs._keras_file``), through ``open_model``'s budget; a run built by a factory is never loaded, since
 the server imports nothing a run folder names.
 
 Predictions from many threads at once: each loaded model gets one jitted forward function over
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from fitbench.errors import FitbenchError
-from fitbench.runs import RunRecord, read_run
+from fitbench.runs import DamagedFile, RunRecord, read_run
 from fitbench.runs._record import MODEL
 from fitbench.web._catalog import RunInfo
 
@@ -96,11 +96,14 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def load(record: RunRecord, info: RunInfo) -> Loaded:
     """Load ``<run>/model.keras`` in Keras safe mode (no Lambda, no pickled code) and compile its forward pass."""
-    import fitbench.models  # noqa: F401  registers fitbench's own layers and models
-    from fitbench._keras import keras
+    from fitbench.models._safe_load import open_model  # registers fitbench's own layers and models
 
     try:
-        model = keras.saving.load_model(record.path / MODEL, compile=False, safe_mode=True)
+        model = open_model(record.path / MODEL)
+    except DamagedFile as error:  # a link, damaged, or over the budget
+        raise CannotPredict(f"{info.name}: {error}") from None
+    except FileNotFoundError:
+        raise CannotPredict(f"{MODEL} is gone; reload the page") from None
     except Exception as error:  # Keras raises many types for a damaged, foreign or unsafe file
         text = _first_line(error)
         if "Could not locate" in text or "safe_mode" in text or "Lambda" in text:
