@@ -9,14 +9,14 @@ new Keras release is checked here (``.ci/run`` tests the oldest supported Keras 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 import keras
 
 from fitbench._backend import SINGLE_THREAD_XLA
 
-__all__ = ["SINGLE_THREAD_XLA", "build_for_training", "build_shapes", "inbound_nodes", "keras", "nested_layers",
-           "prepare_stateless_steps"]
+__all__ = ["SINGLE_THREAD_XLA", "build_for_training", "build_shapes", "inbound_nodes", "keras", "load_archive",
+           "nested_layers", "prepare_stateless_steps"]
 
 
 def build_for_training(model: keras.Model, x: Any, y: Any) -> None:
@@ -59,3 +59,13 @@ def build_shapes(layer: Any) -> dict[str, Any] | None:
     """The keyword arguments of ``compute_output_shape`` that ``layer`` was built with, if any."""
     # Keras 3.7-3.15: `_build_shapes_dict` is what `model.summary()` reads; there is no public name.
     return getattr(layer, "_build_shapes_dict", None) or None
+
+
+def load_archive(file: BinaryIO) -> keras.Model:
+    """The model in a ``.keras`` archive already open as ``file``, uncompiled, in safe mode (no
+    Lambda, no pickled code): a path checked first and opened by Keras later could be swapped."""
+    # Keras 3.7-3.15: the public `keras.saving.load_model` takes a path; `saving_lib.load_model`
+    # also reads an open file (io.IOBase).
+    from keras.src.saving import saving_lib  # type: ignore[import-untyped]
+
+    return saving_lib.load_model(file, compile=False, safe_mode=True)
