@@ -15,10 +15,11 @@ wraps the whole app).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -80,7 +81,7 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
         limits: how many reports are drawn and models loaded at once, and for how long.
     """
     app = _App(title="fitbench", summary="Browse training runs and let a model read your digits.",
-                  version=_version(), docs_url=None, redoc_url=None)
+               version=_version(), docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.runs_dir = Path(runs_dir)
     app.state.catalog = Catalog(app.state.runs_dir)
     app.state.models = ModelCache(limits=limits)
@@ -99,6 +100,12 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
     _pages(app)
     _api(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.reports.close()  # a drawing under way would hold up the server's exit for its time limit
 
 
 def _version() -> str:

@@ -26,6 +26,7 @@ BODY_S = 30.0  # the largest upload (2 MB) at 0.5 Mbit/s
 KEEP_ALIVE_S = 5  # uvicorn's default: an idle kept-alive connection is closed after it
 WAITING = 64  # a classroom's browsers keep ~6 idle connections each to a page they have open
 HEAD_BYTES = 16 * 1024  # h11's default; a head over it is answered 400
+GRACE_S = 5  # on Ctrl-C, requests still waiting (on a drawing, say) are cut off after it
 
 
 def server_config(app: Any, *, head_s: float = HEAD_S, body_s: float = BODY_S, waiting: int = WAITING) -> uvicorn.Config:
@@ -33,7 +34,8 @@ def server_config(app: Any, *, head_s: float = HEAD_S, body_s: float = BODY_S, w
     # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
     # uvicorn's dictConfig would close the handlers others installed, pytest's among them.
     return uvicorn.Config(app, http=guarded(head_s, body_s, waiting), timeout_keep_alive=KEEP_ALIVE_S,
-                          h11_max_incomplete_event_size=HEAD_BYTES, log_config=None, log_level="warning")
+                          h11_max_incomplete_event_size=HEAD_BYTES, timeout_graceful_shutdown=GRACE_S,
+                          log_config=None, log_level="warning")
 
 
 def guarded(head_s: float, body_s: float, waiting: int) -> type[asyncio.Protocol]:

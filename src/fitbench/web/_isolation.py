@@ -1,4 +1,4 @@
-"""Slow work kept off the server's event loop: a few threads, outcomes kept, drawings in a child process.
+"""Slow work kept off the server's event loop: a few threads at most, and every outcome kept.
 
 A run folder is untrusted, so drawing its report or loading its model may be slow or may fail.
 ``Outcomes`` runs such jobs on a few threads and keeps what each made, a failure as much as a
@@ -8,34 +8,26 @@ is busy is refused at once (``Busy``, 503), never queued behind the others, so r
 for slow work hold no thread and the listing, the static files and the pages already drawn answer
 as usual.
 
-A thread cannot be killed, so drawings run in a child process (``in_child``), forked from a
-``forkserver`` that imported the report code once: killed at its time limit (``TooSlow``, 504),
-capped in memory, at a lower CPU priority than the server. Loading a model must happen in the
-server's own process (predictions use it there); its requests stop waiting at a time limit while
-the load goes on, bounded by the file budgets of ``fitbench.runs``.
+A thread cannot be killed, so each thread that draws hands the drawing to a process of its own
+(``_drawers``), killed at the time limit. Loading a model must happen in the server's own process
+(predictions use it there); its requests stop waiting at a time limit while the load goes on,
+bounded by the file budgets of ``fitbench.runs``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import multiprocessing
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 from fitbench.errors import FitbenchError
 
 T = TypeVar("T")
-# What the drawing processes import once, in the forkserver, instead of in every drawing.
-PRELOAD = ["fitbench.report", "fitbench.web._reports", "matplotlib.figure", "matplotlib.backends.backend_agg"]
-STARTUP_S = 60.0  # the forkserver's first start imports the report code (seconds on a busy machine)
-NICE = 10  # a drawing yields the CPU to the server's own answers
 
 
 @dataclass(frozen=True)
@@ -126,57 +118,3 @@ def _result(future: Future[T]) -> T:
     if error is not None:
         raise copy.copy(error).with_traceback(None)  # a kept failure is raised afresh for every request
     return future.result()
-
-
-def in_child(function: Callable[..., T], args: tuple[Any, ...], limit_s: float, memory: int, what: str) -> T:
-    """``function(*args)`` (drawing ``what``) in a child process, killed after ``limit_s`` seconds of work.
-
-    ``function`` and its arguments travel by pickle (a module-level function, plain values). Its
-    ``FitbenchError`` comes back as one; any other exception, or the child's death, is ``Crashed``.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)  # read when the forkserver first starts
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, function, args, memory, what), daemon=True,
-                            name="fitbench-draw")
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(STARTUP_S):
-            raise TooSlow(f"{what}: no drawing process started within {STARTUP_S:.0f} s; the machine is overloaded")
-        receiver.recv()  # "started": the limit counts the work, not the process's start
-        if not receiver.poll(limit_s):
-            raise TooSlow(f"drawing {what} took over {limit_s:g} s and was stopped; draw it with `fitbench report` instead")
-        kind, value = receiver.recv()
-    except EOFError:  # killed by the kernel (memory), or a crash in C code
-        raise Crashed(f"drawing {what}: the process died (exit code {child.exitcode}; out of memory?)") from None
-    finally:
-        receiver.close()
-        child.join(timeout=1)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    if kind == "problem":
-        raise FitbenchError(value)
-    if kind == "crash":
-        raise Crashed(value)
-    return value
-
-
-def _child(sender: Connection, function: Callable[..., Any], args: tuple[Any, ...], memory: int, what: str) -> None:
-    import resource
-
-    os.nice(NICE)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    sender.send(("started", None))
-    try:
-        outcome: tuple[str, Any] = ("done", function(*args))
-    except FitbenchError as error:
-        outcome = ("problem", str(error))
-    except MemoryError:
-        outcome = ("crash", f"drawing {what} ran out of its {memory / 1024**3:g} GB of memory")
-    except Exception as error:  # a bug, or damage the reader let through: one line, never a traceback
-        text = str(error).strip()
-        outcome = ("crash", f"drawing {what} failed: {type(error).__name__}: {text.splitlines()[0][:200] if text else ''}")
-    sender.send(outcome)
-    sender.close()

@@ -6,7 +6,7 @@ cache, so the figures ``write_report`` saves land there and are deleted after. A
 loads neither the model nor the data set: the server runs no code and opens no path that a
 run folder names.
 
-Drawing happens in a child process with a time limit (``_isolation``), a few at a time; pages
+Drawing happens in a process of its own with a time limit (``_drawers``), a few at a time; pages
 are kept by the folders' versions, and so is a drawing that failed or ran out of time.
 """
 
@@ -22,7 +22,8 @@ from fitbench.errors import FitbenchError
 from fitbench.runs import RunRecord, SavedRun, read_run
 from fitbench.runs._record import ENVIRONMENT, MODEL
 from fitbench.web._catalog import RunInfo
-from fitbench.web._isolation import Limits, Outcomes, in_child
+from fitbench.web._drawers import Drawers
+from fitbench.web._isolation import Limits, Outcomes
 
 CACHED_PAGES = 32  # a page is 0.2 to 1 MB of HTML with its pictures inlined
 BACK = '<nav class="back"><a href="/">&larr; all runs</a></nav>'
@@ -55,6 +56,7 @@ class ReportCache:
 
     def __init__(self, scratch: Path, limits: Limits = Limits()) -> None:
         self.scratch, self.limits = scratch, limits
+        self._drawers = Drawers(limits.draw_memory)
         busy = f"the server is drawing {limits.drawers} other reports; reload this page in a minute"
         # A report's new version replaces its old one; a comparison is its own family.
         self._pages: Outcomes[bytes] = Outcomes(CACHED_PAGES, limits.drawers, busy,
@@ -77,13 +79,17 @@ class ReportCache:
     def __len__(self) -> int:
         return len(self._pages)
 
+    def close(self) -> None:
+        """Kill the drawing processes (the server is stopping: the requests for drawings under way are gone)."""
+        self._drawers.close()
+
     def _draw(self, draw: Callable[..., bytes], args: tuple[Any, ...], what: str) -> bytes:
-        """``draw(*args, work)`` in a child process; ``work`` is a scratch folder removed after,
-        even when the child was killed."""
+        """``draw(*args, work)`` in a drawing process; ``work`` is a scratch folder removed after,
+        even when the process was killed."""
         self.scratch.mkdir(parents=True, exist_ok=True)
         work = tempfile.mkdtemp(dir=self.scratch)
         try:
-            return in_child(draw, (*args, work), self.limits.draw_s, self.limits.draw_memory, what)
+            return self._drawers.call(draw, (*args, work), self.limits.draw_s, what)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
