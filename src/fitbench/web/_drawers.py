@@ -42,12 +42,7 @@ class Drawers:
     def call(self, function: Callable[..., T], args: tuple[Any, ...], limit_s: float, what: str) -> T:
         """``function(*args)`` (drawing ``what``) in a drawing process: its value, its ``FitbenchError``,
         ``TooSlow`` after ``limit_s`` seconds of work, ``Crashed`` for anything else."""
-        try:
-            drawer = self._idle.get_nowait()
-        except queue.Empty:
-            drawer = _Drawer(self.memory, what)
-            with self._lock:
-                self._alive.add(drawer)
+        drawer = self._take(what)
         try:
             kind, value = drawer.call(function, args, limit_s, what)
         except BaseException:  # past its time limit, or dead
@@ -60,6 +55,21 @@ class Drawers:
         if kind == "problem":
             raise FitbenchError(value)
         return value
+
+    def _take(self, what: str) -> _Drawer:
+        """An idle drawing process still alive, or a new one."""
+        while True:
+            try:
+                drawer = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if drawer.process.poll() is None:
+                return drawer
+            self._end(drawer)  # died while idle (the kernel's OOM killer, say)
+        drawer = _Drawer(self.memory, what)
+        with self._lock:
+            self._alive.add(drawer)
+        return drawer
 
     def close(self) -> None:
         """Kill every drawing process, idle or drawing (the server is stopping)."""
@@ -90,7 +100,8 @@ class _Drawer:
                 raise TooSlow(f"{what}: no drawing process started within {STARTUP_S:.0f} s; the machine is overloaded")
             here.recv()  # "ready"
         except EOFError:
-            raise Crashed(f"{what}: the drawing process did not start (exit code {self.process.wait()})") from None
+            self.kill()
+            raise Crashed(f"{what}: the drawing process did not start (exit code {self.process.returncode})") from None
         except BaseException:
             self.kill()
             raise
