@@ -113,6 +113,7 @@ def test_45_requests_for_a_stalled_report_hold_up_nothing_else(stalling: Path, t
             started = time.perf_counter()
             status, headers, text = get(port, "/report/stuck-3")  # both drawers busy: refused at once, not queued
             assert status == 503 and "drawing 2 other reports" in text and guarded(headers)
+            assert headers["retry-after"] == "30"
             assert time.perf_counter() - started < QUICK_S and not any(request.done() for request in stuck)
         finally:
             assert until(lambda: stall.release(tmp_path) or all(request.done() for request in stuck))
@@ -351,6 +352,19 @@ def test_silent_slow_and_half_sent_requests_are_closed(tmp_path: Path):
             assert until(lambda connection=connection: closed_by_server(connection), 30)
             connection.close()
         assert get(port, "/api/runs")[0] == 200
+
+
+def test_a_malformed_or_oversized_head_is_a_400_with_the_security_headers(tmp_path: Path):
+    app = create_app(tmp_path / "runs", cache_dir=tmp_path / "cache")
+    with live(app) as port:
+        for head in (b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+                connection.sendall(head)
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            status, _, rest = answer.partition(b"\r\n")
+            assert status == b"HTTP/1.1 400 Bad Request" and b"x-content-type-options: nosniff" in rest.lower()
 
 
 def test_connections_waiting_for_a_head_are_capped_the_oldest_closed(tmp_path: Path):

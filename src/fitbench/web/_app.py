@@ -47,6 +47,7 @@ from fitbench.web._security import LOOPBACK, Guard
 
 PREDICT = "/api/predict"
 LISTING = TypeAdapter(list[RunSummary])
+RETRY_S = 30  # what a 503 (every drawer or loader busy) asks the client to wait
 MAX_COMPARED = 12  # a comparison draws every run's curves on one figure
 STATIC = Path(__file__).parent / "static"
 # Each user error's status: the most specific first (exception handlers match by class).
@@ -118,10 +119,11 @@ def _handler(status: int) -> Callable[[Request, Exception], Awaitable[Response]]
     async def handle(request: Request, error: Exception) -> Response:
         detail = _no_paths(str(error), request.app) if isinstance(error, FitbenchError) else (
             f"internal error ({type(error).__name__}) answering {request.url.path[:200]}; the server's log says more")
+        headers = {"retry-after": str(RETRY_S)} if status == 503 else None  # busy: ask again later
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=status)
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers)
         return request.app.state.templates.TemplateResponse(
-            request, "error.html.j2", {"status": status, "detail": detail}, status_code=status)
+            request, "error.html.j2", {"status": status, "detail": detail}, status_code=status, headers=headers)
 
     return handle
 

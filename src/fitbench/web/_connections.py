@@ -9,7 +9,8 @@ also caps a head at ``HEAD_BYTES``):
 
 - a request head must arrive within ``HEAD_S`` of the connection opening or of the previous
   answer, and its body within ``BODY_S`` of the head; past that the connection is closed;
-- at most ``WAITING`` connections wait for a request head at once; one more closes the oldest.
+- at most ``WAITING`` connections wait for a request head at once; one more closes the oldest;
+- uvicorn's own answer to a malformed or oversized head (400) carries the security headers too.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import asyncio
 from collections import OrderedDict
 from typing import Any
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from fitbench.web._security import HEADERS
 
 HEAD_S = 10.0  # a browser sends its head at once; slowloris sends it a byte every few seconds
 BODY_S = 30.0  # the largest upload (2 MB) at 0.5 Mbit/s
@@ -62,6 +66,14 @@ def guarded(head_s: float, body_s: float, waiting: int) -> type[asyncio.Protocol
         def connection_lost(self, exc: Exception | None) -> None:
             self._enter(None)
             super().connection_lost(exc)
+
+        def send_400_response(self, msg: str) -> None:
+            """uvicorn's answer to a request h11 cannot parse, with the security headers."""
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"), *HEADERS]
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=msg.encode("ascii")), h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event) or b"")
+            self.transport.close()
 
         def _follow(self) -> None:
             """Arm the deadline of what the connection waits for now, if that changed."""
