@@ -133,7 +133,9 @@ def serve(handle: int, memory: int) -> None:
     import resource
 
     os.nice(NICE)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _, ceiling = resource.getrlimit(resource.RLIMIT_AS)  # a server run under a cap of its own keeps it
+    cap = memory if ceiling == resource.RLIM_INFINITY else min(memory, ceiling)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     connection = Connection(handle)
     for module in IMPORTS:
         importlib.import_module(module)
