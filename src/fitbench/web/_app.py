@@ -6,8 +6,8 @@ opens no path a folder names, and a GET writes nothing. User mistakes (an unknow
 upload, an empty canvas) answer 4xx with a one-line ``detail``; the API's shapes are at
 ``/openapi.json`` (Swagger UI is not bundled offline, so ``/docs`` is off).
 
-Slow work never holds up the rest: reports are drawn in child processes and models load on
-threads of their own (``_isolation``), each with a time limit, a few at a time (503 past that),
+Slow work never holds up the rest: reports are drawn in processes of their own (``_drawers``)
+and models load on threads of their own (``_isolation``), each with a time limit, a few at a time (503 past that),
 and requests wait for them without holding a thread; the listing, the pages and the static files
 answer meanwhile. Every answer, a 500 included, carries the security headers (``_security.Guard``
 wraps the whole app).
