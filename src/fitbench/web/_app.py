@@ -208,8 +208,9 @@ def _api(app: FastAPI) -> None:
     # Async: decoding and predicting run on a thread each; a model loading is awaited without
     # holding one (ModelCache), so loads for seconds never stall the other requests.
     @app.post(PREDICT, response_model=Prediction, tags=["predict"], responses=ERRORS)
-    async def api_predict(request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
-                          run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
+    async def api_predict(
+            request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
+            run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
         """What a run's model reads in an image: any size, dark ink on light paper or the reverse."""
         started = time.perf_counter()
         path, version, info = await run_in_threadpool(_entry, request.app.state, run)

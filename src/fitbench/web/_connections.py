@@ -33,7 +33,8 @@ HEAD_BYTES = 16 * 1024  # h11's default; a head over it is answered 400
 GRACE_S = 5  # on Ctrl-C, requests still waiting (on a drawing, say) are cut off after it
 
 
-def server_config(app: Any, *, head_s: float = HEAD_S, body_s: float = BODY_S, waiting: int = WAITING) -> uvicorn.Config:
+def server_config(app: Any, *, head_s: float = HEAD_S, body_s: float = BODY_S,
+                  waiting: int = WAITING) -> uvicorn.Config:
     """uvicorn's settings for ``app``, with the guarded protocol."""
     # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
     # uvicorn's dictConfig would close the handlers others installed, pytest's among them.

@@ -66,7 +66,8 @@ class ReportCache:
         """The report of one run folder (drawn only when it is not kept)."""
         check_reportable(info)
         args = (str(info.summary.path), info.id, runs_name)
-        return await self._pages.get(("report", info.id, version), lambda: self._draw(draw_report, args, f"the report of {info.name}"))
+        what = f"the report of {info.name}"
+        return await self._pages.get(("report", info.id, version), lambda: self._draw(draw_report, args, what))
 
     async def comparison(self, runs: Sequence[tuple[RunInfo, tuple[Any, ...]]]) -> bytes:
         """The comparison of several run folders, in the order given."""
@@ -74,7 +75,8 @@ class ReportCache:
             check_reportable(info)
         key = ("compare", *[(info.id, version) for info, version in runs])
         args = ([(str(info.summary.path), info.id) for info, _ in runs],)
-        return await self._pages.get(key, lambda: self._draw(draw_comparison, args, f"the comparison of {len(runs)} runs"))
+        what = f"the comparison of {len(runs)} runs"
+        return await self._pages.get(key, lambda: self._draw(draw_comparison, args, what))
 
     def __len__(self) -> int:
         return len(self._pages)
