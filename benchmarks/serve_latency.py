@@ -70,9 +70,10 @@ def main() -> None:
             mixed_load(server, run.name, canvas_png())
             big_uploads(server, run.name)
             listing(server, run)
-        with Server(Path(scratch) / "isolated") as server:
-            shutil.copytree(run, server.runs / run.name)
-            isolation(server, server.runs / run.name)
+        isolated = Path(scratch) / "isolated"  # a runs directory of its own: the 500 copies above stay out
+        shutil.copytree(run, isolated / run.name)
+        with Server(isolated) as server:
+            isolation(server, isolated / run.name)
         threads_on_one_model(run)
 
 
