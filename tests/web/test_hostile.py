@@ -24,8 +24,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from fitbench.web import create_app
+from fitbench.web import _reports, create_app
 from tests.web.conftest import LOCAL, png
+from tests.web import stall
 from tests.web.hostile import HIDDEN, MARKER, SECRET, huge_png, hostile_runs, png_with_text_chunk, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,7 +207,12 @@ def test_nothing_outside_the_runs_dir_is_opened_imported_or_downloaded(hostile: 
     import keras
 
     monkeypatch.setattr(keras.utils, "get_file", lambda *a, **k: pytest.fail("a view tried to download"))
-    client = TestClient(create_app(hostile.runs, cache_dir=tmp_path), base_url=LOCAL)
+    # Reports are drawn in processes of their own: they write what they open there to `watched`.
+    watched = tmp_path / "watched.log"
+    monkeypatch.setenv(stall.WATCH, str(watched))
+    monkeypatch.setattr(_reports, "draw_report", stall.watched_report)
+    monkeypatch.setattr(_reports, "draw_comparison", stall.watched_comparison)
+    client = TestClient(create_app(hostile.runs, cache_dir=tmp_path / "cache"), base_url=LOCAL)
     _WATCH.update({"open": [], "import": [], "connect": []})
     try:
         for run_id in hostile.expected:
@@ -218,6 +224,10 @@ def test_nothing_outside_the_runs_dir_is_opened_imported_or_downloaded(hostile: 
     finally:
         opened, imported, connected = _WATCH["open"], _WATCH["import"], _WATCH["connect"]
         _WATCH.clear()
+    drawn = [line.split(" ", 1) for line in watched.read_text(encoding="utf-8").splitlines()]
+    assert any(path.endswith("good/metrics.json") for kind, path in drawn if kind == "open")  # it watched
+    for kind, seen in (("open", opened), ("import", imported), ("connect", connected)):
+        seen += [value for event, value in drawn if event == kind]
     outside = str(hostile.base / "outside")
     assert not [path for path in opened if path.startswith(outside) or path == "/etc/passwd"]
     assert not {"this", "planted"} & set(imported) and not connected

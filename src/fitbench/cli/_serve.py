@@ -33,7 +33,7 @@ def _port(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from fitbench.web import create_app
+    from fitbench.web import create_app, server_config
 
     runs_dir = Path(args.runs_dir)
     if args.host not in LOCAL_HOSTS:
@@ -46,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     host, port = listener.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"fitbench: serving {runs_dir} on http://{shown}:{port}/ (draw: /draw, API: /openapi.json); Ctrl-C stops")
-    # log_config=None: leave the process's logging alone (warnings and errors still reach stderr);
-    # uvicorn's dictConfig would close the handlers others installed, pytest's among them.
-    server = uvicorn.Server(uvicorn.Config(create_app(runs_dir, allow_hosts=args.allow_host), log_config=None, log_level="warning"))
+    # Slow or silent connections are closed (read deadlines, a cap on those waiting): see server_config.
+    server = uvicorn.Server(server_config(create_app(runs_dir, allow_hosts=args.allow_host)))
     server.run(sockets=[listener])  # returns on Ctrl-C, after finishing the requests in flight
     return 0
 

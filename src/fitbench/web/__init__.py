@@ -10,6 +10,8 @@ expects (crop to the ink, fit a 20x20 box, centre by mass), as MNIST itself was 
 from __future__ import annotations
 
 from fitbench.web._app import create_app
+from fitbench.web._connections import server_config
 from fitbench.web._preprocess import ImageProblem, NothingDrawn, UnreadableImage, decode_image, preprocess, to_mnist
 
-__all__ = ["ImageProblem", "NothingDrawn", "UnreadableImage", "create_app", "decode_image", "preprocess", "to_mnist"]
+__all__ = ["ImageProblem", "NothingDrawn", "UnreadableImage", "create_app", "decode_image", "preprocess",
+           "server_config", "to_mnist"]

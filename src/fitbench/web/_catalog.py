@@ -151,14 +151,16 @@ class Catalog:
 
 
 def version_of(path: Path | str) -> tuple[Any, ...]:
-    """The folder's and its files' mtimes and sizes (lstat): any change to the run changes it."""
+    """The folder's and its files' identities (lstat: mtime, size, inode): any change to the run
+    changes it, a file replaced by another of the same size and time too. Kept pages, models and
+    failures are keyed by it."""
     stamps: list[Any] = []
     for name in ("", *VERSION_FILES):  # plain strings: pathlib would double the time of a listing
         try:
             info = os.lstat(os.path.join(path, name))
-            stamps += [info.st_mtime_ns, info.st_size]
+            stamps += [info.st_mtime_ns, info.st_size, info.st_ino]
         except OSError:
-            stamps += [None, None]
+            stamps += [None, None, None]
     return tuple(stamps)
 
 

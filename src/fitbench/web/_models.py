@@ -1,8 +1,14 @@
 """Saved models for prediction: loaded safely, once per run, kept in a small LRU cache.
 
 Only ``model.keras`` is loaded, in Keras' safe mode, and only when its archive names no code
-but Keras' and fitbench's own (``fitbench.runs._keras_file``), through ``open_model``'s budget; a run built by a factory is never loaded, since
-the server imports nothing a run folder names.
+but Keras' and fitbench's own (``fitbench.runs._keras_file``), through the one checked opener
+(``fitbench.models._safe_load.open_model``: within the run-folder budget, opened once as a regular
+file, no symlink, no FIFO, and Keras reads that open file, so nothing can be swapped in between);
+a run built by a factory is never loaded, since the server imports nothing a run folder names.
+
+Loads run on a few threads of their own (``_isolation.Outcomes``): no lock is held while a file
+is opened or a model built, a request stops waiting at a time limit while the load goes on, and
+a model that cannot load is kept as such, like a loaded one, until its files change.
 
 Predictions from many threads at once: each loaded model gets one jitted forward function over
 its weights, captured once as immutable JAX arrays and never donated. Keras' own
@@ -12,11 +18,8 @@ fail with "Buffer has been deleted or donated".
 
 from __future__ import annotations
 
-import os
-import stat
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from fitbench.errors import FitbenchError
 from fitbench.runs import DamagedFile, RunRecord, read_run
 from fitbench.runs._record import MODEL
 from fitbench.web._catalog import RunInfo
+from fitbench.web._isolation import Limits, Outcomes
 
 CACHED_MODELS = 4  # a class's handful of runs; each `first` model is ~1.5 MB of weights
 
@@ -47,28 +51,27 @@ class Loaded:
 
 
 class ModelCache:
-    """Bounded LRU of loaded models, keyed by run folder and the versions of its model and config."""
+    """Bounded LRU of loaded models (and of models that cannot load), keyed by run folder and the
+    versions of its files; a retrained run's new model replaces its old one."""
 
-    def __init__(self, size: int = CACHED_MODELS) -> None:
-        self.size = size
-        self._models: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()
-        self._lock = threading.Lock()  # one load at a time: two requests for one run load it once
+    def __init__(self, size: int = CACHED_MODELS, limits: Limits = Limits()) -> None:
+        self.limits = limits
+        busy = f"the server is loading {limits.loaders} other models; try again in a moment"
+        self._models: Outcomes[Loaded] = Outcomes(size, limits.loaders, busy, family=lambda key: key[0])
 
-    def get(self, path: Path, version: tuple[Any, ...], info: RunInfo) -> Loaded:
-        """The model of the run folder ``path`` at ``version`` (its files' stamps, see ``_catalog``)."""
+    def warm(self, path: Path, version: tuple[Any, ...], info: RunInfo) -> Future[Loaded]:
+        """Start loading the model of the run folder ``path`` at ``version`` (its files' stamps, see
+        ``_catalog``) unless it is kept or loading; returns at once. ``CannotPredict`` for a run
+        whose model the server does not load, ``Busy`` when every loader is busy."""
         _check_loadable(info)
-        key = (path, version)
-        with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-            for old in [k for k in self._models if k[0] == path]:  # a stale copy of a retrained run
-                del self._models[old]
-            _stamp(path / MODEL)
-            loaded = self._models[key] = load(read_run(path), info)
-            while len(self._models) > self.size:
-                self._models.popitem(last=False)
-            return loaded
+        return self._models.start((path, version), lambda: _load_run(path, info))
+
+    async def get(self, path: Path, version: tuple[Any, ...], info: RunInfo) -> Loaded:
+        """The loaded model (``warm``), waited for up to the load time limit (``TooSlow``)."""
+        _check_loadable(info)
+        return await self._models.get((path, version), lambda: _load_run(path, info), self.limits.load_s,
+                                      f"{info.name}'s model is still loading after {self.limits.load_s:g} s; "
+                                      "try again in a moment")
 
     def __len__(self) -> int:
         return len(self._models)
@@ -84,14 +87,8 @@ def _check_loadable(info: RunInfo) -> None:
                             "models made of Keras' and fitbench's own layers; predict in Python instead")
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        raise CannotPredict(f"{MODEL} is gone; reload the page") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise CannotPredict(f"{MODEL} is not a regular file (a link?); the server does not follow it")
-    return info.st_mtime_ns, info.st_size
+def _load_run(path: Path, info: RunInfo) -> Loaded:
+    return load(read_run(path), info)
 
 
 def load(record: RunRecord, info: RunInfo) -> Loaded:
@@ -100,8 +97,8 @@ def load(record: RunRecord, info: RunInfo) -> Loaded:
 
     try:
         model = open_model(record.path / MODEL)
-    except DamagedFile as error:  # a link, damaged, or over the budget
-        raise CannotPredict(f"{info.name}: {error}") from None
+    except DamagedFile as error:  # a link or special file put there since it was listed, damaged, over budget
+        raise CannotPredict(f"{info.name}: {error}; the server does not load it") from None
     except FileNotFoundError:
         raise CannotPredict(f"{MODEL} is gone; reload the page") from None
     except Exception as error:  # Keras raises many types for a damaged, foreign or unsafe file
