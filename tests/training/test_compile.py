@@ -114,7 +114,9 @@ def test_a_compiled_model_resumes_with_its_optimizer_and_not_another(digits, run
         def on_epoch_end(self, epoch, logs=None):
             os.kill(os.getpid(), signal.SIGINT)
 
-    first = fb.fit(sgd_compiled(digits), digits, runs_dir=runs_dir, callbacks=[Stop()], **QUICK)
+    with pytest.raises(fb.Interrupted) as stopped:
+        fb.fit(sgd_compiled(digits), digits, runs_dir=runs_dir, callbacks=[Stop()], **QUICK)
+    first = stopped.value.run
     assert first.state == "interrupted"
     other = sgd_compiled(digits)
     other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

@@ -9,7 +9,7 @@ folders alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fitbench import _io
 from fitbench._log import log
@@ -19,6 +19,8 @@ from fitbench.curriculum._plan import Step
 from fitbench.curriculum._report import SUMMARY
 from fitbench.progress import Display, Estimate, TrainingProgress, choose_mode, clock, open_display
 
+if TYPE_CHECKING:
+    from fitbench.trained import Run
 
 
 def run_curriculum(
@@ -48,13 +50,17 @@ def run_curriculum(
     for index, step in enumerate(steps, start=1):
         label = f"[{index:2d}/{len(steps)}] {step.id}"
         began = estimate.elapsed()
-        record = _run_step(step, plans[step.id], out / step.id, Shown(display, estimate, label, verbose), quick, counts)
+        runs: list[Run] = []  # a trained step's runs as they end, the interrupted one included
+        try:
+            record = _run_step(step, plans[step.id], out / step.id, Shown(display, estimate, label, verbose), quick,
+                               counts, runs)
+        except KeyboardInterrupt:  # the runs are saved; record them, then stop the caller too
+            display.close()
+            _stopped(out, summary, step, runs, estimate.elapsed() - began)
+            raise
         record["seconds"] = estimate.elapsed() - began  # wall clock of this invocation, loading and saving included
         summary["steps"].append(record)
         _io.write_json(out / SUMMARY, summary)
-        if record.get("interrupted"):
-            log.warning(f"curriculum interrupted in {step.id}; run the same command again to continue")
-            break
     display.close()
     summary["elapsed_s"] = estimate.elapsed()
     _io.write_json(out / SUMMARY, summary)
@@ -63,6 +69,19 @@ def run_curriculum(
                  f"({counts['trained']} trained, {counts['resumed']} resumed, {counts['reused']} already done); "
                  f"report: {report}")
     return summary
+
+
+def _stopped(out: Path, summary: dict[str, Any], step: Step, runs: list[Run], seconds: float) -> None:
+    """Write what an interrupted curriculum did (its summary and report), so a rerun continues it."""
+    from fitbench.curriculum._report import write_curriculum_report
+
+    if runs:
+        summary["steps"].append({"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
+                                 "interrupted": True, "seconds": seconds})
+    _io.write_json(out / SUMMARY, summary)
+    if summary["steps"]:
+        write_curriculum_report(out)
+    log.warning(f"curriculum interrupted in {step.id}; run the same command again to continue")
 
 
 def _experiment(step: Step, dataset: str | None, data_dir: str | None, quick: bool, seed: int) -> dict[str, Any]:
@@ -102,27 +121,28 @@ class Shown:
 
 
 def _run_step(step: Step, documents: list[dict[str, Any]], folder: Path, shown: Shown,
-              quick: bool, counts: dict[str, int]) -> dict[str, Any]:
+              quick: bool, counts: dict[str, int], runs: list[Run]) -> dict[str, Any]:
+    """Run one step; a trained step appends each run to ``runs`` as it ends."""
     if step.kind == "cv":
         return _cv_step(step, documents[0], folder, shown, quick)
     if step.kind == "tune":
         return _tune_step(step, documents[0], folder, shown, quick)
-    from fitbench.training import run_or_reuse
+    from fitbench.training import Interrupted, run_or_reuse
 
-    runs = []
     for seed, document in enumerate(documents, start=1):
         experiment = Experiment.model_validate(document)
         progress = shown.epochs(f"seed {seed}/{len(documents)}", experiment.training.epochs)
-        run, how = run_or_reuse(experiment, runs_dir=folder, callbacks=[progress], verbose=False)
+        try:
+            run, how = run_or_reuse(experiment, runs_dir=folder, callbacks=[progress], verbose=False)
+        except Interrupted as interrupted:
+            runs.append(interrupted.run)
+            raise
         counts[how] += 1
         if how == "reused":
             shown.note(f" seed {seed}/{len(documents)}: already done ({run.path})")
             shown.skip(experiment.training.epochs)
         runs.append(run)
-        if run.metrics.interrupted:
-            break
-    return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
-            "interrupted": any(run.metrics.interrupted for run in runs)}
+    return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs]}
 
 
 def _cv_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, quick: bool) -> dict[str, Any]:

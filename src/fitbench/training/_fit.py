@@ -37,6 +37,21 @@ from fitbench.training._results import save_results
 LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped training; the run folder is saved, complete and resumable.
+
+    A ``KeyboardInterrupt``, so whatever called ``fit`` (a script, a test suite, a loop over
+    experiments) stops as the person asked, unless it catches this on purpose. SIGTERM raises
+    it too: ``SystemExit`` would be reported by pytest as one failing test, and the suite would
+    go on. ``run``: the saved Run; ``signal``: ``"SIGINT"`` or ``"SIGTERM"``.
+    """
+
+    def __init__(self, run: Run, signal: str) -> None:
+        super().__init__(f"{signal}: training stopped; the run is saved in {run.path}, and "
+                         f"fb.fit(..., resume={str(run.path)!r}) continues it")
+        self.run, self.signal = run, signal
+
+
 def fit(
     model: keras.Model,
     data: Dataset | tuple[Any, Any],
@@ -74,6 +89,10 @@ def fit(
             and a summary line; False: write nothing (warnings aside: see FitbenchWarning).
         live_plot: in a notebook kernel, redraw loss and accuracy after every epoch
             (None: on in a notebook, off elsewhere).
+
+    Raises:
+        Interrupted: (a KeyboardInterrupt) Ctrl-C or SIGTERM during training, once the run is
+            saved; ``error.run`` is the saved run, resumable with ``resume=error.run.path``.
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -195,10 +214,10 @@ def train(
                 raise
     run = Run(path, model=model, data=dataset)
     display.note(summary_line(run))
-    if stop.received and not run.metrics.interrupted:
-        # The signal came while the finished run was being saved: the folder is complete, and the
-        # caller (a curriculum, a command) must still stop, as the person asked.
-        raise KeyboardInterrupt
+    if stop.received:
+        # Saved first, then stopped: the caller (a script, pytest, a curriculum) stops as asked.
+        # A signal that came while the finished run was saved leaves it complete, not interrupted.
+        raise Interrupted(run, stop.received)
     return run
 
 
