@@ -46,6 +46,9 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._compiling = True  # every fit compiles its first epoch anew
 
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.estimate.fit_ended()  # a plan's estimate learns what a whole fit costs
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = time.perf_counter()
 
