@@ -1,8 +1,9 @@
 """In a notebook, show fitbench's objects (and the Optuna study ``fb.tune`` returns) as HTML.
 
-The classes carry no ``_repr_html_``: their HTML is drawn by ``fitbench.display``, near the top of
-the package, which a data set or a run record must not import. IPython's formatters take each
-class by name instead (``_display_names``), so registering imports none of them.
+Their HTML is drawn by ``fitbench.display``, near the top of the package, which a data set or a
+run record must not import. IPython's formatters take each class by name (``_display_names``),
+so registering imports none of them; the classes' own ``_repr_html_`` (``ShownAsHtml``), for
+other front ends, draws the same HTML.
 """
 
 from __future__ import annotations

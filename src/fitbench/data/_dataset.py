@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from fitbench._display_names import ShownAsHtml
 from fitbench.config import DatasetConfig, validate
 from fitbench.data import _registry
 from fitbench.data._registry import DIGIT_NAMES
@@ -20,7 +21,7 @@ SPLITS: tuple[Split, ...] = ("train", "val", "test")
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class Dataset(ShownAsHtml):
     """Images and labels in three splits, with what is needed to load them again.
 
     Images are float32 ``(n, height, width)``, scaled to 0..1 when ``normalized``;
