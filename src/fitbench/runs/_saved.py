@@ -57,6 +57,8 @@ def load_saved_run(path: str | Path | SavedRun) -> SavedRun:
     if isinstance(path, SavedRun):
         return path
     path = Path(path)
+    if not path.exists():
+        raise FitbenchError(f"{path}: no such folder; runs live under runs/<timestamp>-<name>/ (fitbench runs lists them)")
     if not path.is_dir() or not holds_config(path):
         raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")
     if found := strangers(path):

@@ -7,6 +7,7 @@ stopping), and then scores the model and writes the run folder.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from fitbench._log import log
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
-from fitbench.errors import ConfigError, FitbenchError
+from fitbench.errors import ConfigError, FitbenchError, FitbenchWarning
 from fitbench.models import count_params, model_spec
 from fitbench.runs import DamagedFile, RunConfig, _folder, _write
 from fitbench.runs._read import parse
@@ -154,11 +155,17 @@ def as_dataset(data: Any, validation_data: Any = None, validation_split: float |
         if validation_data is not None or validation_split is not None:
             raise ConfigError("fit(): validation_data and validation_split apply to arrays; a Dataset brings its own val split")
         return data
+    if not isinstance(data, (tuple, list)):  # a table would fail inside pandas (KeyError: 0)
+        raise ConfigError(f"fit(): data: expected a Dataset or a pair (x, y) of arrays, got {type(data).__name__}"
+                          f"{_TABLE_HINT if hasattr(data, 'columns') else ''}")
     if validation_split is not None and validation_data is not None:
         raise ConfigError("fit(): give validation_data or validation_split, not both")
     if validation_split is not None:
         return _split_last(data, validation_split)
     return Dataset.from_arrays(data, validation_data)
+
+
+_TABLE_HINT = "; for a table, give (table[feature_columns].to_numpy(), table[label_column].to_numpy())"
 
 
 def _split_last(data: Any, fraction: float) -> Dataset:
@@ -387,11 +394,18 @@ def check_compatible(model: keras.Model, dataset: Dataset) -> None:
             f"{dataset.input_shape}; build the model for this data (fb.build_model(name, data))"
         )
     outputs = _output_classes(model, dataset)
+    end = f"end the model with Dense({dataset.num_classes}, activation='softmax')"
     if dataset.num_classes > outputs:
-        raise ConfigError(
-            f"labels go up to {dataset.num_classes - 1} but the model has {outputs} outputs "
-            f"(classes 0..{outputs - 1}); end the model with Dense({dataset.num_classes}, activation='softmax')"
-        )
+        raise ConfigError(f"labels go up to {dataset.num_classes - 1} but the model has {_outputs(outputs)}; {end}")
+    if outputs > dataset.num_classes:
+        warnings.warn(f"the model has {_outputs(outputs)} but the labels are classes 0..{dataset.num_classes - 1}: "
+                      f"the extra outputs are never right, yet they take probability; {end}",
+                      FitbenchWarning, stacklevel=4)  # the user's fb.fit
+
+
+def _outputs(count: int) -> str:
+    """``1 output (class 0 only)``, ``12 outputs (classes 0..11)``."""
+    return f"{plural(count, 'output')} ({'class 0 only' if count == 1 else f'classes 0..{count - 1}'})"
 
 
 def _output_classes(model: keras.Model, dataset: Dataset) -> int:
