@@ -155,9 +155,7 @@ def as_dataset(data: Any, validation_data: Any = None, validation_split: float |
         if validation_data is not None or validation_split is not None:
             raise ConfigError("fit(): validation_data and validation_split apply to arrays; a Dataset brings its own val split")
         return data
-    if not isinstance(data, (tuple, list)):  # a table would fail inside pandas (KeyError: 0)
-        raise ConfigError(f"fit(): data: expected a Dataset or a pair (x, y) of arrays, got {type(data).__name__}"
-                          f"{_TABLE_HINT if hasattr(data, 'columns') else ''}")
+    _check_pair(data)
     if validation_split is not None and validation_data is not None:
         raise ConfigError("fit(): give validation_data or validation_split, not both")
     if validation_split is not None:
@@ -166,6 +164,13 @@ def as_dataset(data: Any, validation_data: Any = None, validation_split: float |
 
 
 _TABLE_HINT = "; for a table, give (table[feature_columns].to_numpy(), table[label_column].to_numpy())"
+
+
+def _check_pair(data: Any) -> None:
+    """Refuse what is no pair (x, y) before indexing it: a table would fail inside pandas (KeyError: 0)."""
+    if not isinstance(data, (tuple, list)):
+        raise ConfigError(f"fit(): data: expected a Dataset or a pair (x, y) of arrays, got {type(data).__name__}"
+                          f"{_TABLE_HINT if hasattr(data, 'columns') else ''}")
 
 
 def _split_last(data: Any, fraction: float) -> Dataset:
