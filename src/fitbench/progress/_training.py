@@ -18,6 +18,10 @@ class LiveFigure:
     def __init__(self) -> None:
         self.handle: Any = None
 
+    @property
+    def drawn(self) -> bool:
+        return self.handle is not None
+
     def draw(self, history: dict[str, list[float]]) -> None:
         from IPython.display import Image
 

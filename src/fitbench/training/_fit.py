@@ -26,7 +26,7 @@ from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
-from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.progress import Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
 from fitbench.trained import Run
 from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
@@ -215,8 +215,8 @@ def train(
             if resume is not None:
                 _record_epochs(path, resumed, training.epochs)
             try:
-                display = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
-                                    _progress(training, resumed, verbose, live_plot))
+                progress = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
+                                     _progress(training, resumed, verbose, live_plot))
             except Exception as error:  # any failure after training starts: say so in the folder
                 _mark_failed(path, error)
                 if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
@@ -224,8 +224,9 @@ def train(
                         f"{path}: cannot write the run folder ({error.strerror or error}); its last checkpoint "
                         f"is intact: free some space, then fitbench train --resume {path}") from None
                 raise
-    run = Run(path, model=model, data=dataset)
-    display.note(summary_line(run))
+    # Drawn live: the run's own display (a notebook cell's result) would draw the same curves again.
+    run = Run(path, model=model, data=dataset, curves_shown=progress.figure is not None and progress.figure.drawn)
+    progress.display.note(summary_line(run))
     if stop.received:
         # Saved first, then stopped: the caller (a script, pytest, a curriculum) stops as asked.
         # A signal that came while the finished run was saved leaves it complete, not interrupted.
@@ -284,9 +285,9 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
 
 def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
               stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
-              progress: TrainingProgress) -> Display:
+              progress: TrainingProgress) -> TrainingProgress:
     """Train in the locked folder from ``resumed`` (or the start), then score and save;
-    the display, finished, for the summary line."""
+    the progress, its display finished, for the summary line."""
     _folder.write_status(path, "running")
     history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
     stopper = _early_stopping(training)
@@ -300,7 +301,7 @@ def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: Traini
     finally:
         progress.display.close()
     _finish(path, model, dataset, history, stopper, stop, engine)
-    return progress.display
+    return progress
 
 
 def _mark_failed(path: Path, error: Exception) -> None:
