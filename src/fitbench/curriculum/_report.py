@@ -197,7 +197,8 @@ def spread_labels(ax: Any, labels: list[Any]) -> None:
     names printed over each other."""
     ax.figure.canvas.draw()  # limits and layout are settled at a draw: boxes measured before would move
     renderer = ax.figure.canvas.get_renderer()
-    inside, placed = ax.get_window_extent(renderer), []
+    inside = ax.get_window_extent(renderer)
+    placed: list[Any] = []  # the boxes of the labels placed so far
     for label in labels:
         for place in [label.xyann, *_PLACES]:
             label.xyann = place
