@@ -71,3 +71,21 @@ def test_one_signal_stops_a_pytest_session_that_trains(tmp_path: Path, signum: s
     assert "Interrupted: " in out and "training stopped" in out and not (tmp_path / "after").exists()
     (folder,) = (tmp_path / "runs").iterdir()
     assert run_state(folder) == "interrupted" and (folder / CHECKPOINT).is_file()  # resumable
+
+
+@pytest.mark.slow  # a `fitbench train` subprocess: about 15 s
+def test_ctrl_c_in_fitbench_train_saves_prints_the_run_and_exits_130(tmp_path: Path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fitbench.cli", "train", "first", "--dataset", "digits", "--runs-dir",
+         str(tmp_path), "--set", "training.epochs=100000"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:  # bounded by the process: it ends when training does
+        if "epoch 1/" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, out[-3000:]
+    (folder,) = tmp_path.iterdir()
+    assert out.rstrip().splitlines()[-1] == str(folder) and "Traceback" not in out
+    assert run_state(folder) == "interrupted" and (folder / CHECKPOINT).is_file()
