@@ -9,6 +9,7 @@ other front ends, draws the same HTML.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 from fitbench._display_names import DISPLAYS
@@ -25,6 +26,14 @@ def register_displays(shell: Any = None) -> None:
     formatter = shell.display_formatter.formatters["text/html"]
     for module, name in DISPLAYS:
         formatter.for_type_by_name(module, name, _html)
+    quiet_tqdm_widgets()
+
+
+def quiet_tqdm_widgets() -> None:
+    """No "TqdmWarning: IProgress not found" box in a kernel without ipywidgets. Optuna imports
+    ``tqdm.auto`` when it is imported (for a bar fitbench never asks for), and tqdm warns then;
+    fitbench's notebook progress is plain HTML and needs no widget."""
+    warnings.filterwarnings("ignore", message="IProgress not found", module=r"tqdm\.")
 
 
 def _html(obj: Any) -> str:
