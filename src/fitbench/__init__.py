@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
     from fitbench.models import build_model as build_model, count_params as count_params
     from fitbench.report import compare as compare
     from fitbench.trained import Run as Run, load_run as load_run
-    from fitbench.training import fit as fit, run_experiment as run_experiment
+    from fitbench.training import Interrupted as Interrupted, fit as fit, run_experiment as run_experiment
     from fitbench.tuning import tune as tune
 
 __version__ = "0.1.0"
@@ -42,7 +42,7 @@ _HOMES = {
     "models": ("build_model", "count_params"),
     "report": ("compare",),
     "trained": ("Run", "load_run"),
-    "training": ("fit", "run_experiment"),
+    "training": ("Interrupted", "fit", "run_experiment"),
     "tuning": ("tune",),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}

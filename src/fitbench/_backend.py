@@ -15,6 +15,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from _fitbench_keras_backend import keras_config_path  # the module fitbench-keras-backend.pth runs
+
 # Measured (benchmarks/engine.py): training at the course's small batches is bound by
 # per-step overhead, where one XLA thread per process beats several that wait on each
 # other; to use more cores, run more processes (seeds, trials). FITBENCH_XLA_THREADS=all,
@@ -27,15 +29,6 @@ KERAS_DEFAULT_CONFIG = {"floatx": "float32", "epsilon": 1e-07, "backend": "tenso
                         "image_data_format": "channels_last"}
 
 logger = logging.getLogger(__name__)
-
-
-def keras_config_path() -> Path:
-    """``keras.json`` where Keras looks for it: ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras``
-    when the home directory cannot be written)."""
-    if "KERAS_HOME" in os.environ:
-        return Path(os.environ["KERAS_HOME"]) / "keras.json"
-    home = os.path.expanduser("~")  # as Keras finds it (Path.home() raises where Keras carries on)
-    return Path(home if os.access(home, os.W_OK) else "/tmp") / ".keras" / "keras.json"
 
 
 def name_jax_in_keras_config(path: Path) -> None:

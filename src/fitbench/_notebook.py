@@ -1,13 +1,15 @@
 """In a notebook, show fitbench's objects (and the Optuna study ``fb.tune`` returns) as HTML.
 
-The classes carry no ``_repr_html_``: their HTML is drawn by ``fitbench.display``, near the top of
-the package, which a data set or a run record must not import. IPython's formatters take each
-class by name instead (``_display_names``), so registering imports none of them.
+Their HTML is drawn by ``fitbench.display``, near the top of the package, which a data set or a
+run record must not import. IPython's formatters take each class by name (``_display_names``),
+so registering imports none of them; the classes' own ``_repr_html_`` (``ShownAsHtml``), for
+other front ends, draws the same HTML.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 from fitbench._display_names import DISPLAYS
@@ -24,6 +26,14 @@ def register_displays(shell: Any = None) -> None:
     formatter = shell.display_formatter.formatters["text/html"]
     for module, name in DISPLAYS:
         formatter.for_type_by_name(module, name, _html)
+    quiet_tqdm_widgets()
+
+
+def quiet_tqdm_widgets() -> None:
+    """No "TqdmWarning: IProgress not found" box in a kernel without ipywidgets. Optuna imports
+    ``tqdm.auto`` when it is imported (for a bar fitbench never asks for), and tqdm warns then;
+    fitbench's notebook progress is plain HTML and needs no widget."""
+    warnings.filterwarnings("ignore", message="IProgress not found", module=r"tqdm\.")
 
 
 def _html(obj: Any) -> str:

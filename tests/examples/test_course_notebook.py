@@ -108,3 +108,19 @@ def test_the_executed_notebook_shows_tables_and_pictures_in_chromium(executed: A
         assert shot.stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+@pytest.mark.slow
+def test_the_small_course_says_nothing_on_stderr_and_draws_each_figure_once(executed: Any):
+    """Issue 25: a red TqdmWarning box in the tuning cell; every fb.fit cell showed its curves
+    twice (live, then in the run's display); the diagnosis text described the full course."""
+    foreign = [line for cell in code_cells(executed) for output in cell.outputs
+               if output.output_type == "stream" and output.name == "stderr"
+               for line in output.text.splitlines() if "FitbenchWarning" not in line and line.strip()
+               and not line.startswith("  ")]  # a FitbenchWarning's source line: the course shows its findings
+    assert foreign == [], foreign
+    run_display = [output for output in outputs_of(executed, "run = fb.fit(first")
+                   if output.output_type == "execute_result"][-1].data["text/html"]
+    assert "<img" not in run_display and "drawn as it trained" in run_display  # the live figure was the one
+    said = "".join(output.text for output in outputs_of(executed, "# Each try:") if output.output_type == "stream")
+    assert said.startswith("small data: val accuracy ") and "(+0.0000 against small data)" in said

@@ -103,10 +103,23 @@ def test_the_call_overrides_a_compiled_models_optimizer(digits, runs_dir: Path):
                                         "loss": "sparse_categorical_crossentropy", "from_logits": False}
 
 
-def test_one_hot_losses_are_refused_before_training(digits, runs_dir: Path):
-    with pytest.raises(ConfigError, match="categorical_crossentropy, which takes one-hot labels"):
-        fb.fit(sgd_compiled(digits, loss="categorical_crossentropy"), digits, runs_dir=runs_dir, **QUICK)
-    assert not runs_dir.exists()
+def test_categorical_crossentropy_trains_as_its_sparse_twin_on_class_numbers(digits, runs_dir: Path):
+    run = fb.fit(sgd_compiled(digits, loss="categorical_crossentropy"), digits, runs_dir=runs_dir, **QUICK)
+    assert run.config["compiled"]["loss"] == "sparse_categorical_crossentropy" and run.state == "complete"
+    smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    with pytest.raises(ConfigError, match="categorical_crossentropy with label_smoothing"):
+        fb.fit(sgd_compiled(digits, loss=smoothed), digits, runs_dir=runs_dir / "smoothed", **QUICK)
+    assert not (runs_dir / "smoothed").exists()
+
+
+def test_one_hot_labels_with_categorical_crossentropy_train(digits, runs_dir: Path):
+    """Issue 25: one-hot labels were refused even with the loss made for them."""
+    one_hot = np.eye(10, dtype="float32")
+    data = ((digits.x_train, one_hot[digits.y_train]), (digits.x_val, one_hot[digits.y_val]))
+    run = fb.fit(sgd_compiled(digits, loss="categorical_crossentropy"), data[0], validation_data=data[1],
+                 runs_dir=runs_dir, **QUICK)
+    assert run.state == "complete" and run.metrics.splits["val"].n == len(digits.y_val)
+    assert (run.data.y_train == digits.y_train).all()
 
 
 def test_a_compiled_model_resumes_with_its_optimizer_and_not_another(digits, runs_dir: Path):
@@ -114,7 +127,9 @@ def test_a_compiled_model_resumes_with_its_optimizer_and_not_another(digits, run
         def on_epoch_end(self, epoch, logs=None):
             os.kill(os.getpid(), signal.SIGINT)
 
-    first = fb.fit(sgd_compiled(digits), digits, runs_dir=runs_dir, callbacks=[Stop()], **QUICK)
+    with pytest.raises(fb.Interrupted) as stopped:
+        fb.fit(sgd_compiled(digits), digits, runs_dir=runs_dir, callbacks=[Stop()], **QUICK)
+    first = stopped.value.run
     assert first.state == "interrupted"
     other = sgd_compiled(digits)
     other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

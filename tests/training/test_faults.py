@@ -79,9 +79,8 @@ def interrupt_at_random(engine: str, tmp_path: Path, seed: int) -> None:
         timer.start()
         try:
             run = run_experiment(experiment(engine, epochs), runs_dir=tmp_path / f"cut{index}", verbose=False)
-        except KeyboardInterrupt:  # it came while the finished run was saved: complete, and the caller stops
-            (config,) = (tmp_path / f"cut{index}").glob("*/config.yaml")
-            run = fb.load_run(config.parent)
+        except fb.Interrupted as stopped:  # saved (interrupted, or complete when it came while saving), then raised
+            run = stopped.run
         timer.join()
         if run.state == "interrupted":
             interrupted += 1
@@ -121,7 +120,9 @@ def cut(tmp_path_factory) -> tuple[Path, fb.Run]:
     """An interrupted run (2 of 3 epochs and a checkpoint), and the same run uninterrupted."""
     root = tmp_path_factory.mktemp("cut")
     whole = run_experiment(experiment("compiled"), runs_dir=root / "whole", verbose=False)
-    run = run_experiment(experiment("compiled"), runs_dir=root / "cut", verbose=False, callbacks=[_interrupt_after(2)])
+    with pytest.raises(fb.Interrupted) as stopped:
+        run_experiment(experiment("compiled"), runs_dir=root / "cut", verbose=False, callbacks=[_interrupt_after(2)])
+    run = stopped.value.run
     assert run.state == "interrupted" and (run.path / CHECKPOINT).is_file()
     return run.path, whole
 
@@ -221,7 +222,9 @@ def test_resume_keeps_a_changed_epoch_count_and_refuses_fewer(cut, tmp_path: Pat
     assert main(["train", "--resume", str(folder), "--set", "training.epochs=1"]) == 2
     assert "cannot resume with training.epochs=1: 2 epochs are already done" in one_error_line(capsys)
     # Resumed to 5, interrupted at 4: the next plain resume goes on to 5, as config.yaml now says.
-    run = resume_run(folder, epochs=5, verbose=False, callbacks=[_interrupt_after(4)])
+    with pytest.raises(fb.Interrupted) as stopped:
+        resume_run(folder, epochs=5, verbose=False, callbacks=[_interrupt_after(4)])
+    run = stopped.value.run
     assert run.state == "interrupted" and "epochs: 5" in (folder / "config.yaml").read_text()
     assert len(resume_run(folder, verbose=False).history["loss"]) == 5
 

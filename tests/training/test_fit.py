@@ -170,8 +170,11 @@ class SignalAt(keras.callbacks.Callback):
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_ends_training_early_and_keeps_a_loadable_run(digits, runs_dir: Path, signum, engine):
     data = digits_subset(digits, train=400)
-    run = fb.fit(fb.build_model("first", data), data, epochs=50, early_stopping=5, runs_dir=runs_dir,
-                 verbose=False, engine=engine, callbacks=[SignalAt(signum, epoch=1)])
+    with pytest.raises(fb.Interrupted) as stopped:  # saved, then raised: the caller stops too
+        fb.fit(fb.build_model("first", data), data, epochs=50, early_stopping=5, runs_dir=runs_dir,
+               verbose=False, engine=engine, callbacks=[SignalAt(signum, epoch=1)])
+    run = stopped.value.run
+    assert isinstance(stopped.value, KeyboardInterrupt) and stopped.value.signal == signal.Signals(signum).name
     assert run.state == "interrupted" and run_state(run.path) == "interrupted"
     assert run.metrics.interrupted == signal.Signals(signum).name
     assert len(run.history["loss"]) == 2  # keras: epoch 2 cut short after its batch; compiled: after it

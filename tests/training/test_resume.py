@@ -83,8 +83,10 @@ def test_fit_resume_in_python(digits, runs_dir: Path):
             if epoch == 1:
                 os.kill(os.getpid(), signal.SIGINT)
 
-    first = fb.fit(fb.build_model("small", data, seed=2), data, epochs=4, seed=2, runs_dir=runs_dir,
-                   verbose=False, callbacks=[Stop()])
+    with pytest.raises(fb.Interrupted) as stopped:
+        fb.fit(fb.build_model("small", data, seed=2), data, epochs=4, seed=2, runs_dir=runs_dir,
+               verbose=False, callbacks=[Stop()])
+    first = stopped.value.run
     assert first.state == "interrupted" and len(first.history["loss"]) == 2
     with pytest.raises(ConfigError, match="cannot resume with training.batch_size=32: the run used 10"):
         fb.fit(fb.build_model("small", data, seed=2), data, epochs=4, seed=2, batch_size=32, resume=first.path)
@@ -132,8 +134,10 @@ def test_early_stopping_after_a_resume_restores_the_best_weights_from_before_it(
     # Interrupted after epoch 3 (one epoch past the best), then resumed: epoch 4, the second
     # without improvement, must stop it, and the weights must be epoch 2's, not epoch 4's nor
     # those of the first epoch after the resume (Keras 3.6 forgot the best val_loss there).
-    first = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, runs_dir=runs_dir,
-                   callbacks=[_InterruptAfter(2)], **_PAST_THE_BEST)
+    with pytest.raises(fb.Interrupted) as stopped:
+        fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, runs_dir=runs_dir,
+               callbacks=[_InterruptAfter(2)], **_PAST_THE_BEST)
+    first = stopped.value.run
     assert first.state == "interrupted" and len(first.history["loss"]) == 3
     resumed = fb.fit(_margin_model(), _TRAIN, validation_data=_VAL, engine=engine, resume=first.path,
                      **_PAST_THE_BEST)

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--seeds: expected at least 1, got {args.seeds}")
     if args.dataset:
         dataset_section(args.dataset)  # refused (with a "did you mean") before the first experiment trains
-    summary = run_curriculum(dataset=args.dataset, data_dir=args.data_dir, seeds=args.seeds, quick=args.quick,
-                             only=args.only, out=args.out)
-    return 130 if any(step.get("interrupted") for step in summary["steps"]) else 0
+    # Ctrl-C: run_curriculum saves what it did, then raises KeyboardInterrupt: exit 130 (cli._main).
+    run_curriculum(dataset=args.dataset, data_dir=args.data_dir, seeds=args.seeds, quick=args.quick,
+                   only=args.only, out=args.out)
+    return 0

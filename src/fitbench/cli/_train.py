@@ -39,15 +39,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.training import summary_line
+    from fitbench.training import Interrupted, summary_line
 
-    result = resume(args) if args.resume else train(args)
+    try:
+        result, stopped = resume(args) if args.resume else train(args), False
+    except Interrupted as interrupted:  # saved: say where, as after any training, then exit 130
+        result, stopped = interrupted.run, True
     if args.quiet:
         say(summary_line(result))
-    if args.report and not result.metrics.interrupted:  # interrupted: the person asked to stop now
+    if args.report and not stopped:  # interrupted: the person asked to stop now
         write_report(result, quiet=args.quiet)
     say(result.path)
-    return EXIT_INTERRUPTED if result.metrics.interrupted else 0
+    return EXIT_INTERRUPTED if stopped else 0
 
 
 def write_report(result: Run, *, quiet: bool) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from fitbench._display_names import ShownAsHtml
 from fitbench import _io
 from fitbench.config import Experiment, load_experiment
 from fitbench.errors import ConfigError
@@ -23,7 +24,7 @@ SUMMARY = "crossval.json"
 
 
 @dataclass(frozen=True)
-class CrossValidation:
+class CrossValidation(ShownAsHtml):
     """Fold scores (each model on the fold it did not train on) and the vote on test."""
 
     runs: list[Run]

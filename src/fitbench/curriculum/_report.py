@@ -173,15 +173,47 @@ def plot_score_by_parameters(points: list[Point], ax: Any = None) -> Any:
     ax = new_axes(ax, (8, 4.5))
     ax.errorbar([p.parameters for p in points], [p.val for p in points], yerr=[p.val_sd for p in points],
                 fmt="o", capsize=3)
-    for point, offset in zip(points, label_offsets(points)):
-        ax.annotate(point.label.split("-", 1)[-1], (point.parameters, point.val), fontsize=7,
-                    xytext=offset, textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.5})
+    labels = [ax.annotate(point.label.split("-", 1)[-1], (point.parameters, point.val), fontsize=7, xytext=offset,
+                          textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.5})
+              for point, offset in zip(points, label_offsets(points))]
     ax.set_xscale("log")
     ax.set_xlabel("trainable parameters")
     ax.set_ylabel("validation accuracy")
-    ax.set_title("Validation accuracy against model size: prefer the smaller model when scores are close")
+    ax.set_title("Validation accuracy against model size:\nprefer the smaller model when scores are close", fontsize=10)
     ax.grid(alpha=0.3)
+    ax.margins(x=0.15, y=0.2)  # room for the labels inside the axes
+    spread_labels(ax, labels)
     return ax
+
+
+# Where a label may go, in points from its dot, tried in order until it overlaps nothing: beside
+# it on the right, then on the left, a line (9 points) further up or down at each try.
+_PLACES = [(x, 3.0 + 9.0 * step * sign) for x in (6.0, -70.0, 40.0) for step in range(12) for sign in (1, -1)]
+
+
+def spread_labels(ax: Any, labels: list[Any]) -> None:
+    """Move each label to the first of ``_PLACES`` where it overlaps no label placed before it
+    and stays inside the axes (so never over the title): close scores of close sizes had their
+    names printed over each other."""
+    ax.figure.canvas.draw()  # limits and layout are settled at a draw: boxes measured before would move
+    renderer = ax.figure.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    placed: list[Any] = []  # the boxes of the labels placed so far
+    for label in labels:
+        for place in [label.xyann, *_PLACES]:
+            label.xyann = place
+            box = text_box(label, renderer)
+            if box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1 and \
+                    not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(text_box(label, renderer))
+
+
+def text_box(label: Any, renderer: Any) -> Any:
+    """The box of a label's text alone (an annotation's own box also spans the line to its dot)."""
+    from matplotlib.text import Text
+
+    return Text.get_window_extent(label, renderer)
 
 
 def label_offsets(points: list[Point]) -> list[tuple[float, float]]:

@@ -9,7 +9,7 @@ folders alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fitbench import _io
 from fitbench._log import log
@@ -17,8 +17,10 @@ from fitbench.config import Experiment, validate
 from fitbench.curriculum import _plan
 from fitbench.curriculum._plan import Step
 from fitbench.curriculum._report import SUMMARY
-from fitbench.progress import Display, Estimate, TrainingProgress, choose_mode, clock, open_display
+from fitbench.progress import Display, PlanEstimate, PlannedFit, TrainingProgress, choose_mode, clock, open_display
 
+if TYPE_CHECKING:
+    from fitbench.trained import Run
 
 
 def run_curriculum(
@@ -41,20 +43,28 @@ def run_curriculum(
     out = Path(out)
     steps = _plan.select(only)
     plans = {step.id: [_experiment(step, dataset, data_dir, quick, seed) for seed in range(seeds)] for step in steps}
-    estimate = Estimate(sum(_epochs(step, plan[0], quick, seeds) for step, plan in zip(steps, plans.values())))
+    fits = {step.id: _fits(step, plans[step.id], quick) for step in steps}
+    estimate = PlanEstimate([fit for step in steps for fit in fits[step.id]])
+    planned = 0  # fits of the steps so far
     display = open_display(choose_mode(verbose), total=estimate.total)
     summary: dict[str, Any] = {"dataset": dataset or "mnist", "seeds": seeds, "quick": quick, "steps": []}
     counts = {"trained": 0, "reused": 0, "resumed": 0}
     for index, step in enumerate(steps, start=1):
         label = f"[{index:2d}/{len(steps)}] {step.id}"
         began = estimate.elapsed()
-        record = _run_step(step, plans[step.id], out / step.id, Shown(display, estimate, label, verbose), quick, counts)
+        runs: list[Run] = []  # a trained step's runs as they end, the interrupted one included
+        try:
+            record = _run_step(step, plans[step.id], out / step.id, Shown(display, estimate, label, verbose), quick,
+                               counts, runs)
+        except KeyboardInterrupt:  # the runs are saved; record them, then stop the caller too
+            display.close()
+            _stopped(out, summary, step, runs, estimate.elapsed() - began)
+            raise
+        planned += len(fits[step.id])
+        estimate.catch_up(planned)
         record["seconds"] = estimate.elapsed() - began  # wall clock of this invocation, loading and saving included
         summary["steps"].append(record)
         _io.write_json(out / SUMMARY, summary)
-        if record.get("interrupted"):
-            log.warning(f"curriculum interrupted in {step.id}; run the same command again to continue")
-            break
     display.close()
     summary["elapsed_s"] = estimate.elapsed()
     _io.write_json(out / SUMMARY, summary)
@@ -65,6 +75,19 @@ def run_curriculum(
     return summary
 
 
+def _stopped(out: Path, summary: dict[str, Any], step: Step, runs: list[Run], seconds: float) -> None:
+    """Write what an interrupted curriculum did (its summary and report), so a rerun continues it."""
+    from fitbench.curriculum._report import write_curriculum_report
+
+    if runs:
+        summary["steps"].append({"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
+                                 "interrupted": True, "seconds": seconds})
+    _io.write_json(out / SUMMARY, summary)
+    if summary["steps"]:
+        write_curriculum_report(out)
+    log.warning(f"curriculum interrupted in {step.id}; run the same command again to continue")
+
+
 def _experiment(step: Step, dataset: str | None, data_dir: str | None, quick: bool, seed: int) -> dict[str, Any]:
     document = _plan.adapt(_plan.document(step), dataset=dataset, data_dir=data_dir, quick=quick, seed_offset=seed,
                            name=step.id)
@@ -73,19 +96,25 @@ def _experiment(step: Step, dataset: str | None, data_dir: str | None, quick: bo
     return validate(Experiment, document, where=f"{step.id}.yaml").model_dump(mode="json")
 
 
-def _epochs(step: Step, document: dict[str, Any], quick: bool, seeds: int) -> int:
-    epochs = int(document["training"]["epochs"])
+def _fits(step: Step, documents: list[dict[str, Any]], quick: bool) -> list[PlannedFit]:
+    """The trainings a step runs: a fit per seed, fold or trial, sized when its file limits the images."""
+    document = documents[0]
+    epochs, dataset = int(document["training"]["epochs"]), document.get("dataset") or {}
+    images = dataset.get("train_limit")
     if step.kind == "cv":
-        return epochs * (_plan.QUICK_FOLDS if quick else _plan.FOLDS)
+        folds = _plan.QUICK_FOLDS if quick else _plan.FOLDS
+        val = dataset.get("val_limit")  # a fold trains on (folds - 1) / folds of train + val
+        return [PlannedFit(epochs, (images + val) * (folds - 1) // folds if images and val else None)] * folds
     if step.kind == "tune":
-        return epochs * (_plan.QUICK_TRIALS if quick else _plan.TRIALS)
-    return epochs * seeds
+        return [PlannedFit(epochs, images)] * (_plan.QUICK_TRIALS if quick else _plan.TRIALS)
+    return [PlannedFit(int(doc["training"]["epochs"]), (doc.get("dataset") or {}).get("train_limit"))
+            for doc in documents]
 
 
 class Shown:
     """One step's view of the curriculum's single display and time estimate."""
 
-    def __init__(self, display: Display, estimate: Estimate, label: str, verbose: bool) -> None:
+    def __init__(self, display: Display, estimate: PlanEstimate, label: str, verbose: bool) -> None:
         self.display, self.estimate, self.label, self.verbose = display, estimate, label, verbose
 
     def epochs(self, detail: str, epochs: int) -> TrainingProgress:
@@ -95,34 +124,37 @@ class Shown:
     def note(self, text: str) -> None:
         self.display.note(f"{self.label}{text}")
 
-    def skip(self, epochs: int) -> None:
-        """Epochs that needed no training here: counted as done, without moving the time estimate."""
+    def skip(self, epochs: int, *, fits: int = 1, timed: bool = False) -> None:
+        """``fits`` fits of ``epochs`` in all that ended without epoch by epoch progress here:
+        reused (no time spent: the estimate learns nothing from them) or ``timed`` (a study's trials)."""
         self.estimate.skip(epochs)
+        self.estimate.fits_ended(fits, timed=timed)
         self.display.skip(epochs)
 
 
 def _run_step(step: Step, documents: list[dict[str, Any]], folder: Path, shown: Shown,
-              quick: bool, counts: dict[str, int]) -> dict[str, Any]:
+              quick: bool, counts: dict[str, int], runs: list[Run]) -> dict[str, Any]:
+    """Run one step; a trained step appends each run to ``runs`` as it ends."""
     if step.kind == "cv":
         return _cv_step(step, documents[0], folder, shown, quick)
     if step.kind == "tune":
         return _tune_step(step, documents[0], folder, shown, quick)
-    from fitbench.training import run_or_reuse
+    from fitbench.training import Interrupted, run_or_reuse
 
-    runs = []
     for seed, document in enumerate(documents, start=1):
         experiment = Experiment.model_validate(document)
         progress = shown.epochs(f"seed {seed}/{len(documents)}", experiment.training.epochs)
-        run, how = run_or_reuse(experiment, runs_dir=folder, callbacks=[progress], verbose=False)
+        try:
+            run, how = run_or_reuse(experiment, runs_dir=folder, callbacks=[progress], verbose=False)
+        except Interrupted as interrupted:
+            runs.append(interrupted.run)
+            raise
         counts[how] += 1
         if how == "reused":
             shown.note(f" seed {seed}/{len(documents)}: already done ({run.path})")
             shown.skip(experiment.training.epochs)
         runs.append(run)
-        if run.metrics.interrupted:
-            break
-    return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
-            "interrupted": any(run.metrics.interrupted for run in runs)}
+    return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs]}
 
 
 def _cv_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, quick: bool) -> dict[str, Any]:
@@ -147,7 +179,7 @@ def _tune_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown,
     trials = _plan.QUICK_TRIALS if quick else _plan.TRIALS
     shown.note(f": {trials} Optuna trials, scored on validation; a line per trial")
     study = tune(document, trials=trials, runs_dir=folder, study=step.id, verbose=False, progress=shown.verbose)
-    shown.skip(trials * int(document["training"]["epochs"]))
+    shown.skip(trials * int(document["training"]["epochs"]), fits=trials, timed=True)
     best = best_trial(study)
     run = best.user_attrs.get("run") if best is not None else None
     shown.note(f": best trial {best.number if best else '-'}, validation macro F1 "

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from fitbench._display_names import ShownAsHtml
 from fitbench.config import DatasetConfig, validate
 from fitbench.data import _registry
 from fitbench.data._registry import DIGIT_NAMES
@@ -20,7 +21,7 @@ SPLITS: tuple[Split, ...] = ("train", "val", "test")
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class Dataset(ShownAsHtml):
     """Images and labels in three splits, with what is needed to load them again.
 
     Images are float32 ``(n, height, width)``, scaled to 0..1 when ``normalized``;
@@ -290,7 +291,7 @@ def _as_pair(pair: tuple[Any, Any] | None, split: str) -> Pair | None:
         x, y = pair
     except (TypeError, ValueError):
         raise ConfigError(f"{split} data: expected a pair (x, y) of arrays, got {type(pair).__name__}") from None
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = np.asarray(x), _class_numbers(np.asarray(y))
     if y.ndim != 1 or len(x) != len(y) or x.ndim < 2:
         raise DataError(
             f"{split} data: expected x of shape (n, ...) and integer labels y of shape (n,), "
@@ -300,6 +301,14 @@ def _as_pair(pair: tuple[Any, Any] | None, split: str) -> Pair | None:
         if not np.all(np.mod(y, 1) == 0):
             raise DataError(f"{split} data: labels must be whole class numbers, got {y[:3]}...")
     return x.astype(np.float32), y.astype(np.int32)
+
+
+def _class_numbers(y: np.ndarray) -> np.ndarray:
+    """One-hot labels ``(n, classes)`` (Keras' categorical_crossentropy takes them) as class
+    numbers ``(n,)``, fitbench's labels; anything else as it is."""
+    if y.ndim == 2 and y.shape[1] > 1 and len(y) and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        return y.argmax(axis=1)
+    return y
 
 
 def _empty_like(pair: Pair | None) -> Pair:

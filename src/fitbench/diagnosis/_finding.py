@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fitbench._display_names import ShownAsHtml
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # most serious first
 
@@ -42,7 +44,7 @@ class Finding:
         return self.line()
 
 
-class Findings(list[Finding]):
+class Findings(list[Finding], ShownAsHtml):
     """A diagnosis: a plain list of findings that a notebook shows as HTML."""
 
 

@@ -40,9 +40,11 @@ def run_html(run: SavedRun) -> str:
         findings: Sequence[Finding] = diagnose(run)
     except FitbenchError as error:
         findings, problems = [], [*problems, f"no diagnosis: {error}"]
-    curves = picture(lambda: plots.plot_history(plots.history_curves(run.history, run.metrics, run.config)))
+    shown = bool(getattr(run, "curves_shown", False))  # a fitbench.Run whose curves a notebook drew as it trained
+    curves = None if shown else picture(
+        lambda: plots.plot_history(plots.history_curves(run.history, run.metrics, run.config)))
     return render("run.html.j2", name=run.name, path=str(run.path), state=run.state, facts=_facts(run.metrics),
-                  problems=problems, scores=scores, curves=curves, findings=findings)
+                  problems=problems, scores=scores, curves=curves, curves_shown=shown, findings=findings)
 
 
 def _facts(metrics: Metrics) -> str:

@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 
+from fitbench._display_names import ShownAsHtml
 from fitbench.models import predict
 from fitbench.models._programs import PREDICT_BATCH
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(ShownAsHtml):
     """Scores of one split. ``confusion_matrix[i][j]`` counts true class i predicted as j."""
 
     split: str

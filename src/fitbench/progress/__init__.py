@@ -11,6 +11,7 @@ HTML bar and a live figure updated in place. ``verbose=0`` shows nothing.
 from __future__ import annotations
 
 from fitbench.progress._estimate import Estimate, clock, plural
+from fitbench.progress._plan import PlanEstimate, PlannedFit
 from fitbench.progress._show import Display, Lines, Notebook, Terminal, open_display
 from fitbench.progress._training import LiveFigure, TrainingProgress
 from fitbench.progress._where import Mode, choose_mode, in_notebook
@@ -22,6 +23,8 @@ __all__ = [
     "LiveFigure",
     "Mode",
     "Notebook",
+    "PlanEstimate",
+    "PlannedFit",
     "Terminal",
     "TrainingProgress",
     "choose_mode",

@@ -4,6 +4,7 @@ can take many times a steady epoch and would make the first estimate wild."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fitbench._words import plural  # noqa: F401  re-exported by fitbench.progress
@@ -11,12 +12,17 @@ from fitbench._words import plural  # noqa: F401  re-exported by fitbench.progre
 
 @dataclass
 class Estimate:
-    """Elapsed time and what is left of ``total`` epochs (over one fit or many)."""
+    """Elapsed time and what is left of ``total`` epochs of one fit (``PlanEstimate``: of many)."""
 
     total: int
     done: int = 0
     steady: list[float] = field(default_factory=list)  # seconds of epochs that did not compile
-    start: float = field(default_factory=time.perf_counter)
+    clock: Callable[[], float] = time.perf_counter  # a recorded clock in tests
+    start: float = field(default=float("nan"))
+
+    def __post_init__(self) -> None:
+        if self.start != self.start:  # NaN: not given, now
+            self.start = self.clock()
 
     def epoch_done(self, seconds: float, *, compiled: bool) -> None:
         """Count an epoch; ``compiled``: it was the first of its fit, so its time is not steady."""
@@ -28,8 +34,11 @@ class Estimate:
         """Epochs that need no training (a run already done): fewer left, no time spent."""
         self.done += epochs
 
+    def fit_ended(self) -> None:
+        """A fit ended (its ``on_train_end``): nothing follows it in a single fit's estimate."""
+
     def elapsed(self) -> float:
-        return time.perf_counter() - self.start
+        return self.clock() - self.start
 
     def left(self) -> float | None:
         """Seconds left, or None until a steady epoch has been timed."""

@@ -18,6 +18,10 @@ class LiveFigure:
     def __init__(self) -> None:
         self.handle: Any = None
 
+    @property
+    def drawn(self) -> bool:
+        return self.handle is not None
+
     def draw(self, history: dict[str, list[float]]) -> None:
         from IPython.display import Image
 
@@ -45,6 +49,9 @@ class TrainingProgress(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._compiling = True  # every fit compiles its first epoch anew
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.estimate.fit_ended()  # a plan's estimate learns what a whole fit costs
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._start = time.perf_counter()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fitbench._display_names import ShownAsHtml
 from fitbench import plots
 from fitbench.errors import FitbenchError
 from fitbench.plots._figure import new_figure
@@ -30,7 +31,7 @@ _HEADINGS = ("run", "model", "params", "epochs", "best", "train acc", "val acc",
 Row = RunSummary  # one run's line of the table (the name 0.1.0 used)
 
 
-class Comparison:
+class Comparison(ShownAsHtml):
     """Runs sorted by validation score (accuracy, then macro F1; fewer parameters first on ties)."""
 
     def __init__(self, runs: Sequence[SavedRun]) -> None:

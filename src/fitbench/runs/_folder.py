@@ -123,6 +123,8 @@ def resumable(path: Path, *, locked: bool = False) -> Path:
 
     ``locked``: this process holds the folder's lock, so it is not "running" elsewhere.
     """
+    if not path.exists():
+        raise FitbenchError(f"{path}: no such folder; give a run folder (fitbench runs lists them)")
     if not (path / CONFIG).is_file():
         raise FitbenchError(f"{path}: not a run folder (no {CONFIG}); nothing to resume")
     state = run_state(path, locked=locked)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fitbench._display_names import ShownAsHtml
 from fitbench.errors import FitbenchError
 from fitbench.runs import _folder
 from fitbench.runs._files import holds_config, strangers
@@ -14,7 +15,7 @@ from fitbench.runs._read import RunRecord, read_run
 from fitbench.runs._record import Environment, Metrics, SplitScores
 
 
-class SavedRun:
+class SavedRun(ShownAsHtml):
     """Everything one training run recorded, backed by its folder.
 
     ``record`` is the folder read back (``fitbench.runs.read_run``); ``history`` is Keras'
@@ -56,6 +57,8 @@ def load_saved_run(path: str | Path | SavedRun) -> SavedRun:
     if isinstance(path, SavedRun):
         return path
     path = Path(path)
+    if not path.exists():
+        raise FitbenchError(f"{path}: no such folder; runs live under runs/<timestamp>-<name>/ (fitbench runs lists them)")
     if not path.is_dir() or not holds_config(path):
         raise FitbenchError(f"{path}: not a run folder (no {_folder.CONFIG}); runs live under runs/<timestamp>-<name>/")
     if found := strangers(path):

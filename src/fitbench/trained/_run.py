@@ -23,10 +23,11 @@ class Run(SavedRun):
     model and data set, which load on first use, only for new computations."""
 
     def __init__(self, path: Path, *, model: Any = None, data: Dataset | None = None,
-                 record: RunRecord | None = None) -> None:
+                 record: RunRecord | None = None, curves_shown: bool = False) -> None:
         super().__init__(path, record=record)
         self._model = model
         self._data = data
+        self.curves_shown = curves_shown  # a notebook drew its curves live as it trained: its display leaves them out
 
     @property
     def model(self) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fitbench.training._experiment import build_from_config, check_model, resume_run, run_experiment, run_or_reuse
-from fitbench.training._fit import as_dataset, fit, summary_line, train
+from fitbench.training._fit import Interrupted, as_dataset, fit, summary_line, train
 
-__all__ = ["as_dataset", "build_from_config", "check_model", "fit", "resume_run", "run_experiment", "run_or_reuse",
+__all__ = ["Interrupted", "as_dataset", "build_from_config", "check_model", "fit", "resume_run", "run_experiment", "run_or_reuse",
            "summary_line", "train"]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fitbench._keras import keras
+from fitbench._log import log
 from fitbench.config import TrainingConfig
 from fitbench.errors import ConfigError
 from fitbench.models import outputs_logits
@@ -82,16 +83,25 @@ def _compile_config(model: keras.Model) -> dict[str, Any]:
 def _loss(loss: Any, logits: bool) -> Any:
     name = loss_name(loss)
     if name == "categorical_crossentropy":
-        raise ConfigError(
-            "the model is compiled with categorical_crossentropy, which takes one-hot labels; fitbench's "
-            f"labels are class numbers: compile with loss={SPARSE_CE!r} (or leave the model uncompiled)"
-        )
+        loss, name = _as_sparse(loss), SPARSE_CE
     if logits and name == SPARSE_CE and not loss_from_logits(loss):
         warnings.warn(
             "the model outputs logits (its last layer has no softmax) but is compiled with "
             f"{SPARSE_CE}(from_logits=False); training with from_logits=True", stacklevel=4)
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     return loss
+
+
+def _as_sparse(loss: Any) -> Any:
+    """categorical_crossentropy of one-hot labels is sparse_categorical_crossentropy of class
+    numbers, which fitbench's labels are (one-hot labels are turned into them as data is read)."""
+    if getattr(loss, "label_smoothing", 0):  # the sparse loss has no smoothing: not the same loss
+        raise ConfigError(
+            "the model is compiled with categorical_crossentropy with label_smoothing, which fitbench's "
+            f"class-number labels cannot take; compile with loss={SPARSE_CE!r} (or leave the model uncompiled)")
+    log.info(f"the model is compiled with categorical_crossentropy; fitbench's labels are class numbers, so it "
+             f"trains with {SPARSE_CE}, the same loss")
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=loss_from_logits(loss))
 
 
 def _with_accuracy(metrics: Any) -> Any:

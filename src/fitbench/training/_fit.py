@@ -7,6 +7,7 @@ stopping), and then scores the model and writes the run folder.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,14 @@ from fitbench._log import log
 from fitbench.config import TrainingConfig, validate
 from fitbench.data import Dataset
 from fitbench.diagnosis import check_before_training
-from fitbench.errors import ConfigError, FitbenchError
+from fitbench.errors import ConfigError, FitbenchError, FitbenchWarning
 from fitbench.models import count_params, model_spec
 from fitbench.runs import DamagedFile, RunConfig, _folder, _write
 from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
-from fitbench.progress import Display, Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
+from fitbench.progress import Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
 from fitbench.trained import Run
 from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
 from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarlyStopping, Saved
@@ -35,6 +36,21 @@ from fitbench.training._compiled import CompiledFit, unsupported_reason
 from fitbench.training._results import save_results
 
 LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped training; the run folder is saved, complete and resumable.
+
+    A ``KeyboardInterrupt``, so whatever called ``fit`` (a script, a test suite, a loop over
+    experiments) stops as the person asked, unless it catches this on purpose. SIGTERM raises
+    it too: ``SystemExit`` would be reported by pytest as one failing test, and the suite would
+    go on. ``run``: the saved Run; ``signal``: ``"SIGINT"`` or ``"SIGTERM"``.
+    """
+
+    def __init__(self, run: Run, signal: str) -> None:
+        super().__init__(f"{signal}: training stopped; the run is saved in {run.path}, and "
+                         f"fb.fit(..., resume={str(run.path)!r}) continues it")
+        self.run, self.signal = run, signal
 
 
 def fit(
@@ -74,6 +90,10 @@ def fit(
             and a summary line; False: write nothing (warnings aside: see FitbenchWarning).
         live_plot: in a notebook kernel, redraw loss and accuracy after every epoch
             (None: on in a notebook, off elsewhere).
+
+    Raises:
+        Interrupted: (a KeyboardInterrupt) Ctrl-C or SIGTERM during training, once the run is
+            saved; ``error.run`` is the saved run, resumable with ``resume=error.run.path``.
     """
     training = validate(TrainingConfig, {
         "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -135,11 +155,22 @@ def as_dataset(data: Any, validation_data: Any = None, validation_split: float |
         if validation_data is not None or validation_split is not None:
             raise ConfigError("fit(): validation_data and validation_split apply to arrays; a Dataset brings its own val split")
         return data
+    _check_pair(data)
     if validation_split is not None and validation_data is not None:
         raise ConfigError("fit(): give validation_data or validation_split, not both")
     if validation_split is not None:
         return _split_last(data, validation_split)
     return Dataset.from_arrays(data, validation_data)
+
+
+_TABLE_HINT = "; for a table, give (table[feature_columns].to_numpy(), table[label_column].to_numpy())"
+
+
+def _check_pair(data: Any) -> None:
+    """Refuse what is no pair (x, y) before indexing it: a table would fail inside pandas (KeyError: 0)."""
+    if not isinstance(data, (tuple, list)):
+        raise ConfigError(f"fit(): data: expected a Dataset or a pair (x, y) of arrays, got {type(data).__name__}"
+                          f"{_TABLE_HINT if hasattr(data, 'columns') else ''}")
 
 
 def _split_last(data: Any, fraction: float) -> Dataset:
@@ -184,8 +215,8 @@ def train(
             if resume is not None:
                 _record_epochs(path, resumed, training.epochs)
             try:
-                display = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
-                                    _progress(training, resumed, verbose, live_plot))
+                progress = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
+                                     _progress(training, resumed, verbose, live_plot))
             except Exception as error:  # any failure after training starts: say so in the folder
                 _mark_failed(path, error)
                 if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
@@ -193,12 +224,13 @@ def train(
                         f"{path}: cannot write the run folder ({error.strerror or error}); its last checkpoint "
                         f"is intact: free some space, then fitbench train --resume {path}") from None
                 raise
-    run = Run(path, model=model, data=dataset)
-    display.note(summary_line(run))
-    if stop.received and not run.metrics.interrupted:
-        # The signal came while the finished run was being saved: the folder is complete, and the
-        # caller (a curriculum, a command) must still stop, as the person asked.
-        raise KeyboardInterrupt
+    # Drawn live: the run's own display (a notebook cell's result) would draw the same curves again.
+    run = Run(path, model=model, data=dataset, curves_shown=progress.figure is not None and progress.figure.drawn)
+    progress.display.note(summary_line(run))
+    if stop.received:
+        # Saved first, then stopped: the caller (a script, pytest, a curriculum) stops as asked.
+        # A signal that came while the finished run was saved leaves it complete, not interrupted.
+        raise Interrupted(run, stop.received)
     return run
 
 
@@ -253,9 +285,9 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
 
 def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
               stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
-              progress: TrainingProgress) -> Display:
+              progress: TrainingProgress) -> TrainingProgress:
     """Train in the locked folder from ``resumed`` (or the start), then score and save;
-    the display, finished, for the summary line."""
+    the progress, its display finished, for the summary line."""
     _folder.write_status(path, "running")
     history = HistoryWriter(path, *((resumed.rows, resumed.times, resumed.wall_time_s) if resumed else ()))
     stopper = _early_stopping(training)
@@ -269,7 +301,7 @@ def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: Traini
     finally:
         progress.display.close()
     _finish(path, model, dataset, history, stopper, stop, engine)
-    return progress.display
+    return progress
 
 
 def _mark_failed(path: Path, error: Exception) -> None:
@@ -368,11 +400,18 @@ def check_compatible(model: keras.Model, dataset: Dataset) -> None:
             f"{dataset.input_shape}; build the model for this data (fb.build_model(name, data))"
         )
     outputs = _output_classes(model, dataset)
+    end = f"end the model with Dense({dataset.num_classes}, activation='softmax')"
     if dataset.num_classes > outputs:
-        raise ConfigError(
-            f"labels go up to {dataset.num_classes - 1} but the model has {outputs} outputs "
-            f"(classes 0..{outputs - 1}); end the model with Dense({dataset.num_classes}, activation='softmax')"
-        )
+        raise ConfigError(f"labels go up to {dataset.num_classes - 1} but the model has {_outputs(outputs)}; {end}")
+    if outputs > dataset.num_classes:
+        warnings.warn(f"the model has {_outputs(outputs)} but the labels are classes 0..{dataset.num_classes - 1}: "
+                      f"the extra outputs are never right, yet they take probability; {end}",
+                      FitbenchWarning, stacklevel=4)  # the user's fb.fit
+
+
+def _outputs(count: int) -> str:
+    """``1 output (class 0 only)``, ``12 outputs (classes 0..11)``."""
+    return f"{plural(count, 'output')} ({'class 0 only' if count == 1 else f'classes 0..{count - 1}'})"
 
 
 def _output_classes(model: keras.Model, dataset: Dataset) -> int:
