@@ -109,8 +109,37 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose "unrecognized arguments: --epochs 3" names the ``--set`` meant."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _set_hint(message))
+
+
+def _set_hint(message: str) -> str:
+    """``; did you mean --set training.epochs=3?`` for an option that is an experiment key."""
+    words = message.removeprefix("unrecognized arguments: ").split() if "unrecognized arguments" in message else []
+    for index, word in enumerate(words):
+        name, equals, value = word.removeprefix("--").partition("=")
+        key = _experiment_key(name.replace("-", "_")) if word.startswith("--") else None
+        if key is None:
+            continue
+        if not equals:
+            value = words[index + 1] if index + 1 < len(words) and not words[index + 1].startswith("-") else "VALUE"
+        return f"; did you mean --set {key}={value}?"
+    return ""
+
+
+def _experiment_key(name: str) -> str | None:
+    """The dotted key ``name`` is a field of: ``training.epochs``; training's keys first (seed)."""
+    from fitbench.config import DatasetConfig, EarlyStoppingConfig, TrainingConfig
+
+    sections = {"training": TrainingConfig, "dataset": DatasetConfig, "training.early_stopping": EarlyStoppingConfig}
+    return next((f"{section}.{name}" for section, model in sections.items() if name in model.model_fields), None)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fitbench",
         description="Train, evaluate and inspect neural-network classifiers on MNIST-like images.",
     )

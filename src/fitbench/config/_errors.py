@@ -40,12 +40,31 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
 
 
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
+    """One line for one of pydantic's errors, whatever the shape of the input and the location.
+
+    The wording below reads pydantic's context and the schema to name the fix; should any of
+    that meet a shape it does not expect, the line falls back to pydantic's own words, which
+    are still one line naming the key: a bad file must never end in a traceback.
+    """
+    try:
+        return _format(model, detail, where=where, prefix=prefix)
+    except Exception:  # noqa: BLE001 - see above: the plain line is the answer, not a crash
+        return _plain(detail, where=where, prefix=prefix)
+
+
+def _plain(detail: ErrorDetails, *, where: str, prefix: str) -> str:
+    key = _key([prefix] * bool(prefix) + [part for part in detail.get("loc", ()) if isinstance(part, (str, int))])
+    message = " ".join(str(detail.get("msg", "invalid value")).split())
+    return f"{where}: {key}: {message}, got {show(detail.get('input'))}"
+
+
+def _format(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
     loc, _ = _resolve(model, detail["loc"])
     key = _key([prefix] * bool(prefix) + loc)
     kind = detail["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, detail["loc"][:-1])
-        name = str(detail["loc"][-1])
+        name = str(detail["loc"][-1]) if detail["loc"] else ""
         hint = did_you_mean(name, allowed)
         return (f"{where}: {key}: unknown key{hint}; "
                 f"expected one of: {', '.join(allowed) or '(none)'}")
@@ -63,9 +82,11 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
         expected = detail["ctx"]["expected"]
         got = detail["input"]
         hint = did_you_mean(str(got), _words(expected)) if isinstance(got, str) else ""
-        return f"{where}: {key}: expected {expected}, got {_show(got)}{hint}"
+        return f"{where}: {key}: expected {expected}, got {show(got)}{hint}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # pydantic: "a valid dictionary or instance of X"
+        return f"{where}: {key}: expected a section of `key: value` lines, got {show(detail['input'])}{_fix(model, detail['loc'])}"
     expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
-    return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
+    return f"{where}: {key}: expected {expected}, got {show(detail['input'])}{_fix(model, detail['loc'])}"
 
 
 # A name written bare in a dotted key: letters, digits and _ (not Python's wider identifiers,
@@ -95,7 +116,8 @@ _SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 50, 50
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A short repr of a value a user gave: at most 60 characters, however big the value."""
     # reprlib stops early: the repr of a huge value is never built just to be cut.
     text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -122,14 +144,16 @@ def _example(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 def _unknown_name(detail: ErrorDetails, *, where: str, key: str) -> str:
     context, given = detail.get("ctx", {}), detail["input"]
     if not isinstance(given, dict):
-        return f"{where}: {key}: expected a mapping like `{context['example']}`, got {_show(given)}"
+        return f"{where}: {key}: expected a mapping like `{context['example']}`, got {show(given)}"
     name, expected = context["key"], context["expected"]
     got = given.get(name)
     hint = did_you_mean(got, _words(expected)) if isinstance(got, str) else ""
-    return f"{where}: {key}.{name}: expected one of {expected}, got {_show(got)}{hint}"
+    return f"{where}: {key}.{name}: expected one of {expected}, got {show(got)}{hint}"
 
 
 def _field(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    if not loc:  # the whole section, e.g. `search: 5`: no field of its own to take an example from
+        return None
     _, parent = _resolve(model, loc[:-1])
     if parent is None or not isinstance(loc[-1], str):
         return None

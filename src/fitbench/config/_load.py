@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from fitbench.config._errors import validate
 from fitbench.config._schema import DATASETS, Experiment
@@ -220,8 +221,31 @@ def load_experiment(
 ) -> Experiment:
     """Read, override and validate an experiment; raises ``ConfigError`` naming the key."""
     path = find_experiment(source)
-    document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
-    return validate(Experiment, document, where=str(path))
+    document = read_yaml(path)
+    customized = customize(document, overrides, dataset=dataset, data_dir=data_dir)
+    try:
+        return validate(Experiment, customized, where=str(path))
+    except ConfigError:
+        options = spelled_options(overrides, dataset)
+        if not options or not _valid(Experiment, document):
+            raise
+    # The file alone is valid: the options broke it. Name them, not the file (which may be a
+    # bundled one the user never opened).
+    return validate(Experiment, customized, where=options)
+
+
+def spelled_options(overrides: list[str] | None, dataset: str | None) -> str:
+    """The options that change a document, as they were given: ``--set a=1 --dataset digits``."""
+    words = [f"--set {item}" for item in overrides or []] + ([f"--dataset {dataset}"] if dataset is not None else [])
+    return _short(" ".join(words), 120)
+
+
+def _valid(model: type[BaseModel], document: Any) -> bool:
+    try:
+        model.model_validate(document)
+    except ValidationError:
+        return False
+    return True
 
 
 def dataset_section(spec: str) -> dict[str, Any]:
