@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The ``fitbench`` console script: ``main()``, then exit."""
+    stop_on_sigterm()
     sys.unraisablehook = _ctrl_c_passed_on(sys.unraisablehook)
     try:
         code = main()
@@ -60,6 +61,15 @@ def run() -> NoReturn:
     # of every command's wall time (measured). Frozen objects are left to the OS to reclaim.
     gc.freeze()
     sys.exit(code)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, a scheduler's stop) ends a command as Ctrl-C does, from its first
+    moment: KeyboardInterrupt, exit 130. Python's default would end the process where it stands;
+    while a resume starts up (imports, data, compiling) that left the run folder's state to
+    read ``incomplete`` instead of ``interrupted``. Training and saving install their own
+    handler (training.StopOnSignal), which stops after the batch and puts this one back."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 _INTERRUPTS: list[KeyboardInterrupt] = []

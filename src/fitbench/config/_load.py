@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from fitbench.config._errors import validate
-from fitbench.config._schema import DATASETS, Experiment
+from fitbench.config._schema import DATASETS, Experiment, PythonModel
 from fitbench.errors import ConfigError, did_you_mean, spelled
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
@@ -224,14 +224,18 @@ def load_experiment(
     document = read_yaml(path)
     customized = customize(document, overrides, dataset=dataset, data_dir=data_dir)
     try:
-        return validate(Experiment, customized, where=str(path))
+        experiment = validate(Experiment, customized, where=str(path))
     except ConfigError:
         options = spelled_options(overrides, dataset)
         if not options or not _valid(Experiment, document):
             raise
-    # The file alone is valid: the options broke it. Name them, not the file (which may be a
-    # bundled one the user never opened).
-    return validate(Experiment, customized, where=options)
+        # The file alone is valid: the options broke it. Name them, not the file (which may be
+        # a bundled one the user never opened).
+        experiment = validate(Experiment, customized, where=options)
+    if isinstance(experiment.model, PythonModel):  # what a run folder records for fb.fit(model, ...)
+        raise ConfigError(f"{path}: model.python: a file cannot hold a Python model; "
+                          "give model.zoo, model.layers or model.factory")
+    return experiment
 
 
 def spelled_options(overrides: list[str] | None, dataset: str | None) -> str:
