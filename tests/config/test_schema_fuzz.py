@@ -10,6 +10,7 @@ FITBENCH_FUZZ_EXAMPLES sets how many inputs each property gets (default 2,000 in
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -161,7 +162,7 @@ def _misspell(key: Any, draw: st.DrawFn) -> Any:
 @st.composite
 def broken(draw: st.DrawFn, valid: st.SearchStrategy[Any]) -> Any:
     """A generated document with up to three nodes replaced, deleted or renamed."""
-    document = draw(valid)
+    document = copy.deepcopy(draw(valid))  # a copy: a drawn example may be the schema's own list
     for _ in range(draw(st.integers(0, 3))):
         paths = _paths(document)
         path = draw(st.sampled_from(paths))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import _thread
 import argparse
 import gc
-import importlib.metadata
 import logging
 import os
 import signal
@@ -153,14 +152,26 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fitbench",
         description="Train, evaluate and inspect neural-network classifiers on MNIST-like images.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(commands)
     return parser
 
 
+class _Version(argparse.Action):
+    """argparse's version action, whose version is looked up only when asked: importlib.metadata
+    scans every installed package, which every other command would pay for at start-up."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("fitbench")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
