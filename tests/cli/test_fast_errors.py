@@ -4,6 +4,7 @@ the command line checks its arguments, files, overrides and data-set names first
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -71,3 +72,18 @@ def test_an_experiment_key_given_as_an_option_is_answered_with_its_set(given: li
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1].endswith(hint)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("KERAS_BACKEND", "torch", "fitbench: error: KERAS_BACKEND='torch': fitbench runs Keras on JAX; unset KERAS_BACKEND "
+                               "or set KERAS_BACKEND=jax"),
+    ("FITBENCH_XLA_THREADS", "al", "fitbench: error: FITBENCH_XLA_THREADS='al': expected 1"),
+])
+def test_a_bad_environment_variable_is_one_line_before_any_work(name: str, value: str, message: str, tmp_path):
+    # KERAS_BACKEND=torch was Keras' ModuleNotFoundError traceback, once a command imported it.
+    result = subprocess.run([sys.executable, "-m", "fitbench.cli", "train", "first", "--runs-dir", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120, env={**os.environ, name: value})
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(message)
+    assert not any(tmp_path.iterdir())

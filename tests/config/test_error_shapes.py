@@ -94,3 +94,12 @@ def test_a_location_or_context_of_an_unexpected_shape_still_gives_one_line(detai
 def test_validate_of_a_top_level_scalar_is_one_line():
     with pytest.raises(ConfigError, match=r"^x.yaml: \(top level\): expected a section of `key: value` lines, got 7$"):
         validate(_Outer, 7, where="x.yaml")
+
+
+def test_a_value_that_fits_no_alternative_of_a_union_is_one_line_naming_its_place():
+    # pydantic reports one error per alternative (bool, int, float, str), under a location that
+    # names the alternative: `choices[0].bool`; a bad key's location ends in '[key]'.
+    assert refusal({"space": {"training.seed": {"type": "categorical", "choices": [[1]]}}}) == (
+        "t.yaml: search.space['training.seed'].choices[0]: expected a valid boolean or a valid integer or a valid "
+        "number or a valid string, got [1]")
+    assert refusal({"space": {1: SPACE["training.seed"]}}) == "t.yaml: search.space[1]: expected a valid string, got 1"

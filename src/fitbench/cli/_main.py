@@ -18,6 +18,7 @@ from fitbench.cli import (
     _serve, _train, _tune,
 )
 from fitbench._log import to_console
+from fitbench.cli._environment import check_environment
 from fitbench.cli._train import EXIT_INTERRUPTED
 from fitbench.errors import FitbenchError, command_line
 
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         with command_line():
+            check_environment()
             return command(args)
     except FitbenchError as error:
         print(f"fitbench: error: {error}", file=sys.stderr)

@@ -33,10 +33,41 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        lines = _unique([format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()])
+        lines = _unique(_lines(model, error.errors(), where=where, prefix=prefix))
         if len(lines) > MAX_LINES:
             lines = [*lines[:MAX_LINES], f"{where}: (top level): {len(lines) - MAX_LINES} more problems not shown"]
         raise ConfigError("\n".join(lines)) from None
+
+
+def _lines(model: type[BaseModel], details: list[ErrorDetails], *, where: str, prefix: str) -> list[str]:
+    """One line per problem. A value that fits no alternative of a union (a search choice: bool,
+    int, float, str or null) is one problem, of which pydantic reports one error per alternative:
+    their expectations are joined in one line."""
+    groups: dict[tuple[str, str], list[ErrorDetails]] = {}  # by key and value; insertion-ordered
+    for index, detail in enumerate(details):
+        groups.setdefault(_type_error_of(model, detail, prefix) or (str(index), ""), []).append(detail)
+    lines = []
+    for (key, got), group in groups.items():
+        if len(group) == 1:
+            lines.append(format_error(model, group[0], where=where, prefix=prefix))
+        else:
+            expected = " or ".join(dict.fromkeys(_expected(detail) for detail in group))
+            lines.append(f"{where}: {key}: expected {expected}, got {got}")
+    return lines
+
+
+def _type_error_of(model: type[BaseModel], detail: ErrorDetails, prefix: str) -> tuple[str, str] | None:
+    """``(key, value shown)`` of a wrong-type error (``int_parsing``, ``string_type``...), else None."""
+    if not str(detail.get("type", "")).endswith(("_type", "_parsing")):
+        return None
+    try:
+        return _key([prefix] * bool(prefix) + _resolve(model, detail["loc"])[0]), show(detail.get("input"))
+    except Exception:  # noqa: BLE001 - an unexpected location: format_error's plain line says it
+        return None
+
+
+def _expected(detail: ErrorDetails) -> str:
+    return str(detail["msg"]).removeprefix("Input should be ").removeprefix("Value should be ")
 
 
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
@@ -85,7 +116,7 @@ def _format(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix:
         return f"{where}: {key}: expected {expected}, got {show(got)}{hint}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):  # pydantic: "a valid dictionary or instance of X"
         return f"{where}: {key}: expected a section of `key: value` lines, got {show(detail['input'])}{_fix(model, detail['loc'])}"
-    expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
+    expected = _expected(detail)
     return f"{where}: {key}: expected {expected}, got {show(detail['input'])}{_fix(model, detail['loc'])}"
 
 
@@ -178,6 +209,8 @@ def _resolve(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[list[Any], t
         if isinstance(part, str) and part in branches:
             current = branches[part]
             continue
+        if part == "[key]" or isinstance(part, str) and part in _member_names(current):
+            continue  # pydantic's word for "the key itself", or the alternative of a union it tried
         shown.append(part)
         current = _step(current, part)
     return shown, _model_in(current)
@@ -201,6 +234,12 @@ def _options(annotation: Any) -> list[Any]:
     if origin in (typing.Union, types.UnionType):
         return [option for arg in typing.get_args(annotation) for option in _options(arg)]
     return [annotation]
+
+
+def _member_names(annotation: Any) -> set[str]:
+    """How pydantic names the alternatives of a plain union in a location: ``bool``, ``int``..."""
+    options = _options(annotation)
+    return {option.__name__ for option in options if isinstance(option, type)} if len(options) > 1 else set()
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
