@@ -143,9 +143,12 @@ def _set_hint(message: str) -> str:
 
 def _experiment_key(name: str) -> str | None:
     """The dotted key ``name`` is a field of: ``training.epochs``; training's keys first (seed)."""
+    from pydantic import BaseModel
+
     from fitbench.config import DatasetConfig, EarlyStoppingConfig, TrainingConfig
 
-    sections = {"training": TrainingConfig, "dataset": DatasetConfig, "training.early_stopping": EarlyStoppingConfig}
+    sections: dict[str, type[BaseModel]] = {"training": TrainingConfig, "dataset": DatasetConfig,
+                                            "training.early_stopping": EarlyStoppingConfig}
     return next((f"{section}.{name}" for section, model in sections.items() if name in model.model_fields), None)
 
 
