@@ -66,10 +66,10 @@ def run() -> NoReturn:
 
 def stop_on_sigterm() -> None:
     """SIGTERM (``kill``, a scheduler's stop) ends a command as Ctrl-C does, from its first
-    moment: KeyboardInterrupt, exit 130. Python's default would end the process where it stands;
-    while a resume starts up (imports, data, compiling) that left the run folder's state to
-    read ``incomplete`` instead of ``interrupted``. Training and saving install their own
-    handler (training.StopOnSignal), which stops after the batch and puts this one back."""
+    moment: KeyboardInterrupt, "fitbench: interrupted", exit 130, locks released and atomic
+    writes finished or not begun. Python's default ends the process where it stands (a resume
+    still starting up died silently with -15). Training and saving install their own handler
+    (training.StopOnSignal), which stops after the batch and puts this one back."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 

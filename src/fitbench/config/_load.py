@@ -239,9 +239,11 @@ def load_experiment(
 
 
 def spelled_options(overrides: list[str] | None, dataset: str | None) -> str:
-    """The options that change a document, as they were given: ``--set a=1 --dataset digits``."""
-    words = [f"--set {item}" for item in overrides or []] + ([f"--dataset {dataset}"] if dataset is not None else [])
-    return _short(" ".join(words), 120)
+    """The options that change a document, as they were given: ``--set a=1 --dataset digits`` on
+    the command line, ``overrides=['a=1'], dataset='digits'`` in Python; empty if none."""
+    command = [f"--set {item}" for item in overrides or []] + ([f"--dataset {dataset}"] if dataset is not None else [])
+    python = ([f"overrides={overrides!r}"] if overrides else []) + ([f"dataset={dataset!r}"] if dataset is not None else [])
+    return _short(spelled(", ".join(python), " ".join(command)), 120)
 
 
 def _valid(model: type[BaseModel], document: Any) -> bool:
