@@ -245,7 +245,7 @@ def check_refusal(error: ConfigError, where: str) -> None:
     lines = str(error).splitlines()
     assert lines, "an empty message"
     for line in lines:
-        assert line.startswith((where, "overrides=", "dataset=")), line  # the file, or the options that broke it
+        assert line.startswith((where, "overrides=", "dataset=", "--set ")), line  # the file, or the options given
         assert "Traceback" not in line and len(line) < 2_000, line[:300]
 
 
