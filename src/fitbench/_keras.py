@@ -93,6 +93,6 @@ def saved_weights_only() -> Iterator[None]:
 
 
 def _global_state() -> Any:
-    from keras.src.backend.common import global_state
+    from keras.src.backend.common import global_state  # type: ignore[import-untyped]  # keras ships no hints
 
     return global_state

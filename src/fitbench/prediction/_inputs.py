@@ -68,7 +68,7 @@ def read_inputs(paths: Sequence[str | os.PathLike[str]], preparation: Preparatio
 def say_changes(changes: Counter[str], total: int) -> None:
     """One warning per kind of change made to the inputs (not one per input)."""
     for change, count in changes.items():
-        warnings.warn(f"fitbench: {count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=3)
+        warnings.warn(f"fitbench: {count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=4)
 
 
 def _images_of(path: Path) -> Iterator[tuple[str, str | np.ndarray]]:

@@ -48,7 +48,8 @@ def prepare(image: np.ndarray, preparation: Preparation) -> Prepared:
         if preparation.color_mode == "grayscale" and preparation.background != "any":
             image, changes = match_background(image, dark=preparation.background == "dark")
         image = resize(image, preparation.size)
-    return Prepared(image * np.float32(preparation.white / 255.0), changes)
+    # Clipped: resizing and the luma weights may round a hair outside 0..255.
+    return Prepared(np.clip(image, 0.0, 255.0) * np.float32(preparation.white / 255.0), changes)
 
 
 def to_color_mode(image: np.ndarray, color_mode: str) -> np.ndarray:

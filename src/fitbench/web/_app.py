@@ -65,6 +65,7 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
     app.state.runs_dir = Path(runs_dir)
     app.state.catalog = Catalog(app.state.runs_dir)
     app.state.models = ModelCache()
+    _models.import_soon()  # Keras and JAX ready before a draw page asks for a model
     app.state.kept = {}  # the listing's JSON and HTML, see _kept
     if cache_dir is None:
         app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app

@@ -76,6 +76,19 @@ class ModelCache:
         return len(self._models)
 
 
+def import_soon() -> None:
+    """Import Keras and JAX on a thread of their own now (seconds), so that a draw page's
+    warm-up, and with it the first prediction, does not wait for them."""
+    threading.Thread(target=_import_models, name="fitbench-import", daemon=True).start()
+
+
+def _import_models() -> None:
+    try:
+        import fitbench.models  # noqa: F401  Keras and JAX, as loading a model needs them
+    except Exception:  # noqa: S110  the first load says what is wrong, in its request
+        pass
+
+
 def warm(models: ModelCache, path: Path, version: tuple[Any, ...], info: RunInfo) -> None:
     """Load a run's model into ``models`` ahead of its first prediction (its draw page opened);
     a run that cannot predict says why when it is asked to, so nothing is said here."""
