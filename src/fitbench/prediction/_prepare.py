@@ -15,10 +15,11 @@ from typing import NamedTuple
 import numpy as np
 
 from fitbench.prediction._decode import ImageProblem
-from fitbench.runs._preparation import Preparation
+from fitbench.runs._preparation import DARK, Preparation
 
 SIDE, BOX = 28, 20  # MNIST's field, and the box its digits fit in
 MIN_CONTRAST = 24.0  # ink must differ from the paper by ~10% of 0..255, else it is noise
+GREY_PAPER = DARK * 255.0  # paper further than this from black or white is levelled (training calls it neither)
 INK_LEVEL = 0.1  # pixels above 10% of the strongest ink count for the bounding box
 INVERTED, LEVELLED = "inverted", "levelled"  # what ``prepare`` may change, as its notes say
 
@@ -66,11 +67,15 @@ def border_level(gray: np.ndarray) -> float:
 
 def match_background(gray: np.ndarray, *, dark: bool) -> tuple[np.ndarray, tuple[str, ...]]:
     """``gray`` with the training images' background, and what was changed: untouched when it
-    already matches, else inverted and levelled (``white_on_black``) to the training polarity."""
+    already matches, else inverted and levelled (``white_on_black``) to the training polarity;
+    a blank image becomes blank paper of that polarity."""
     changes = changes_against(gray, dark=dark)
     if not changes:
         return gray, changes
-    ink = white_on_black(gray)
+    try:
+        ink = white_on_black(gray)
+    except NothingDrawn:
+        ink = np.zeros_like(gray)
     return (ink if dark else 255.0 - ink), changes
 
 
@@ -99,7 +104,7 @@ def changes_against(gray: np.ndarray, *, dark: bool) -> tuple[str, ...]:
     border = border_level(gray)
     inverted = (border > 127.5) == dark
     off = min(border, 255.0 - border)
-    return ((INVERTED,) if inverted else ()) + ((LEVELLED,) if off > MIN_CONTRAST else ())
+    return ((INVERTED,) if inverted else ()) + ((LEVELLED,) if off > GREY_PAPER else ())
 
 
 def crop_to_ink(ink: np.ndarray) -> np.ndarray:
