@@ -14,6 +14,7 @@ from fitbench.prediction import ImageProblem, ImageTooLarge, NothingDrawn, Unrea
 from fitbench.prediction import decode_image as decode_file
 from fitbench.prediction._prepare import (
     BOX,
+    MIN_CONTRAST,
     SIDE,
     centre_by_mass,
     centre_of_mass,
@@ -53,5 +54,16 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
 
 def preprocess(data: bytes, preparation: Preparation = MNIST) -> np.ndarray:
     """Image bytes as the run's model takes them (``preparation``; an MNIST run's by default), on a
-    decoding thread: ``(h, w)`` or ``(h, w, 3)`` float32 in the run's pixel scale."""
-    return DECODERS.submit(lambda: prepare(decode_file(data, FORMATS), preparation).pixels).result()
+    decoding thread: ``(h, w)`` or ``(h, w, 3)`` float32 in the run's pixel scale.
+
+    Raises:
+        NothingDrawn: a blank canvas, whatever the run (a file of one colour still predicts in
+            ``fitbench predict`` for a run that does not centre digits: only the page asks to draw).
+    """
+    return DECODERS.submit(lambda: prepare(_drawn(decode_file(data, FORMATS)), preparation).pixels).result()
+
+
+def _drawn(image: np.ndarray) -> np.ndarray:
+    if float(np.ptp(image)) < MIN_CONTRAST:
+        raise NothingDrawn("nothing drawn: the image is blank (no ink stands out from the background)")
+    return image
