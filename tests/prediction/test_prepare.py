@@ -129,9 +129,10 @@ def test_a_recorded_preparation_that_does_not_fit_the_model_is_refused(tmp_path:
     assert read_preparation(tmp_path, {}, (784,)) == MNIST
     with pytest.raises(DataError, match="the folder is damaged"):
         read_preparation(tmp_path, {}, (32, 32, 3))
-    (tmp_path / PREPARATION).write_text(json.dumps({**MNIST.model_dump(), "white": -1}))
-    with pytest.raises(FitbenchError, match=PREPARATION):
-        read_preparation(tmp_path, {}, (28, 28))
+    for damage in ({"white": -1}, {"digit_box": 4096}, {"size": [28, 20]}):
+        (tmp_path / PREPARATION).write_text(json.dumps({**MNIST.model_dump(), **damage}))
+        with pytest.raises(FitbenchError, match=PREPARATION):
+            read_preparation(tmp_path, {}, (28, 28))
 
 
 def test_uploads_and_files_decode_alike(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fitbench.errors import DataError
 
@@ -52,6 +52,12 @@ class Preparation(BaseModel):
     digit_box: Side | None = Field(default=None, description="digit-style centring: the ink is cropped, its "
                                    "longer side scaled to this many pixels and centred by mass; None: resized whole")
     decided_by: Literal["training images", "config"] = "training images"
+
+    @model_validator(mode="after")
+    def _box_inside(self) -> Preparation:
+        if self.digit_box is not None and (self.size[0] != self.size[1] or self.digit_box > self.size[0]):
+            raise ValueError(f"digit_box {self.digit_box} must fit a square image; got size {self.size}")
+        return self
 
 
 def measure(images: np.ndarray, *, white: float) -> Preparation | None:
@@ -122,6 +128,8 @@ def _background(gray: np.ndarray) -> Literal["dark", "light", "any"]:
 def _digit_box(gray: np.ndarray) -> int | None:
     """The box side when the images are digits centred MNIST's way; None otherwise."""
     n, height, width = gray.shape
+    if height != width:
+        return None  # MNIST's layout is a square field
     peak = gray.reshape(n, -1).max(axis=1)[:, None, None]
     ink = np.where(gray > INK * np.maximum(peak, 1e-6), gray, 0.0)  # (n, h, w)
     margin = max(1, round(MARGIN * min(height, width)))
