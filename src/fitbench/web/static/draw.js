@@ -14,7 +14,6 @@
   const seenCaption = document.getElementById("seen-caption");
   const heading = document.getElementById("heading");
   const classes = document.getElementById("classes");
-  const DIGITS = JSON.stringify(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   const runs = document.getElementById("run");
   const label = document.getElementById("label");
   const message = document.getElementById("message");
@@ -160,18 +159,21 @@
   });
   function chosenClasses() {
     const option = runs.selectedOptions[0];
-    return option ? JSON.parse(option.dataset.classes) : JSON.parse(DIGITS);
+    return option ? JSON.parse(option.dataset.classes) : [];
+  }
+
+  function digitRun() { // its classes are digits (all ten, or some): the page asks for "a digit"
+    return chosenClasses().every((name) => /^[0-9]$/.test(name));
   }
 
   function invitation() {
-    return `Draw one ${JSON.stringify(chosenClasses()) === DIGITS ? "digit" : "thing"}, large, with the mouse or a finger.`;
+    return `Draw one ${digitRun() ? "digit" : "thing"}, large, with the mouse or a finger.`;
   }
 
   function speakClasses() { // the page asks for what the chosen run knows, not always a digit
-    const names = chosenClasses();
-    const digits = JSON.stringify(names) === DIGITS;
+    const digits = digitRun();
     heading.textContent = digits ? "Draw a digit" : "Draw one of its classes";
-    classes.textContent = digits ? "" : `This model knows: ${names.join(", ")}`;
+    classes.textContent = digits ? "" : `This model knows: ${chosenClasses().join(", ")}`;
     if (label.dataset.label === undefined) say(invitation(), false);
   }
 
