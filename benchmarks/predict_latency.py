@@ -12,8 +12,11 @@ Cases (issue 26's targets):
 
 The servers use the user's compile cache (``~/.cache/fitbench/jax``), warm after the first.
 
-Each line prints the median, the target, and the ratio to the floor measured in the same run;
-report them with the machine's load (`uptime`), which the script prints first and last.
+Each line prints the median wall time, the target, the ratio to the floor measured in the same
+run, and, for the command-line cases, the median CPU time (user + system) of the process: on a
+loaded machine the wall time is several times what an idle one takes, while the CPU time of
+these single-threaded starts is about what an idle machine's wall time would be. Report them
+with the machine's load (`uptime`), which the script prints first and last.
 
     python benchmarks/predict_latency.py                  # trains a quick `first` run first
     python benchmarks/predict_latency.py --run runs/<run>  # an existing 28x28 run
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 from serve_latency import ROOT, Server, canvas_png, multipart, quick_run, send  # noqa: E402
@@ -55,20 +60,23 @@ def main() -> None:
             run = quick_run(runs)
         pngs = write_pngs(scratch_path / "inputs")
         cache = scratch_path / "cache"
-        cases: dict[str, tuple[Callable[[], float], float | None]] = {
+        cases: dict[str, tuple[Callable[[], Timing], float | None]] = {
             "floor: import Keras and JAX": (lambda: timed([sys.executable, "-c", "import fitbench.models"]), None),
             "predict 3 PNGs, cold cache": (lambda: predict(run, pngs, fresh_cache(cache)), 6.0),
             "predict 3 PNGs, warm cache": (lambda: predict(run, pngs, cache), 3.0),
-            "web: first answer, draw page open": (lambda: first_answer(runs, run.name, open_page=True), 1.0),
-            "web: first answer, no draw page": (lambda: first_answer(runs, run.name, open_page=False), None),
+            "web: first answer, draw page open": (lambda: Timing(first_answer(runs, run.name, open_page=True)), 1.0),
+            "web: first answer, no draw page": (lambda: Timing(first_answer(runs, run.name, open_page=False)), None),
         }
         predict(run, pngs, cache)  # fills the warm cache
         floor = None
         for name, (measure, target) in cases.items():
-            median = statistics.median(measure() for _ in range(REPEATS))
+            timings = [measure() for _ in range(REPEATS)]
+            median = statistics.median(t.wall for t in timings)
             floor = floor or median
+            cpu = statistics.median(t.cpu for t in timings) if timings[0].cpu is not None else None
             verdict = "" if target is None else f"  target < {target:.0f} s: {'yes' if median < target else 'NO'}"
-            print(f"{name:36s} {median:6.2f} s  ({median / floor:4.2f}x the floor){verdict}", flush=True)
+            cpu_text = f"  cpu {cpu:5.2f} s" if cpu is not None else " " * 14
+            print(f"{name:36s} {median:6.2f} s  ({median / floor:4.2f}x the floor){cpu_text}{verdict}", flush=True)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (uptime)")
 
 
@@ -92,13 +100,21 @@ def fresh_cache(cache: Path) -> Path:
     return cold
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+class Timing(NamedTuple):
+    wall: float
+    cpu: float | None = None  # user + system seconds of the process (None: a server's request)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, env=env or ENV, check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timing(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
-def predict(run: Path, pngs: list[Path], cache: Path) -> float:
+def predict(run: Path, pngs: list[Path], cache: Path) -> Timing:
     out = run.parent.parent / "predictions.csv"
     return timed([sys.executable, "-m", "fitbench.cli", "predict", str(run), *map(str, pngs), "-o", str(out)],
                  {**ENV, "FITBENCH_CACHE": str(cache)})

@@ -39,3 +39,14 @@ def test_a_fashion_run_asks_for_its_classes(page) -> None:
 def test_a_digit_run_asks_for_a_digit(page) -> None:
     html = page("digits-run")
     assert '<h1 id="heading">Draw a digit</h1>' in html and "Draw one digit" in html
+
+
+def test_opening_a_draw_page_loads_its_model(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    fb.build_model("small", input_shape=(28, 28), num_classes=10).save(
+        run_folder(root, "one", dataset={"name": "mnist"}) / "model.keras")
+    app = create_app(root, cache_dir=tmp_path / "cache")
+    client = TestClient(app, base_url=LOCAL)
+    assert len(app.state.models) == 0
+    assert client.get("/draw", params={"run": "one"}).status_code == 200  # the test client runs its background task
+    assert len(app.state.models) == 1  # loaded and compiled before the first drawing arrives
