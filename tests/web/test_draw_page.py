@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 
 import fitbench as fb
 from fitbench.data._registry import DATASETS
-from fitbench.web import create_app
+from fitbench.web import _models, create_app
 from tests.diagnosis.crafted import run_folder
 from tests.web.conftest import LOCAL
 
@@ -41,12 +42,18 @@ def test_a_digit_run_asks_for_a_digit(page) -> None:
     assert '<h1 id="heading">Draw a digit</h1>' in html and "Draw one digit" in html
 
 
-def test_opening_a_draw_page_loads_its_model(tmp_path: Path) -> None:
+def test_opening_a_draw_page_loads_its_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "runs"
-    fb.build_model("small", input_shape=(28, 28), num_classes=10).save(
-        run_folder(root, "one", dataset={"name": "mnist"}) / "model.keras")
+    path = run_folder(root, "one", dataset={"name": "mnist"})
+    fb.build_model("small", input_shape=(28, 28), num_classes=10).save(path / "model.keras")
+    started = threading.Event()
+    load = _models.load
+    monkeypatch.setattr(_models, "load", lambda *args: started.set() or load(*args))
     app = create_app(root, cache_dir=tmp_path / "cache")
     client = TestClient(app, base_url=LOCAL)
-    assert len(app.state.models) == 0
     assert client.get("/draw", params={"run": "one"}).status_code == 200  # the test client runs its background task
-    assert len(app.state.models) == 1  # loaded and compiled before the first drawing arrives
+    assert started.wait(timeout=60)  # the page started loading the model, before any drawing arrived
+    # The page's load (the same one: a second warm joins it rather than loading again) ends loaded.
+    version, info = app.state.catalog.entry(path.resolve())
+    app.state.models.warm(path.resolve(), version, info).result(timeout=300)
+    assert len(app.state.models) == 1
