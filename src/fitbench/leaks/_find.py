@@ -35,7 +35,7 @@ class Leak(NamedTuple):
     """An image of ``other_split`` that is a copy of one in ``split`` (positions in each)."""
 
     split: str
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the public field name
     other_split: str
     other_index: int
     distance: int  # pHash bits apart
@@ -60,6 +60,8 @@ def _copies(reference: _Split, queries: _Split, max_distance: int,
             max_difference: float) -> list[tuple[int, int, int, float]]:
     """``(reference index, query index, bits, similarity)`` of each query image's original."""
     q, r, bits = near_pairs(queries.hashes, reference.hashes, max_distance)
+    if not len(q):
+        return []
     difference = 1 - np.einsum("ij,ij->i", queries.thumbs[q], reference.thumbs[r])
     order = np.lexsort((difference, q))  # by query, closest first
     q, r, bits, difference = q[order], r[order], bits[order], difference[order]
