@@ -32,14 +32,14 @@ def _with_copies(digits):
 def test_check_arrays_finds_copies_with_their_pairs(digits):
     data = _with_copies(digits)
     [finding] = check_arrays(fb.build_model("first", data), data)
-    assert finding.code == "leakage" and finding.numbers["count"] == 3
+    assert finding.code == "leakage" and finding.severity == "warning" and finding.numbers["exact"] == 3
     assert sorted(finding.numbers["pairs"]) == [("train", 0, "test", 5), ("train", 1, "test", 6), ("train", 2, "test", 7)]
     assert "3 test in train" in finding.evidence
 
 
 def test_the_saved_finding_shows_in_a_diagnosis_of_the_folder_alone(tmp_path: Path, capsys):
     path = run_folder(tmp_path)
-    finding = leakage([Leak("train", 12, "test", 3, 0, 1.0), Leak("val", 4, "test", 9, 2, 0.99)])
+    finding = leakage([Leak("train", 12, "test", 3, 0, 1.0, 1.0), Leak("val", 4, "test", 9, 2, 0.99, 0.9)])
     _write.write_findings(path, [finding])
     [found] = diagnose(path)
     assert found.code == "leakage" and found.numbers["pairs"] == [("train", 12, "test", 3), ("val", 4, "test", 9)]
@@ -56,7 +56,9 @@ def test_findings_json_keeps_a_bounded_list_of_valid_pairs():
     for bad in (["../etc", 1, "test", 2], ["train", -1, "test", 2], ["train", 1, "test"]):
         with pytest.raises(ValidationError):
             FindingRecord.model_validate({**base, "pairs": [bad]})
-    many = leakage([Leak("train", k, "test", k, 0, 1.0) for k in range(MAX_PAIRS + 50)])
+    blurred = leakage([Leak("train", 1, "test", 2, 4, 0.99, 0.95)])  # a resized copy, or two similar 1s
+    assert blurred is not None and blurred.severity == "info" and "may be blurred copies" in blurred.verdict
+    many = leakage([Leak("train", k, "test", k, 0, 1.0, 1.0) for k in range(MAX_PAIRS + 50)])
     assert many is not None and many.numbers["count"] == MAX_PAIRS + 50 and len(many.numbers["pairs"]) == MAX_PAIRS
 
 

@@ -46,7 +46,7 @@ def test_exact_resized_and_jpeg_copies_are_found_and_nothing_else(grown):
     leaks = find_leaks(data)
     assert {(leak.index, leak.other_index) for leak in leaks} == {(5, 10), (6, 20), (7, 30)}
     assert all(leak.split == "train" and leak.other_split == "test" for leak in leaks)
-    assert leaks[0] == Leak("train", 5, "test", 10, 0, pytest.approx(1.0, abs=1e-5))  # the exact copy first
+    assert leaks[0] == Leak("train", 5, "test", 10, 0, pytest.approx(1.0, abs=1e-5), pytest.approx(1.0))  # exact first
 
 
 def test_distinct_images_are_not_paired(digits, grown):
