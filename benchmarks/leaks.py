@@ -41,17 +41,21 @@ def _jpeg(image: np.ndarray) -> np.ndarray:
     return np.asarray(Image.open(buffer))
 
 
-def inject(x_train: np.ndarray, x_test: np.ndarray, copies: int, seed: int) -> tuple[np.ndarray, set[tuple[int, int]]]:
+KINDS = ("exact", "exact", "resized", "jpeg")  # copy k is made the (k % 4)-th way
+
+
+def inject(x_train: np.ndarray, x_test: np.ndarray, copies: int,
+           seed: int) -> tuple[np.ndarray, dict[tuple[int, int], str]]:
     """The test images with ``copies`` of them replaced by training images (half exact, a quarter
-    resized, a quarter JPEG), and the (train index, test index) pairs made."""
+    resized, a quarter JPEG), and the (train index, test index) pairs made, with how."""
     rng = np.random.default_rng(seed)
     sources = rng.choice(len(x_train), copies, replace=False)
     places = rng.choice(len(x_test), copies, replace=False)
     x_test = x_test.copy()
+    changes = {"exact": lambda image: image, "resized": _resized, "jpeg": _jpeg}
     for k, (source, place) in enumerate(zip(sources, places)):
-        change = (lambda image: image, lambda image: image, _resized, _jpeg)[k % 4]
-        x_test[place] = change(x_train[source])
-    return x_test, {(int(s), int(p)) for s, p in zip(sources, places)}
+        x_test[place] = changes[KINDS[k % 4]](x_train[source])
+    return x_test, {(int(s), int(p)): KINDS[k % 4] for k, (s, p) in enumerate(zip(sources, places))}
 
 
 def _timed(dataset: Dataset) -> tuple[set[tuple[int, int]], float, float]:
@@ -72,10 +76,12 @@ def main() -> None:
     before, base_wall, base_cpu = _timed(Dataset.from_arrays((x_train, y_train), test=(x_test, y_test)))
     injected, truth = inject(x_train, x_test, args.copies, args.seed)
     found, wall, cpu = _timed(Dataset.from_arrays((x_train, y_train), test=(injected, y_test)))
-    recall = len(found & truth) / len(truth)
-    false = found - truth - before
+    recall = len(found & truth.keys()) / len(truth)
+    false = found - truth.keys() - before
+    by_kind = {kind: f"{sum(pair in found for pair, k in truth.items() if k == kind)}/{list(truth.values()).count(kind)}"
+               for kind in dict.fromkeys(KINDS)}
     print(f"{len(x_train) + len(x_test):,} images; {len(before)} look-alike pairs before injection")
-    print(f"injected {len(truth)} copies: recall {recall:.3f}, {len(false)} false pairs")
+    print(f"injected {len(truth)} copies: recall {recall:.3f} ({by_kind}), {len(false)} false pairs")
     print(f"time: {wall:.1f} s wall, {cpu:.1f} s CPU (untouched data, same run: {base_wall:.1f} s wall, "
           f"{base_cpu:.1f} s CPU); {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
 
