@@ -76,3 +76,10 @@ def test_fit_warns_of_copies_and_the_report_shows_them(digits, runs_dir: Path):
     assert np.array_equal(shown.images[0], shown.images[1])  # each original beside its copy
     html = fb.load_run(run.path).report().read_text(encoding="utf-8")
     assert "Copies across splits" in html and "train #0 = test #5" in html
+
+
+def test_the_notebook_display_lists_the_pairs():
+    from fitbench.display._findings import findings_html
+
+    finding = leakage([Leak("train", 12, "test", 3, 0, 1.0, 1.0)])
+    assert "copies: train #12 = test #3" in findings_html([finding])
