@@ -4,7 +4,7 @@ resized copy, a JPEG re-encoding.
 Two steps: perceptual hashes at most ``max_distance`` bits apart propose candidates (fast, but
 on a data set of look-alike garments or digits many distinct images hash alike); then each
 image keeps its closest candidate only if their 8x8 thumbnails nearly coincide and no other
-candidate comes close (a copy stands out; a look-alike has many neighbours as near).
+image of either split comes close (a copy stands out; a look-alike has neighbours as near).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from fitbench.leaks._hash import _resize_matrix, phash
+from fitbench.leaks._hash import _resize_matrix, phash, shrink
 from fitbench.leaks._index import near_pairs
 
 if TYPE_CHECKING:
@@ -46,9 +46,8 @@ class Leak(NamedTuple):
 
 def thumbnails(images: np.ndarray) -> np.ndarray:
     """(n, 64) 8x8 thumbnails, each centred and of unit length (a blank image: zeros)."""
-    x = np.asarray(images, dtype=np.float32)
-    x = x.mean(axis=-1) if x.ndim == 4 else x
-    t = (_resize_matrix(x.shape[1], THUMB) @ x @ _resize_matrix(x.shape[2], THUMB).T).reshape(len(x), -1)
+    height, width = np.shape(images)[1:3]
+    t = shrink(images, _resize_matrix(height, THUMB), _resize_matrix(width, THUMB).T).reshape(len(images), -1)
     t -= t.mean(axis=1, keepdims=True)
     return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-6)
 
