@@ -1,12 +1,15 @@
 """One trial: sample values, train the experiment they describe, return its validation score.
 
 Each trial is a normal ``run_experiment`` call, so it leaves a normal run folder; its path is
-the trial's ``run`` user attribute. Keras' global state is cleared after every trial, so a
+the trial's ``run`` user attribute. The trial's data has no test split: a trial scores train
+and validation only, and the test split is read once, for the chosen trial, when the study
+ends (``record_test_of_best``). Keras' global state is cleared after every trial, so a
 worker's memory stays flat over many trials.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from pathlib import Path
@@ -93,8 +96,15 @@ class Objective:
     def _load(self, config: DatasetConfig) -> Dataset:
         # Reading and splitting Fashion-MNIST takes 0.3 to 1 s, as much as a trial pruned after an epoch.
         if self._dataset is None or self._dataset.config != config:
-            self._dataset = load_from_config(config)
+            dataset = load_from_config(config)
+            self._dataset = dataset if self.tuning.search.split == "test" else without_test(dataset)
         return self._dataset
+
+
+def without_test(dataset: Dataset) -> Dataset:
+    """``dataset`` with an empty test split: what a trial may see (its config still names the
+    whole data set, so the chosen trial's test split can be loaded again)."""
+    return dataclasses.replace(dataset, x_test=dataset.x_test[:0], y_test=dataset.y_test[:0])
 
 
 def check_not_surplus(trial: optuna.Trial, total: int) -> None:
