@@ -4,6 +4,7 @@
     python benchmarks/tuning.py workers --trials 20 [--engine keras] [--caches empty]
     python benchmarks/tuning.py pruning --trials 20 [--engine keras]
     python benchmarks/tuning.py memory --trials 50
+    python benchmarks/tuning.py cost --trials 20      # offline: MNIST's 10,000 test images, else digits
 
 - workers: Fashion-MNIST full size, the course's search (bundled ``tune``), the same 20
   configurations enqueued for both runs (pruning off, so both do identical work), run as
@@ -11,6 +12,14 @@
 - pruning: Fashion-MNIST full size, 20 trials of the course's search with the default
   (median) pruner and with none, same TPE seed; time ratio (target <= 0.6) and the
   difference of the best validation macro F1 (target within 0.005).
+- cost: what a trial costs besides its epochs, and what pruning saves, on one network shape
+  (128-128, the init seed searched: shapes seen before reuse their compiled programs).
+  Per trial: its duration in the study less its epochs' times (history.csv ``time_s``), the
+  median over the trials after the first (which compiles); target < 0.3 s. Then the same 20
+  trials (random sampler, seed 0: the same seeds in both runs) with the median pruner
+  judging from epoch 1 and with none: the ratio of the studies' times, first trial start to
+  last trial end (target <= 0.6), and how many trials the pruner stopped after one epoch.
+  Data: ``../shared/data/mnist`` (6,000 / 2,000 / 2,000) where it is, else digits.
 - memory: 50 tiny digits trials in one process through the trial code the workers run,
   resident memory after each trial, with the Keras clean-up and without it.
 
@@ -21,9 +30,11 @@ The machine's load average is printed with each timing: other work on the machin
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,11 +53,13 @@ def main() -> None:
         pruning(args.trials or 20, args.engine)
     if args.what in ("memory", "all"):
         memory(args.trials or 50)
+    if args.what in ("cost", "all"):
+        cost(args.trials or 20)
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default="all", choices=("workers", "pruning", "memory", "all"))
+    parser.add_argument("what", nargs="?", default="all", choices=("workers", "pruning", "memory", "cost", "all"))
     parser.add_argument("--trials", type=int, help="trials per run (default: 20, 20, 50)")
     parser.add_argument("--engine", choices=("compiled", "keras"),
                         help="workers and pruning: the training engine (default: fitbench's default)")
@@ -204,6 +217,68 @@ def epochs_trained(runs_dir: str, study: str) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trials = optuna.load_study(study_name=study, storage=f"sqlite:///{runs_dir}/studies.db").trials
     return sum(int(trial.user_attrs.get("epochs_run", 0)) for trial in trials if not trial.user_attrs.get("surplus"))
+
+
+# ---------------------------------------------------------------- cost
+
+MNIST10K = ROOT.parent / "shared" / "data" / "mnist"
+
+
+def cost(trials: int) -> None:
+    data = cost_dataset()
+    print(f"\n== cost: trials of one shape (mlp 128-128, batch 10, the seed searched) on {data['name']} "
+          f"{'(MNIST 10k)' if data['name'] == 'idx' else ''}, one worker", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        seconds, besides, first, _ = cost_run(folder, data, "none", epochs=2, trials=max(4, trials // 2))
+        print(f"per trial besides its epochs: median {besides:.3f} s (target < 0.3 s), first trial {first:.2f} s "
+              f"(it compiles); {load()}", flush=True)
+    spans = {}
+    for pruner in ("median", "none"):
+        with tempfile.TemporaryDirectory() as folder:
+            before = load()
+            spans[pruner], besides, _, states = cost_run(folder, data, pruner, epochs=5, trials=trials)
+            print(f"pruner {pruner}: study {spans[pruner]:.1f} s, {besides:.3f} s per trial besides epochs; "
+                  f"{states}; {before}", flush=True)
+    print(f"pruned study / unpruned: {spans['median'] / spans['none']:.2f} (target <= 0.6); {load()}", flush=True)
+
+
+def cost_dataset() -> dict:
+    images, labels = MNIST10K / "t10k-images-idx3-ubyte.gz", MNIST10K / "t10k-labels-idx1-ubyte.gz"
+    if images.is_file() and labels.is_file():
+        return {"name": "idx", "images": str(images), "labels": str(labels), "train_size": 6000, "val_size": 2000,
+                "test_size": 2000, "seed": 42, "normalize": False}
+    return {"name": "digits", "seed": 0, "normalize": False}
+
+
+def cost_run(folder: str, data: dict, pruner: str, *, epochs: int, trials: int) -> tuple[float, float, float, str]:
+    """One ``fitbench tune`` study: (seconds from the first trial's start to the last one's end,
+    the median cost of a trial besides its epochs after the first, the first trial's, its states)."""
+    import optuna
+    import yaml
+
+    document = {
+        "name": "cost", "dataset": data, "model": {"zoo": "mlp", "rescale": True, "units": [128, 128]},
+        "training": {"epochs": epochs, "batch_size": 10, "learning_rate": 1e-4, "seed": 1},
+        "search": {"objective": "val_macro_f1", "pruner": pruner, "pruning": {"startup_trials": 1, "warmup_epochs": 0},
+                   "sampler": {"name": "random", "seed": 0},
+                   "space": {"training.seed": {"type": "int", "low": 1, "high": 1000}}},
+    }
+    path = Path(folder) / "cost.yaml"
+    path.write_text(yaml.safe_dump(document))
+    _, output = fitbench_tune(str(path), "--trials", str(trials), "--runs-dir", folder)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    done = [trial for trial in optuna.load_study(study_name="cost", storage=f"sqlite:///{folder}/studies.db").trials
+            if trial.datetime_complete is not None and "run" in trial.user_attrs]
+    besides = [trial.duration.total_seconds() - epoch_seconds(Path(trial.user_attrs["run"])) for trial in done]
+    span = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()
+    one_epoch = sum(1 for trial in done if trial.state.name == "PRUNED" and max(trial.intermediate_values) == 1)
+    states = f"{last_line(output, 'study ').split(':')[1].split('(')[0].strip()}, {one_epoch} stopped after epoch 1"
+    return span, statistics.median(besides[1:]), besides[0], states
+
+
+def epoch_seconds(run: Path) -> float:
+    with (run / "history.csv").open() as rows:
+        return sum(float(row["time_s"]) for row in csv.DictReader(rows))
 
 
 # ---------------------------------------------------------------- memory

@@ -22,6 +22,7 @@ from fitbench.data import Dataset, load_from_config
 from fitbench.errors import FitbenchError
 from fitbench.runs import SavedRun, mark_pruned
 from fitbench.training import run_experiment
+from fitbench.training._results import Persist, now
 from fitbench.tuning._pruning import PruningCallback
 from fitbench.tuning._space import suggest
 from fitbench.tuning._tuning import Tuning
@@ -38,8 +39,11 @@ class SurplusTrial(Exception):
 class Objective:
     """``objective(trial)`` for ``study.optimize``: a score, or (score, parameters) when multi-objective."""
 
-    def __init__(self, tuning: Tuning, *, study_name: str, runs_dir: Path, trials: int) -> None:
+    def __init__(self, tuning: Tuning, *, study_name: str, runs_dir: Path, trials: int,
+                 persist: Persist = now) -> None:
+        """``persist``: runs each trial folder's last writes (a worker passes its ``FolderWriter``)."""
         self.tuning, self.study_name, self.runs_dir, self.trials = tuning, study_name, runs_dir, trials
+        self.persist = persist
         self._dataset: Dataset | None = None  # the last trial's data: the next one usually reads the same
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
@@ -61,11 +65,13 @@ class Objective:
         dataset = self._load(experiment.dataset)
         callback = self._pruning_callback(trial, dataset)
         run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False, dataset=dataset,
-                             callbacks=[callback] if callback else None)
+                             callbacks=[callback] if callback else None, persist=self.persist)
         score, parameters = self._record(trial, run)
         pruned = callback.pruned_message() if callback else None
         if pruned:
-            mark_pruned(run.path, pruned)  # so `fitbench runs` lists it as pruned, not complete
+            # so `fitbench runs` lists it as pruned, not complete (after the folder's last writes)
+            path, why = run.path, pruned
+            self.persist(lambda: mark_pruned(path, why))
         return score, parameters, pruned
 
     def _record(self, trial: optuna.Trial, run: SavedRun) -> tuple[float, int]:
