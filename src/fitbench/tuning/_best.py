@@ -1,4 +1,4 @@
-"""The study's chosen trial: the best one (on a Pareto front, the best score)."""
+"""The study's chosen trial (the best one; on a Pareto front, the best score), and its trials by state."""
 
 from __future__ import annotations
 
@@ -19,3 +19,13 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE:
         return max(front, key=lambda trial: (trial.values[0], -trial.values[1]))
     return min(front, key=lambda trial: (trial.values[0], trial.values[1]))
+
+
+def state_counts(study: optuna.Study) -> dict[str, int]:
+    states = [trial.state.name.lower() for trial in counted_trials(study)]
+    return {state: states.count(state) for state in dict.fromkeys(states)}
+
+
+def counted_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    # A surplus trial (two workers raced for the last one) never trained: leave it out.
+    return [trial for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]

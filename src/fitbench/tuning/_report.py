@@ -21,6 +21,7 @@ from fitbench.tuning._progress import quiet_optuna
 from fitbench.tuning._schema import parse_param
 from fitbench.tuning._space import space_summary
 from fitbench.tuning._storage import ATTR, without_password
+from fitbench.tuning._best import counted_trials, state_counts
 from fitbench.tuning._tune import TEST_ATTR, best_trial, format_params
 
 
@@ -62,20 +63,10 @@ def study_report(study: optuna.Study, *, storage: str | None = None, base: Path 
     )
 
 
-def state_counts(study: optuna.Study) -> dict[str, int]:
-    states = [trial.state.name.lower() for trial in _trials(study)]
-    return {state: states.count(state) for state in dict.fromkeys(states)}
-
-
-def _trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-    # A surplus trial (two workers raced for the last one) never trained: leave it out.
-    return [trial for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
-
-
 def trial_rows(study: optuna.Study, base: Path | None = None) -> list[dict[str, Any]]:
     """One row per trial: the numbers of the report's table."""
     rows = []
-    for trial in _trials(study):
+    for trial in counted_trials(study):
         attrs = trial.user_attrs
         run = Path(attrs["run"]) if "run" in attrs else None
         rows.append({

@@ -16,6 +16,7 @@ from fitbench.tuning._best import best_trial
 from fitbench.tuning._chosen import TEST_ATTR, record_test_of_best
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
+from fitbench.tuning._study_file import write_study_file
 from fitbench.tuning._storage import (
     check_study_name, default_storage, open_storage, open_study, storage_errors, without_password,
 )
@@ -74,6 +75,7 @@ def tune(
         notes = run_processes(spec, workers)
         result = optuna.load_study(study_name=name, storage=open_storage(url))
         test = record_test_of_best(result)
+        write_study_file(result, tuning, Path(spec.runs_dir))
     for line in [*notes, *summary_lines(result, tuning, total, test)]:
         lines.note(line)
     return result
