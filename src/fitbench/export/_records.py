@@ -101,12 +101,10 @@ def _study_file(path: Path) -> tuple[dict[str, str], dict[str, float]]:
     from fitbench.runs._folder import read_json
 
     record = read_json(path / "study.json") or {}
-    search, best, test = (record.get(key) if isinstance(record.get(key), Mapping) else {}
-                          for key in ("search", "best", "test"))
+    search, best, test = (_section(record, key) for key in ("search", "best", "test"))
     objective = record.get("objective")
     params = dict(flatten({"search": {**search, "objective": objective, "direction": record.get("direction")},
-                           "best": {"trial": best.get("trial"), **(best.get("params") if isinstance(
-                               best.get("params"), Mapping) else {})}}))
+                           "best": {"trial": best.get("trial"), **_section(best, "params")}}))
     scores = {f"chosen.test.{key}": float(test[key]) for key in _SCORES if _is_number(test.get(key))}
     if isinstance(objective, str) and _is_number(best.get("value")):
         scores[f"best.{objective[:100]}"] = float(best["value"])
@@ -154,6 +152,11 @@ def _scores(metrics: Mapping[str, Any]) -> dict[str, float]:
                 scores[f"{split}.{key}"] = float(values[key])
     scores |= {key: float(metrics[key]) for key in _TOTALS if _is_number(metrics.get(key))}
     return scores
+
+
+def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = record.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _is_number(value: Any) -> bool:
