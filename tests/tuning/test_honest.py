@@ -23,7 +23,7 @@ def test_only_the_chosen_trial_folder_holds_a_test_score(shared_runs: Path, stor
     best = best_trial(study)
     assert best is not None
     chosen = Path(best.user_attrs["run"])
-    folders = sorted((shared_runs / study_name).iterdir())
+    folders = sorted(folder for folder in (shared_runs / study_name).iterdir() if folder.is_dir())
     assert len(folders) == 3 and chosen in folders
     for folder in folders:
         splits = json.loads((folder / "metrics.json").read_text())["splits"]
