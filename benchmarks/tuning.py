@@ -16,9 +16,10 @@
   (128-128, the init seed searched: shapes seen before reuse their compiled programs).
   Per trial: its duration in the study less its epochs' times (history.csv ``time_s``), the
   median over the trials after the first (which compiles); target < 0.3 s. Then the same 20
-  trials (random sampler, seed 0: the same seeds in both runs) with the median pruner
-  judging from epoch 1 and with none: the ratio of the studies' times, first trial start to
-  last trial end (target <= 0.6), and how many trials the pruner stopped after one epoch.
+  trials (random sampler, seed 0: the same seeds and learning rates in both runs; two of the
+  three rates barely learn) with the median pruner judging from epoch 1 and with none: the
+  ratio of the studies' times, first trial start to last trial end (target <= 0.6), and how
+  many trials the pruner stopped after one epoch.
   Data: Fashion-MNIST where Keras has it, else ``../shared/data/mnist`` (6,000 / 2,000 / 2,000),
   else digits: the shorter the epochs, the more a trial's fixed cost weighs in the ratio.
 - memory: 50 tiny digits trials in one process through the trial code the workers run,
@@ -239,7 +240,8 @@ def cost(trials: int) -> None:
     for pruner in ("median", "none"):
         with tempfile.TemporaryDirectory() as folder:
             before = load()
-            spans[pruner], besides, _, states = cost_run(folder, data, pruner, epochs=5, trials=trials)
+            spans[pruner], besides, _, states = cost_run(folder, data, pruner, epochs=5, trials=trials,
+                                                         space=LEARNING_RATES)
             print(f"pruner {pruner}: study {spans[pruner]:.1f} s, {besides:.3f} s per trial besides epochs; "
                   f"{states}; {before}", flush=True)
     print(f"pruned study / unpruned: {spans['median'] / spans['none']:.2f} (target <= 0.6); {load()}", flush=True)
@@ -257,7 +259,15 @@ def cost_dataset() -> dict:
     return {"name": "digits", "seed": 0, "normalize": False}
 
 
-def cost_run(folder: str, data: dict, pruner: str, *, epochs: int, trials: int) -> tuple[float, float, float, str]:
+SEEDS = {"training.seed": {"type": "int", "low": 1, "high": 1000}}
+# Two of three learning rates learn next to nothing in an epoch: the pruner stops those trials
+# after their first epoch once one good trial has finished, as it would a poor region of a real
+# search. (Each rate compiles its programs once; then trials of a rate reuse them.)
+LEARNING_RATES = {**SEEDS, "training.learning_rate": {"type": "categorical", "choices": [1e-4, 1e-6, 1e-7]}}
+
+
+def cost_run(folder: str, data: dict, pruner: str, *, epochs: int, trials: int,
+             space: dict = SEEDS) -> tuple[float, float, float, str]:
     """One ``fitbench tune`` study: (seconds from the first trial's start to the last one's end,
     the median cost of a trial besides its epochs after the first, the first trial's, its states)."""
     import optuna
@@ -268,7 +278,7 @@ def cost_run(folder: str, data: dict, pruner: str, *, epochs: int, trials: int) 
         "training": {"epochs": epochs, "batch_size": 10, "learning_rate": 1e-4, "seed": 1},
         "search": {"objective": "val_macro_f1", "pruner": pruner, "pruning": {"startup_trials": 1, "warmup_epochs": 0},
                    "sampler": {"name": "random", "seed": 0},
-                   "space": {"training.seed": {"type": "int", "low": 1, "high": 1000}}},
+                   "space": space},
     }
     path = Path(folder) / "cost.yaml"
     path.write_text(yaml.safe_dump(document))
