@@ -174,3 +174,19 @@ def test_an_extreme_integer_anywhere_is_damage_of_that_one_file(tmp_path_factory
         (folder / file).write_text(text.rstrip().removesuffix("}") + f'{"," if text.strip() != "{}" else ""} "extra": {number}}}')
     problems = read_run(folder).problems
     assert f"{file} is damaged (a number of more than 19 digits)" in problems
+
+
+@pytest.mark.parametrize("file", [r.METRICS, r.CONFIG, r.STATUS, r.HISTORY])
+def test_a_file_replaced_by_a_folder_is_one_line_of_damage(tmp_path: Path, file: str):
+    folder = run_folder(tmp_path / "runs", "folder-for-file")  # found by the fuzzer: IsADirectoryError
+    (folder / file).unlink()
+    (folder / file).mkdir()
+    assert f"{file} is not a regular file" in read_run(folder).problems
+
+
+def test_a_hostile_key_is_named_on_one_line(tmp_path: Path):
+    folder = run_folder(tmp_path / "runs", "key")  # found by the fuzzer: a key's newline split the line
+    edit_metrics(folder, lambda m: m["splits"].__setitem__("a\n\x1b[2J" + "x" * 100, {}))
+    (problem,) = [p for p in read_run(folder).problems if p.startswith(r.METRICS)]
+    assert problem.startswith("metrics.json is damaged (splits.a\\n\\x1b[2Jxxx") and "\n" not in problem
+    assert len(problem) < 200

@@ -199,10 +199,16 @@ def _check_nodes(path: Path, value: Any) -> None:
 
 def _first_error(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
+    where = ".".join(_shown(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     more = f"; {error.error_count() - 1} more" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}" if where else f"{message}{more}"
+
+
+def _shown(part: str | int) -> str:
+    """A key of the file as the one-line problem names it: escaped, and short."""
+    text = str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def read_history(path: Path, problems: list[str] | None = None) -> r.History:
