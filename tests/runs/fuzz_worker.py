@@ -6,8 +6,9 @@ would not do). It
 reads one JSON request a line on stdin (``{"run": NAME, "heavy": bool, "export": bool}``, the
 folder being ``RUNS_DIR/NAME`` beside ``RUNS_DIR/good``) and writes one JSON line of results per
 request to file descriptor FD: for each view its exit code or HTTP status, its output, a
-traceback if it raised, its seconds and its peak resident memory (the kernel's high-water mark,
-reset before each view through ``/proc/self/clear_refs``).
+traceback if it raised, its wall and CPU seconds, and its peak resident memory (the kernel's
+high-water mark, reset before each view through ``/proc/self/clear_refs``) and how far that
+peak rose above the memory the process held before the view.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def peak_reset() -> None:
         file.write("5")  # resets VmHWM to the current resident size
 
 
-def peak_mb() -> float:
+def memory_mb(field: str) -> float:
+    """``VmHWM`` (the peak since the last reset) or ``VmRSS`` (now) of this process, in MB."""
     with open("/proc/self/status") as file:
-        line = next(line for line in file if line.startswith("VmHWM:"))
+        line = next(line for line in file if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
 
 
@@ -47,7 +49,7 @@ def cpu_seconds() -> float:
 
 def measured(view: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     peak_reset()
-    started, cpu = time.monotonic(), cpu_seconds()
+    resting, started, cpu = memory_mb("VmRSS"), time.monotonic(), cpu_seconds()
     try:
         result = call()
     except BaseException as error:  # noqa: BLE001  a view must never raise: what it raised is the finding
@@ -55,7 +57,8 @@ def measured(view: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
             raise
         result = {"traceback": "".join(traceback.format_exception(error))[-3000:]}
     return {"view": view, **result, "seconds": round(time.monotonic() - started, 3),
-            "cpu_seconds": round(cpu_seconds() - cpu, 3), "peak_mb": round(peak_mb())}
+            "cpu_seconds": round(cpu_seconds() - cpu, 3), "peak_mb": round(memory_mb("VmHWM")),
+            "growth_mb": round(memory_mb("VmHWM") - resting)}
 
 
 def cli(*argv: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@ memory-capped child processes (``fuzz_worker``).
 
 For every folder: no traceback, no answer of 500, a refusal is one line (exit 2), every problem
 the reader finds is one line naming the file, the untouched folder beside it is still listed
-whole, and every view stays under 1 GB of peak memory and 10 s.
+whole, and every view stays under 10 s of CPU (a busy machine's wall clock would say
+more) and adds at most 512 MB to its process (so no command passes 1 GB; see GROWTH_MB).
 
 CI runs 2,000 folders from a fixed seed (``derandomize``); ``FITBENCH_FUZZ_FOLDERS=N`` runs N,
 ``FITBENCH_FUZZ_BINARY=1`` adds the npz and .keras strategies, ``FITBENCH_FUZZ_WORKERS`` sets
@@ -34,7 +35,10 @@ from tests.runs.fuzz_worker import GOOD
 
 FOLDERS = int(os.environ.get("FITBENCH_FUZZ_FOLDERS", "2000"))
 WORKERS = int(os.environ.get("FITBENCH_FUZZ_WORKERS", min(4, os.cpu_count() or 1)))
-PEAK_MB, SECONDS = 1024, 10.0
+# A view's own memory: how far the worker's peak rises during it. The worker holds every view's
+# imports at once (Keras, JAX, matplotlib, FastAPI, MLflow: ~900 MB); a `fitbench` command holds
+# its own (at most ~500 MB, predict's Keras and JAX), so a view's 512 MB keeps any command under 1 GB.
+GROWTH_MB, SECONDS = 512, 10.0
 HEAP_CAP = 3 * 2**30  # the child dies before the machine does; what it measures is checked against PEAK_MB
 FOLDER_TIMEOUT = 240.0  # a folder whose views hang past this is a failure (and its worker is replaced)
 HEAVY_EVERY, EXPORT_EVERY = 4, 20
@@ -92,6 +96,7 @@ class Pool:
         self.numbers = itertools.count()
         self.failures: list[str] = []
         self.views: dict[str, list[float]] = {}  # view: [runs, CPU seconds in all, most CPU seconds, most MB]
+        self.slowest: list[tuple[float, str, str]] = []
 
     def submit(self, changes: list[Mutation]) -> None:
         idle = [worker for worker in self.workers if worker.job is None] or [self._wait_one()]
@@ -131,7 +136,8 @@ class Pool:
             for result in results:
                 seen = self.views.setdefault(result["view"], [0, 0.0, 0.0, 0.0])
                 seen[:] = [seen[0] + 1, seen[1] + result["cpu_seconds"], max(seen[2], result["cpu_seconds"]),
-                           max(seen[3], result["peak_mb"])]
+                           max(seen[3], result["growth_mb"])]
+                self.slowest = sorted([*self.slowest, (result["cpu_seconds"], result["view"], where)])[-5:]
         shutil.rmtree(worker.runs / name, ignore_errors=True)
         worker.job = None
 
@@ -150,9 +156,9 @@ def check(name: str, runs: Path, results: list[dict[str, Any]]) -> list[str]:
         if "traceback" in result:
             found.append(f"{view} raised: {result['traceback'].strip().splitlines()[-1]}\n{result['traceback']}")
             continue
-        if result["peak_mb"] > PEAK_MB or result["cpu_seconds"] > SECONDS:  # CPU time: the same on a busy machine
+        if result["growth_mb"] > GROWTH_MB or result["cpu_seconds"] > SECONDS:  # CPU: the same on a busy machine
             found.append(f"{view} took {result['cpu_seconds']:.1f} s of CPU ({result['seconds']:.1f} s) "
-                         f"and {result['peak_mb']:.0f} MB")
+                         f"and {result['growth_mb']:.0f} MB more memory (peak {result['peak_mb']:.0f} MB)")
         if result.get("status") == 500:
             found.append(f"{view} answered 500: {result['out'][:300]}")
         if "code" in result:
@@ -214,9 +220,10 @@ def test_every_view_of_every_damaged_folder(template: Path, tmp_path: Path):
     finally:
         pool.finish()
     checked = next(pool.numbers)
-    summary = ", ".join(f"{view} {n:.0f}x (CPU {total / n:.2f} s on average, {most:.1f} s at most; {mb:.0f} MB)"
+    summary = ", ".join(f"{view} {n:.0f}x (CPU {total / n:.2f} s on average, {most:.1f} s at most; +{mb:.0f} MB)"
                         for view, (n, total, most, mb) in pool.views.items())
-    print(f"\n{checked} folders: {summary}")
+    slowest = "\n".join(f"  {cpu:.1f} s CPU: {view} of {where[:300]}" for cpu, view, where in reversed(pool.slowest))
+    print(f"\n{checked} folders: {summary}\nslowest:\n{slowest}")
     if log := os.environ.get("FITBENCH_FUZZ_LOG"):
         Path(log).write_text("\n\n".join(pool.failures))
     assert checked >= min(FOLDERS, 2000) * 0.95, f"Hypothesis made only {checked} folders"
