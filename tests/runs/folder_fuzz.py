@@ -31,7 +31,7 @@ STRUCTURED = (r.STATUS, r.CONFIG, r.METRICS, r.ENVIRONMENT, r.ARCHITECTURE, r.FI
 BINARY = (r.PREDICTIONS, r.IMAGES, r.MODEL)
 BINARY_ON = os.environ.get("FITBENCH_FUZZ_BINARY") == "1"
 # Files whose damage the views that load Keras (predict, resume) read.
-HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.ENVIRONMENT}
+HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY}
 HOSTILE_TEXT = [
     "$\\frac{a}$", "$" + "{" * 90 + "}" * 90 + "$", "$x^{$", "\\$", "<script>alert(1)</script>", "</pre><b>",
     "{{ 7*7 }}", "{% raw %}", "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "a\rb", "\x00", "\u202egnp.exe", "=HYPERLINK(\"x\")",

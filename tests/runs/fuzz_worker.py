@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -135,26 +135,16 @@ class Views:
         return [measured(view, call) for view, call in views]
 
 
-@contextlib.contextmanager
-def quiet_fds() -> Iterator[None]:
-    """Keras, JAX and absl write to file descriptors 1 and 2 directly: send them to /dev/null."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-    yield
-
-
 def main() -> None:
     runs, fd, cap = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     requests = sys.stdin
-    answers = os.fdopen(fd, "w", buffering=1)
-    with quiet_fds():
-        views = Views(runs)
-        for line in requests:
-            request = json.loads(line)
-            results = views.run(request["run"], heavy=request["heavy"], export=request["export"])
-            answers.write(json.dumps(results) + "\n")
+    answers = os.fdopen(fd, "w", buffering=1)  # stdout is not ours: Keras and absl write there
+    views = Views(runs)
+    for line in requests:
+        request = json.loads(line)
+        results = views.run(request["run"], heavy=request["heavy"], export=request["export"])
+        answers.write(json.dumps(results) + "\n")
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ class Pool:
 
 def check(name: str, runs: Path, results: list[dict[str, Any]]) -> list[str]:
     """What is wrong with the views of one folder (nothing, when all went as promised)."""
-    found = []
+    found, problems = [], []
     for result in results:
         view = result["view"]
         if "traceback" in result:
@@ -164,10 +164,12 @@ def check(name: str, runs: Path, results: list[dict[str, Any]]) -> list[str]:
         if "code" in result:
             found += _cli_problems(view, result)
         if view == "read":
-            found += [f"a problem is not one line naming a file: {problem!r}" for problem in result["problems"]
-                      if not _one_line(problem)]
+            problems = result["problems"]
+            found += [f"a problem is not one line: {problem!r}" for problem in problems if not _one_line(problem)]
         if view == "runs":
             found += _listing_problems(result["out"], runs, name)
+            found += [f"runs does not name the damage: {problem!r}" for problem in problems
+                      if f"damaged: {problem[:60]}" not in result["out"]]
     return found
 
 

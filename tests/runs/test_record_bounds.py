@@ -67,7 +67,7 @@ def test_every_class_name_the_record_accepts_is_short_and_one_line(names: list[s
         return
     for name in config.dataset["class_names"]:
         assert 0 < len(name) <= r.MAX_NAME
-        assert not any(unicodedata.category(char).startswith("C") for char in name)  # no newline, escape, NUL
+        assert not any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in name)  # newline, ESC, NUL, bidi
 
 
 def test_math_text_in_class_layer_and_run_names_draws_as_plain_text(tmp_path: Path):

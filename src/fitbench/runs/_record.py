@@ -67,7 +67,7 @@ Number = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
 def _printable(text: str) -> str:
     """A name drawn in a picture or printed on a line: no line breaks or other control characters
     (5,000 newlines in one class name took a report to 21 GB)."""
-    if any(unicodedata.category(char)[0] == "C" for char in text):
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in text):  # Cf: bidi overrides, zero widths
         raise ValueError("holds a line break or another control character")
     return text
 
