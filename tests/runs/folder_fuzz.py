@@ -324,8 +324,11 @@ def _binary(path: Path, mutation: Mutation) -> None:
             for name, data in members.items():
                 archive.writestr(name, data)
         return
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return  # an earlier mutation broke it: nothing to edit
     key = sorted(arrays)[mutation.detail % len(arrays)]
     member = mutation.kind.removeprefix("npz-")
     extra: dict[str, bytes] = {}

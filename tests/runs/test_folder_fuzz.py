@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from fitbench.runs._record import CONFIG
 from tests.conftest import ROOT
 from tests.runs.folder_fuzz import HEAVY_FILES, Mutation, apply, mutations
 from tests.runs.fuzz_worker import GOOD
@@ -54,6 +55,7 @@ class Worker:
         self.runs = home / "runs"
         shutil.copytree(template, self.runs / GOOD)
         self.job: tuple[str, list[Mutation]] | None = None
+        self.listed = True  # whether the listing must show the folder of the job
         self._start()
 
     def _start(self) -> None:
@@ -105,6 +107,7 @@ class Pool:
         folder = Path(shutil.copytree(self.template, worker.runs / name))
         for change in changes:
             apply(folder, change)
+        worker.listed = os.path.lexists(folder / CONFIG)  # without one, it is no run folder
         touched = {change.file for change in changes}
         heavy = bool(touched & HEAVY_FILES) and number % HEAVY_EVERY == 0
         worker.send(name, changes, heavy=heavy, export=number % EXPORT_EVERY == 0)
@@ -132,7 +135,7 @@ class Pool:
             worker.restart()
             self.selector.register(worker.answers, selectors.EVENT_READ, worker)
         else:
-            self.failures += [f"{where}: {problem}" for problem in check(name, worker.runs, results)]
+            self.failures += [f"{where}: {problem}" for problem in check(name, worker.runs, results, worker.listed)]
             for result in results:
                 seen = self.views.setdefault(result["view"], [0, 0.0, 0.0, 0.0])
                 seen[:] = [seen[0] + 1, seen[1] + result["cpu_seconds"], max(seen[2], result["cpu_seconds"]),
@@ -148,7 +151,7 @@ class Pool:
             worker.close()
 
 
-def check(name: str, runs: Path, results: list[dict[str, Any]]) -> list[str]:
+def check(name: str, runs: Path, results: list[dict[str, Any]], listed: bool) -> list[str]:
     """What is wrong with the views of one folder (nothing, when all went as promised)."""
     found, problems = [], []
     for result in results:
@@ -167,7 +170,7 @@ def check(name: str, runs: Path, results: list[dict[str, Any]]) -> list[str]:
             problems = result["problems"]
             found += [f"a problem is not one line: {problem!r}" for problem in problems if not _one_line(problem)]
         if view == "runs":
-            found += _listing_problems(result["out"], runs, name)
+            found += _listing_problems(result["out"], runs, name if listed else None)
             found += [f"runs does not name the damage: {problem!r}" for problem in problems
                       if f"damaged: {problem[:60]}" not in result["out"]]
     return found
@@ -186,10 +189,10 @@ def _one_line(problem: str) -> bool:
     return "\n" not in problem and "\r" not in problem and len(problem) < 1000
 
 
-def _listing_problems(out: str, runs: Path, name: str) -> list[str]:
+def _listing_problems(out: str, runs: Path, name: str | None) -> list[str]:
     lines = out.splitlines()
     good = [k for k, line in enumerate(lines) if line.endswith(str(runs / GOOD))]
-    found = [] if any(str(runs / name) in line for line in lines) else [f"runs does not list {name}"]
+    found = [f"runs does not list {name}"] if name and not any(str(runs / name) in line for line in lines) else []
     if len(good) != 1:
         return [*found, f"runs does not list {GOOD} once"]
     if good[0] + 1 < len(lines) and "damaged:" in lines[good[0] + 1]:
