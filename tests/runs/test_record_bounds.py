@@ -190,3 +190,15 @@ def test_a_hostile_key_is_named_on_one_line(tmp_path: Path):
     (problem,) = [p for p in read_run(folder).problems if p.startswith(r.METRICS)]
     assert problem.startswith("metrics.json is damaged (splits.a\\n\\x1b[2Jxxx") and "\n" not in problem
     assert len(problem) < 200
+
+
+@pytest.mark.parametrize(("section", "value", "line"), [
+    ("training", {"early_stopping": "a" * 300}, "training.early_stopping: expected a mapping"),
+    ("model", {"layers": [3, "dense"]}, "model.layers: expected a list of layer names or mappings"),
+])
+def test_a_nested_section_of_the_wrong_shape_is_damage(tmp_path: Path, section: str, value: dict, line: str):
+    folder = run_folder(tmp_path / "runs", "shape")  # found by the fuzzer: AttributeError in diagnose and report
+    edit_config(folder, **{section: value})
+    assert read_run(folder).problems[0] == f"config.yaml is damaged ({line}{' (patience, monitor...) or null' if section == 'training' else ''})"
+    result = fitbench("diagnose", str(folder))
+    assert result.returncode in (0, 2) and "Traceback" not in result.stderr, result.stderr

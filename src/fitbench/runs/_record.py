@@ -106,6 +106,17 @@ class RunConfig(_Record):
     compiled: dict[str, Any] = {}  # what the model was compiled with (optimizer, learning rate, loss)
 
     @model_validator(mode="after")
+    def _nested_sections(self) -> RunConfig:
+        """The nested values views read with ``.get`` or iterate are of the shapes training wrote."""
+        if self.training.get("early_stopping") not in (None, False) and not isinstance(
+                self.training["early_stopping"], dict):
+            raise ValueError("training.early_stopping: expected a mapping (patience, monitor...) or null")
+        layers = self.model.get("layers")
+        if layers is not None and not (isinstance(layers, list) and all(isinstance(x, (str, dict)) for x in layers)):
+            raise ValueError("model.layers: expected a list of layer names or mappings")
+        return self
+
+    @model_validator(mode="after")
     def _class_names_bounded(self) -> RunConfig:
         names = self.dataset.get("class_names")
         if names is not None:
