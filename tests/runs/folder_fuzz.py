@@ -29,7 +29,7 @@ from fitbench.runs import _record as r
 
 STRUCTURED = (r.STATUS, r.CONFIG, r.METRICS, r.ENVIRONMENT, r.ARCHITECTURE, r.FINDINGS)
 BINARY = (r.PREDICTIONS, r.IMAGES, r.MODEL)
-BINARY_ON = os.environ.get("FITBENCH_FUZZ_BINARY") == "1"
+BINARY_ON = os.environ.get("FITBENCH_FUZZ_BINARY", "1") == "1"  # the npz and .keras bombs: on unless "0"
 # Files whose damage the views that load Keras (predict, resume) read.
 HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY}
 HOSTILE_TEXT = [

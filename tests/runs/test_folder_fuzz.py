@@ -7,8 +7,9 @@ the reader finds is one line naming the file, the untouched folder beside it is 
 whole, and every view stays under 10 s of CPU (a busy machine's wall clock would say
 more) and adds at most 512 MB to its process (so no command passes 1 GB; see GROWTH_MB).
 
-CI runs 2,000 folders from a fixed seed (``derandomize``); ``FITBENCH_FUZZ_FOLDERS=N`` runs N,
-``FITBENCH_FUZZ_BINARY=1`` adds the npz and .keras strategies, ``FITBENCH_FUZZ_WORKERS`` sets
+A plain run takes 200 folders from a fixed seed (``derandomize``); CI (``.ci/run``) sets
+``FITBENCH_FUZZ_FOLDERS=2000``, and any N runs N; ``FITBENCH_FUZZ_BINARY=0`` leaves out the npz
+and .keras strategies, ``FITBENCH_FUZZ_WORKERS`` sets
 the child processes (default: up to 4 cores), ``FITBENCH_FUZZ_LOG=FILE`` saves every failure. The views that load Keras
 (predict, resume) run on a share of the folders whose damage touches what they read, and the
 MLflow export on every 20th folder.
@@ -34,7 +35,7 @@ from tests.conftest import ROOT
 from tests.runs.folder_fuzz import HEAVY_FILES, Mutation, apply, mutations
 from tests.runs.fuzz_worker import GOOD
 
-FOLDERS = int(os.environ.get("FITBENCH_FUZZ_FOLDERS", "2000"))
+FOLDERS = int(os.environ.get("FITBENCH_FUZZ_FOLDERS", "200"))  # .ci/run: 2000
 WORKERS = int(os.environ.get("FITBENCH_FUZZ_WORKERS", min(4, os.cpu_count() or 1)))
 # A view's own memory: how far the worker's peak rises during it. The worker holds every view's
 # imports at once (Keras, JAX, matplotlib, FastAPI, MLflow: ~900 MB); a `fitbench` command holds
