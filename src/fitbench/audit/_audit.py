@@ -35,7 +35,7 @@ def find_label_issues(
     experiment: str | Path = "first",
     overrides: list[str] | None = None,
     data_dir: str | Path | None = None,
-    runs_dir: str | Path | None = None,
+    runs_dir: str | Path = "runs",
     verbose: bool = False,
 ) -> LabelIssues:
     """Suspect labels of a data set, most doubtful first.
@@ -47,7 +47,7 @@ def find_label_issues(
         folds: k of the k-fold training; every image of the train and validation splits is
             held out by one fold; test images get the mean probabilities of the k models.
         experiment, overrides, data_dir: as ``fitbench cv`` takes them (e.g. ``["training.epochs=3"]``).
-        runs_dir: the folds' run folders; default ``runs/audit-<dataset>``. Folds already
+        runs_dir: the folds' run folders go to ``RUNS_DIR/audit-<dataset>``. Folds already
             trained there are reused, and their saved predictions read: nothing is predicted again.
     """
     if folds < 2:
@@ -55,10 +55,9 @@ def find_label_issues(
     chosen = _experiment(dataset_or_run, experiment, overrides, data_dir)
     from fitbench.crossval import cross_validate  # imports Keras
 
-    out = Path("runs") / f"audit-{dataset_label(chosen.dataset)}" if runs_dir is None else Path(runs_dir)
+    out = Path(runs_dir) / f"audit-{dataset_label(chosen.dataset)}"
     runs = cross_validate(chosen, folds, runs_dir=out, verbose=verbose).runs
-    seen = out_of_sample(chosen.dataset, runs)
-    return rank(seen, runs, chosen.dataset)
+    return rank(out_of_sample(chosen.dataset, runs), runs, chosen.dataset, out)
 
 
 def _experiment(dataset_or_run: str | Path | SavedRun, experiment: str | Path, overrides: list[str] | None,
@@ -116,7 +115,7 @@ def out_of_sample(dataset: DatasetConfig, runs: list[Any]) -> OutOfSample:
     )
 
 
-def rank(seen: OutOfSample, runs: list[Any], dataset: DatasetConfig) -> LabelIssues:
+def rank(seen: OutOfSample, runs: list[Any], dataset: DatasetConfig, folder: Path) -> LabelIssues:
     """cleanlab's confident learning on ``seen``: its per-class thresholds (each class's mean
     self-confidence) pick the suspects, ranked by the probability of their given label."""
     from cleanlab.filter import find_label_issues as confident_learning
@@ -128,7 +127,8 @@ def rank(seen: OutOfSample, runs: list[Any], dataset: DatasetConfig) -> LabelIss
     suspects = [_suspect(seen, int(i), files) for i in order]
     images = _pixels(seen, order, runs)
     data = runs[0].data
-    return LabelIssues(suspects, images, tuple(data.class_names), len(seen.labels), len(runs), dataset_label(dataset))
+    return LabelIssues(suspects, images, tuple(data.class_names), len(seen.labels), len(runs), dataset_label(dataset),
+                       folder)
 
 
 def _suspect(seen: OutOfSample, i: int, files: list[str] | None) -> Suspect:

@@ -42,6 +42,7 @@ class LabelIssues:
     audited: int  # images examined
     folds: int
     dataset: str
+    folder: Path  # the folds' run folders
 
     def summary(self) -> str:
         return (f"{len(self.suspects):,} suspect labels among {self.audited:,} images of {self.dataset} "
