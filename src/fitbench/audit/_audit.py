@@ -52,7 +52,7 @@ def find_label_issues(
     """
     if folds < 2:
         raise ConfigError(f"folds: expected at least 2 folds, got {folds}")
-    chosen = _experiment(dataset_or_run, experiment, overrides, data_dir)
+    chosen = _settled(_experiment(dataset_or_run, experiment, overrides, data_dir))
     from fitbench.crossval import cross_validate  # imports Keras
 
     out = Path(runs_dir) / f"audit-{dataset_label(chosen.dataset)}"
@@ -78,6 +78,17 @@ def _experiment_of_run(run: SavedRun) -> Experiment:
                           "fitbench run; audit its data set with its experiment file: fitbench audit SPEC --experiment FILE")
     whole = experiment.dataset.model_copy(update={"folds": None, "fold": None})
     return experiment.model_copy(update={"dataset": whole})
+
+
+def _settled(experiment: Experiment) -> Experiment:
+    """A folder's data set as its runs record it (image size, colour mode and class names
+    filled in), so that folds trained before are recognised and reused."""
+    if experiment.dataset.name != "folder":
+        return experiment
+    from fitbench.data import load_from_config
+
+    settled = load_from_config(experiment.dataset).config
+    return experiment.model_copy(update={"dataset": settled})
 
 
 def dataset_label(config: DatasetConfig) -> str:
