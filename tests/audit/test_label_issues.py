@@ -121,6 +121,9 @@ def test_flipped_labels_of_an_image_folder_top_the_list(tmp_path: Path):
     again = find_label_issues(f"folder:{tmp_path / 'digits'}", folds=3, overrides=FAST, runs_dir=tmp_path / "runs")
     assert sorted(p.name for p in issues.folder.iterdir()) == folds  # the fold runs were reused
     assert again.suspects == issues.suspects
+    fold_run = next(p for p in issues.folder.iterdir() if p.name.endswith("-fold1"))
+    from_run = find_label_issues(fold_run, folds=3, runs_dir=tmp_path / "runs")  # the run's experiment, its data whole
+    assert sorted(p.name for p in issues.folder.iterdir()) == folds and from_run.suspects == issues.suspects
 
 
 @pytest.mark.slow

@@ -76,8 +76,11 @@ def _experiment_of_run(run: SavedRun) -> Experiment:
     if isinstance(experiment.model, (FactoryModel, PythonModel)):
         raise ConfigError(f"{run.path}: its model came from Python code, which a run folder never makes "
                           "fitbench run; audit its data set with its experiment file: fitbench audit SPEC --experiment FILE")
+    if experiment.dataset.folds is None:
+        return experiment
+    # cross_validate named it <experiment>-fold<k>: the experiment again, so its folds are reused
     whole = experiment.dataset.model_copy(update={"folds": None, "fold": None})
-    return experiment.model_copy(update={"dataset": whole})
+    return experiment.model_copy(update={"dataset": whole, "name": re.sub(r"-fold\d+$", "", experiment.name)})
 
 
 def _settled(experiment: Experiment) -> Experiment:
