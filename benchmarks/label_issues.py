@@ -2,6 +2,7 @@
 
     python benchmarks/label_issues.py                                  # ../shared/data/mnist
     python benchmarks/label_issues.py --dataset idx:../shared/data/mnist --folds 5 --epochs 10
+    python benchmarks/label_issues.py --set model.zoo=cnn            # a stronger model than `first`
 
 1. By construction: 2% of the labels flipped at random to another class (seeded). The audit's
    first k suspects (k = the number flipped) are scored by precision, beside chance (k / n).
@@ -38,11 +39,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--flip", type=float, default=0.02, help="share of labels flipped (default: 0.02)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="another override of the `first` experiment, e.g. --set model.zoo=cnn")
     parser.add_argument("--out", help="output folder (default: a new temporary one)")
     args = parser.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="fitbench-labels-"))
     out.mkdir(parents=True, exist_ok=True)
-    overrides = [f"training.epochs={args.epochs}", "training.batch_size=32", "training.learning_rate=0.001"]
+    overrides = [f"training.epochs={args.epochs}", "training.batch_size=32", "training.learning_rate=0.001",
+                 *args.overrides]
 
     from fitbench.config import load_experiment
     from fitbench.data import read_idx, write_idx
