@@ -155,15 +155,13 @@ def _suspect(seen: OutOfSample, i: int, files: list[str] | None) -> Suspect:
 
 
 def _pixels(seen: OutOfSample, order: np.ndarray, runs: list[Any]) -> np.ndarray:
-    """The suspects' images, as the fold runs' data sets hold them (one data set load per fold)."""
-    images: list[np.ndarray | None] = [None] * len(order)
+    """The suspects' images, as the fold runs' data sets hold them (loaded only for folds that have suspects)."""
+    images: dict[int, np.ndarray] = {}
     for fold, run in enumerate(runs):
-        mine = [k for k, i in enumerate(order) if seen.fold[i] == fold]
-        if not mine:
-            continue
-        data = run.data
-        for k in mine:
-            x, _ = data.split(seen.splits[order[k]])
-            images[k] = x[seen.where[order[k]]]
-    shape = runs[0].data.input_shape
-    return np.stack(images) if images else np.zeros((0, *shape), np.float32)  # type: ignore[arg-type]
+        mine = [int(i) for i in order if seen.fold[i] == fold]
+        if mine:
+            data = run.data
+            images.update({i: data.split(seen.splits[i])[0][seen.where[i]] for i in mine})
+    if not images:
+        return np.zeros((0, *runs[0].data.input_shape), np.float32)
+    return np.stack([images[int(i)] for i in order])

@@ -34,10 +34,10 @@ class Suspect(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class LabelIssues:
-    """Suspects ranked most doubtful first, with their images (uint8) and what was audited."""
+    """Suspects ranked most doubtful first, with their images as the models saw them, and what was audited."""
 
     suspects: list[Suspect]
-    images: np.ndarray  # (len(suspects), h, w[, 3]) uint8, in rank order
+    images: np.ndarray  # (len(suspects), h, w[, 3]), in rank order
     class_names: tuple[str, ...]
     audited: int  # images examined
     folds: int
