@@ -59,12 +59,12 @@ def main() -> None:
     write_idx(out / "flipped-labels.idx", noisy)
 
     found = audit(f"idx:{dataset.images},{out / 'flipped-labels.idx'}", args, overrides, out / "flipped")
-    top = {s.index for s in found.suspects[:len(flipped)]}
-    precision = len(top & set(flipped.tolist())) / len(flipped)
-    print(f"flipped {len(flipped)} of {len(labels):,} labels: precision of the first {len(flipped)} suspects "
-          f"{precision:.3f} (target 0.7: {'met' if precision >= 0.7 else 'NOT met'}; chance {len(flipped) / len(labels):.3f}); "
-          f"{len(found.suspects)} suspects in all, "
-          f"recall of all suspects {len(set(flipped.tolist()) & {s.index for s in found.suspects}) / len(flipped):.3f}")
+    truth, suspects = set(flipped.tolist()), [s.index for s in found.suspects]
+    precision = len(truth & set(suspects[:len(truth)])) / len(truth)
+    verdict = "met" if precision >= 0.7 else "NOT met"
+    print(f"flipped {len(truth)} of {len(labels):,} labels: precision of the first {len(truth)} suspects "
+          f"{precision:.3f} (target 0.7: {verdict}; chance {len(truth) / len(labels):.3f}); "
+          f"{len(suspects)} suspects in all, recall of all suspects {len(truth & set(suspects)) / len(truth):.3f}")
 
     clean = audit(args.dataset, args, overrides, out / "clean")
     ranks = {s.index: rank for rank, s in enumerate(clean.suspects, start=1)}

@@ -75,7 +75,8 @@ def _experiment_of_run(run: SavedRun) -> Experiment:
     experiment = validate(Experiment, document, where=str(run.path / "config.yaml"))
     if isinstance(experiment.model, (FactoryModel, PythonModel)):
         raise ConfigError(f"{run.path}: its model came from Python code, which a run folder never makes "
-                          "fitbench run; audit its data set with its experiment file: fitbench audit SPEC --experiment FILE")
+                          "fitbench run; audit its data set with its experiment file: "
+                          "fitbench audit SPEC --experiment FILE")
     if experiment.dataset.folds is None:
         return experiment
     # cross_validate named it <experiment>-fold<k>: the experiment again, so its folds are reused

@@ -9,7 +9,8 @@ SHOWN = 10  # suspects printed; the CSV and the page list them all
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("audit", help="find suspect labels in a data set (confident learning on k-fold runs)")
+    parser = commands.add_parser("audit",
+                                 help="find suspect labels in a data set (confident learning on k-fold runs)")
     parser.add_argument("dataset", metavar="DATASET", help=f"a data set ({DATASET_HELP}), or a run folder")
     parser.add_argument("--folds", type=int, default=5, help="number of stratified folds (default: 5)")
     parser.add_argument("--experiment", default="first", help="the experiment trained on each fold (default: first)")
@@ -27,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.folds < 2:
         raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
-    issues = find_label_issues(args.dataset, args.folds, experiment=args.experiment, overrides=args.overrides or None,
-                               data_dir=args.data_dir, runs_dir=args.runs_dir, verbose=not args.quiet)
+    issues = find_label_issues(args.dataset, args.folds, experiment=args.experiment,
+                               overrides=args.overrides or None, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                               verbose=not args.quiet)
     print(issues.summary())
     for rank, index, split, path, given, suggested, confidence, _ in issues.rows()[:SHOWN]:
         print(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
