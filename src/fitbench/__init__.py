@@ -16,6 +16,7 @@ from fitbench import _backend  # noqa: F401  chooses the JAX backend before anyt
 from fitbench._notebook import register_displays
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
+    from fitbench.audit import find_label_issues as find_label_issues
     from fitbench.config import Experiment as Experiment, load_experiment as load_experiment
     from fitbench.crossval import cross_validate as cross_validate
     from fitbench.data import Dataset as Dataset, load_dataset as load_dataset
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 # The public names, loaded on first use: importing Keras and JAX takes about 2 s, which the
 # `fitbench` command should not pay before it knows what it will run (`--help`: 0.04 s).
 _HOMES = {
+    "audit": ("find_label_issues",),
     "config": ("Experiment", "load_experiment"),
     "crossval": ("cross_validate",),
     "data": ("Dataset", "load_dataset"),

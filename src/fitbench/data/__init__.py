@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from fitbench.data._dataset import SPLITS, Dataset, load_dataset, load_from_config
+from fitbench.data._dataset import SPLITS, Dataset, load_dataset, load_from_config, source_files, source_positions
 from fitbench.data._idx import read_idx, read_idx_pair, write_idx
 from fitbench.data._sources import OFFICIAL, load_official, where
 from fitbench.errors import DataError
@@ -20,6 +20,8 @@ __all__ = [
     "load_official",
     "read_idx",
     "read_idx_pair",
+    "source_files",
+    "source_positions",
     "write_idx",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -114,40 +114,79 @@ def load_from_config(config: DatasetConfig) -> Dataset:
     For an image folder the Dataset's ``config`` records what loading chose (image size,
     colour mode, class names), so that a run's folder says how to prepare new inputs.
     """
+    raw = _read_source(config)
+    train, val, test = _arrange(raw.pool, raw.test, raw.config)
+    splits = [_scale(pair, raw.pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
+    names = _names(config, raw.classes, raw.names)
+    return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=raw.classes,
+                   pixel_max=raw.pixel_max, normalized=config.normalize, class_names=names,
+                   source=raw.source, config=raw.config)
+
+
+def source_positions(config: DatasetConfig) -> dict[Split, np.ndarray]:
+    """Where each split's images sit in the source, in the order it stores them (a folder's
+    readable files, sorted; an official set's training images, then its test images): the
+    splits of ``load_from_config``, made on positions instead of images."""
+    raw = _read_source(config)
+    pool = (np.arange(len(raw.pool[1])), raw.pool[1])
+    test = None if raw.test is None else (len(pool[1]) + np.arange(len(raw.test[1])), raw.test[1])
+    train, val, test_pair = _arrange(pool, test, raw.config)
+    return {"train": train[0], "val": val[0], "test": test_pair[0]}
+
+
+def source_files(config: DatasetConfig) -> list[str] | None:
+    """An image folder's files in the order ``source_positions`` counts them; None for other sources."""
+    if config.name != "folder":
+        return None
+    from fitbench.data._folder import image_paths, load_folder
+
+    data = load_folder(Path(str(config.path)), image_size=config.image_size, color_mode=config.color_mode,
+                       strict=config.strict, cache_dir=config.cache_dir)
+    return image_paths(Path(str(config.path)), data)
+
+
+class _Source(NamedTuple):
+    pool: Pair  # the images the train and validation splits are drawn from
+    test: Pair | None  # the source's own test split; None: drawn from the pool as well
+    classes: int
+    pixel_max: float
+    source: str
+    names: tuple[str, ...] | None
+    config: DatasetConfig
+
+
+def _read_source(config: DatasetConfig) -> _Source:
     from fitbench.data import _idx, _sources
 
-    names: tuple[str, ...] | None = None
     if config.name in _sources.OFFICIAL:
         arrays = _sources.load_official(config.name, config.data_dir)
-        train, val = _split((arrays.x_train, arrays.y_train), config.val_size, config)
-        test, source = (arrays.x_test, arrays.y_test), arrays.source
-        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
-    elif config.name == "digits":
+        return _Source((arrays.x_train, arrays.y_train), (arrays.x_test, arrays.y_test), 10,
+                       _registry.DATASETS[config.name].pixel_max, arrays.source, None, config)
+    if config.name == "digits":
         x, y, source = _sources.load_digits_arrays()
-        train, val, test = _three_way((x, y), config)
-        pixel_max, classes = _registry.DATASETS[config.name].pixel_max, 10
-    elif config.name == "folder":
-        train, val, test, names, source, config = _from_folder(config)
-        pixel_max, classes = 255.0, len(names)
-    elif config.name == "csv":
+        return _Source((x, y), None, 10, _registry.DATASETS[config.name].pixel_max, source, None, config)
+    if config.name == "folder":
+        return _from_folder(config)
+    if config.name == "csv":
         x, y = _from_csv(config)
         classes = _idx_classes(y, config, where=str(config.path))
-        train, val, test = _three_way((x, y), config)
-        source, pixel_max = f"{config.path} (CSV, {len(y):,} images)", 255.0
+        return _Source((x, y), None, classes, 255.0, f"{config.path} (CSV, {len(y):,} images)", None, config)
+    assert config.images is not None and config.labels is not None  # DatasetConfig requires both for idx
+    x, y = _idx.read_idx_pair(config.images, config.labels)
+    classes = _idx_classes(y, config, where=str(config.labels))
+    return _Source((x, y), None, classes, _registry.DATASETS[config.name].pixel_max,
+                   f"{config.images} + {config.labels}", None, config)
+
+
+def _arrange(pool: Pair, test: Pair | None, config: DatasetConfig) -> tuple[Pair, Pair, Pair]:
+    """Train, validation and test splits of a source, with the fold and limits applied."""
+    if test is None:
+        train, val, test = _three_way(pool, config)
     else:
-        assert config.images is not None and config.labels is not None  # DatasetConfig requires both for idx
-        x, y = _idx.read_idx_pair(config.images, config.labels)
-        classes = _idx_classes(y, config, where=str(config.labels))
-        train, val, test = _three_way((x, y), config)
-        source, pixel_max = f"{config.images} + {config.labels}", _registry.DATASETS[config.name].pixel_max
+        train, val = _split(pool, config.val_size, config)
     if config.folds is not None:
         train, val = _fold(train, val, config)
-    train, val = _limit(train, config.train_limit), _limit(val, config.val_limit)
-    splits = [_scale(pair, pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
-    names = _names(config, classes, names)
-    return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=classes,
-                   pixel_max=pixel_max, normalized=config.normalize, class_names=names,
-                   source=source, config=config)
+    return _limit(train, config.train_limit), _limit(val, config.val_limit), test
 
 
 def _names(config: DatasetConfig, classes: int, found: tuple[str, ...] | None) -> tuple[str, ...]:
@@ -164,28 +203,25 @@ def _default_names(name: object, classes: int) -> tuple[str, ...]:
     return _registry.class_names(name if isinstance(name, str) else None, classes)
 
 
-def _from_folder(config: DatasetConfig) -> tuple[Pair, Pair, Pair, tuple[str, ...], str, DatasetConfig]:
-    """Train/val/test of an image folder, its class names, a summary line, and the config
-    with the image size, colour mode and class names loading settled on."""
+def _from_folder(config: DatasetConfig) -> _Source:
+    """An image folder, with the config completed by what loading settled on (image size,
+    colour mode, class names)."""
     from fitbench.data._folder import load_folder
 
     root = Path(str(config.path))  # set: the config's validator requires dataset.path for a folder
     data = load_folder(root, image_size=config.image_size, color_mode=config.color_mode,
                        strict=config.strict, cache_dir=config.cache_dir)
-    pool = (data.x_train, data.y_train)
-    if data.x_test is None or data.y_test is None:
-        train, val, test = _three_way(pool, config)
-    elif config.test_size is not None:
+    test = None if data.x_test is None or data.y_test is None else (data.x_test, data.y_test)
+    if test is not None and config.test_size is not None:
         raise ConfigError(f"dataset.test_size: {config.path} has a test/ folder, which is the test split; "
                           "remove dataset.test_size")
-    else:
-        (train, val), test = _split(pool, config.val_size, config), (data.x_test, data.y_test)
     if config.class_names is not None and tuple(config.class_names) != data.class_names:
         raise DataError(f"dataset.class_names: {', '.join(config.class_names)} differ from the class folders "
                         f"of {config.path} ({', '.join(data.class_names)}); remove dataset.class_names")
     settled = config.model_copy(update={"image_size": data.image_size, "color_mode": data.color_mode,
                                         "class_names": list(data.class_names)})
-    return train, val, test, data.class_names, data.describe(root), settled
+    return _Source((data.x_train, data.y_train), test, len(data.class_names), 255.0, data.describe(root),
+                   data.class_names, settled)
 
 
 def _from_csv(config: DatasetConfig) -> Pair:

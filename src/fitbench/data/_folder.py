@@ -117,6 +117,21 @@ def load_folder(root: str | os.PathLike[str], *, image_size: Sequence[int] | Non
     return data
 
 
+def image_paths(root: str | os.PathLike[str], data: FolderData) -> list[str]:
+    """The files ``data`` was decoded from, in the order of its images (train/, then test/)."""
+    train_dir, test_dir = _split_folders(Path(root))
+    files = _labelled_files(train_dir, data.class_names)
+    if test_dir is not None:
+        files += _labelled_files(test_dir, data.class_names, train_dir)
+    skipped = set(data.skipped)
+    return [item.path for item in files if not _was_skipped(os.path.relpath(item.path, root), skipped)]
+
+
+def _was_skipped(relative: str, skipped: set[str]) -> bool:
+    # A skipped file is listed as "relative/path: reason"; the reason may itself hold ": ".
+    return any(entry.startswith(f"{relative}: ") for entry in skipped)
+
+
 # ---- finding the files ----------------------------------------------------------------
 
 

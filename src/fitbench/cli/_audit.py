@@ -1,0 +1,39 @@
+"""``fitbench audit DATASET``: suspect labels, from k-fold out-of-sample probabilities."""
+
+from __future__ import annotations
+
+import argparse
+from fitbench.cli._options import DATASET_HELP
+
+SHOWN = 10  # suspects printed; the CSV and the page list them all
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("audit",
+                                 help="find suspect labels in a data set (confident learning on k-fold runs)")
+    parser.add_argument("dataset", metavar="DATASET", help=f"a data set ({DATASET_HELP}), or a run folder")
+    parser.add_argument("--folds", type=int, default=5, help="number of stratified folds (default: 5)")
+    parser.add_argument("--experiment", default="first", help="the experiment trained on each fold (default: first)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value of the experiment, e.g. --set training.epochs=5 (repeatable)")
+    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    parser.add_argument("--runs-dir", default="runs", help="the folds, the CSV and the page go to RUNS_DIR/audit-<dataset> (default: runs)")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.set_defaults(command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fitbench.audit import find_label_issues
+    from fitbench.errors import ConfigError
+
+    if args.folds < 2:
+        raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
+    issues = find_label_issues(args.dataset, args.folds, experiment=args.experiment,
+                               overrides=args.overrides or None, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                               verbose=not args.quiet)
+    print(issues.summary())
+    for rank, index, split, path, given, suggested, confidence, _ in issues.rows()[:SHOWN]:
+        print(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
+    print(issues.to_csv(issues.folder / "label_issues.csv"))
+    print(issues.report(issues.folder / "label_issues.html"))
+    return 0
