@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from fitbench.prediction._inputs import Inputs, read_inputs
-from fitbench.prediction._predict import Prediction, load_model_safely, predict
+from fitbench.prediction._predict import Prediction, image_size, load_model_safely, predict, prepare_inputs
 
-__all__ = ["Inputs", "Prediction", "load_model_safely", "predict", "read_inputs"]
+__all__ = ["Inputs", "Prediction", "image_size", "load_model_safely", "predict", "prepare_inputs", "read_inputs"]

@@ -22,7 +22,7 @@ from fitbench.prediction._inputs import read_inputs
 if TYPE_CHECKING:
     from fitbench.runs import SavedRun
 
-__all__ = ["Prediction", "load_model_safely", "predict"]
+__all__ = ["Prediction", "image_size", "load_model_safely", "predict", "prepare_inputs"]
 
 MODEL = "model.keras"
 _RAW_MAX = {"digits": 16.0}  # the raw pixel scale of a data set, where it is not 255
@@ -93,16 +93,26 @@ def predict(run: SavedRun, x: Any, *, model: Any = None) -> Prediction:
     """Predict ``x``: image files, folders of images, CSV files (a path or a list of them),
     or an array prepared like the run's data (``run.data.x_test``)."""
     model = model if model is not None else load_model_safely(run.path)
-    if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
-        names, prepared = _prepare_files([x] if isinstance(x, (str, os.PathLike)) else list(x), run.config, model)
-    else:
-        prepared = np.asarray(x, dtype=np.float32)
-        names = [str(k) for k in range(len(prepared))]
+    names, prepared = prepare_inputs(x, run.config, model)
     from fitbench.models import predict as predict_probabilities
 
     probabilities = np.asarray(predict_probabilities(model, prepared))
     section = run.config.get("dataset") or {}
     return Prediction(names, probabilities, recorded_class_names(section, probabilities.shape[1]))
+
+
+def prepare_inputs(x: Any, config: dict[str, Any], model: Any) -> tuple[list[str], np.ndarray]:
+    """Names and model-ready inputs for ``x`` (paths, or an array prepared like the run's data),
+    as ``predict`` feeds them to the model (``fitbench explain`` reuses them)."""
+    if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
+        return _prepare_files([x] if isinstance(x, (str, os.PathLike)) else list(x), config, model)
+    prepared = np.asarray(x, dtype=np.float32)
+    return [str(k) for k in range(len(prepared))], prepared
+
+
+def image_size(model: Any) -> tuple[int, int]:
+    """The (h, w) of the images ``model`` takes, however its inputs are shaped."""
+    return _image_format(tuple(model.input_shape[1:]))[0]
 
 
 def _prepare_files(paths: list[str | os.PathLike[str]], config: dict[str, Any], model: Any) -> tuple[list[str], np.ndarray]:
