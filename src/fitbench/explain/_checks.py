@@ -72,7 +72,9 @@ def random_weights(model: Any, seed: int) -> list[Any]:
 def rank_correlations(maps: np.ndarray, other: np.ndarray, images: np.ndarray) -> np.ndarray:
     """Spearman's rank correlation of each pair of maps ``(n, h, w)``, over the pixels where
     the image differs from the black baseline: elsewhere integrated gradients are zero for
-    any model, and counting those ties would measure the image, not the model."""
+    any model, and counting those ties measures the image, not the model (the magnitudes of a
+    trained and a random model's MNIST maps correlate at 0.99 over all pixels;
+    benchmarks/explain.py)."""
     ink = np.abs(images).reshape((len(images), *maps.shape[1:], -1)).max(axis=-1) > 0
     correlations = []
     for a, b, where in zip(maps, other, ink, strict=True):

@@ -14,6 +14,7 @@ from fitbench.explain._checks import SanityChecks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["Explanation"]
 
@@ -72,14 +73,21 @@ class Explanation:
         """Map ``k``'s picture, written atomically."""
         from fitbench.plots import save_png
 
-        return save_png(self.plot(k).figure, Path(path))
+        return save_png(self._figure(k), Path(path))
+
+    def _figure(self, k: int) -> Figure:
+        from fitbench.plots._figure import new_figure
+
+        figure = new_figure((3.2, 3.6))
+        self.plot(k, figure.add_subplot())
+        return figure
 
     def _repr_html_(self) -> str:
         from fitbench.plots import png_bytes
 
         cells = []
         for k in range(len(self)):
-            picture = base64.b64encode(png_bytes(self.plot(k).figure)).decode("ascii")
+            picture = base64.b64encode(png_bytes(self._figure(k))).decode("ascii")
             cells.append(f'<figure style="display:inline-block;margin:4px"><img src="data:image/png;base64,{picture}" '
                          f'width="200"><figcaption>{html.escape(self.names[k])}</figcaption></figure>')
         return f"<div><p>{html.escape(self.summary())}</p>{''.join(cells)}</div>"
