@@ -78,8 +78,9 @@ def rank_correlations(maps: np.ndarray, other: np.ndarray, images: np.ndarray) -
     ink = np.abs(images).reshape((len(images), *maps.shape[1:], -1)).max(axis=-1) > 0
     correlations = []
     for a, b, where in zip(maps, other, ink, strict=True):
-        rho = spearmanr(a[where], b[where]).statistic if where.sum() > 2 else np.nan
-        correlations.append(0.0 if np.isnan(rho) else float(rho))  # constant maps: no rank order shared
+        a, b = a[where], b[where]
+        ranked = len(a) > 2 and np.ptp(a) > 0 and np.ptp(b) > 0  # a constant map has no rank order to share
+        correlations.append(float(spearmanr(a, b).statistic) if ranked else 0.0)
     return np.asarray(correlations)
 
 
