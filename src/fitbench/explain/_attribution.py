@@ -19,7 +19,8 @@ from fitbench.models import outputs_logits
 __all__ = ["STEPS", "class_probability", "integrated_gradients", "occlusion", "pixel_shape"]
 
 STEPS = 32  # interpolation steps: IG's sum converges to within a few percent by 20-50 (Sundararajan et al.)
-_CHUNK = 64  # images per compiled call: bounds memory at CHUNK * STEPS inputs
+_VALUES = 2 ** 22  # input values per compiled call (16 MB of float32, times each layer's width): bounds memory
+_CHUNK = 64  # images per compiled call at most
 Score = Callable[[Any, Any, jax.Array, jax.Array], jax.Array]
 
 
@@ -59,8 +60,9 @@ def integrated_gradients(model: Any, x: np.ndarray, targets: np.ndarray, *, step
         return jax.vmap(one)(images, classes)
 
     use = own if trainable is None else trainable
-    chunks = [np.asarray(attribute(use, jnp.asarray(x[k:k + _CHUNK], jnp.float32), jnp.asarray(targets[k:k + _CHUNK])))
-              for k in range(0, len(x), _CHUNK)]
+    chunk = _per_call(steps * int(np.prod(x.shape[1:])))
+    chunks = [np.asarray(attribute(use, jnp.asarray(x[k:k + chunk], jnp.float32), jnp.asarray(targets[k:k + chunk])))
+              for k in range(0, len(x), chunk)]
     return np.concatenate(chunks)
 
 
@@ -79,14 +81,21 @@ def occlusion(model: Any, x: np.ndarray, targets: np.ndarray, *, size: tuple[int
         pixels = image.reshape((*size, -1))
         occluded = (pixels[None] * (1 - masks[..., None])).reshape((len(masks), *image.shape))
         full = batched(trainable, non_trainable, jnp.asarray(image[None], jnp.float32), target)[0]
-        drops = full - np.asarray(batched(trainable, non_trainable, jnp.asarray(occluded, jnp.float32), target))
-        maps.append(np.tensordot(drops, masks, axes=1))
+        chunk = _per_call(image.size)
+        scores = [batched(trainable, non_trainable, jnp.asarray(occluded[k:k + chunk], jnp.float32), target)
+                  for k in range(0, len(occluded), chunk)]
+        maps.append(np.tensordot(full - np.concatenate(scores), masks, axes=1))
     return np.stack(maps)
 
 
 def pixel_shape(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Attributions shaped as the model's inputs, as ``(n, h, w)``: channels summed per pixel."""
     return np.asarray(x, np.float64).reshape((len(x), *size, -1)).sum(axis=-1)
+
+
+def _per_call(values: int) -> int:
+    """How many items of ``values`` input values each to send per compiled call."""
+    return max(1, min(_CHUNK, _VALUES // max(1, values)))
 
 
 def _patches(size: tuple[int, int], patch: int) -> np.ndarray:
