@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
     from fitbench.diagnosis import diagnose as diagnose
     from fitbench.errors import ConfigError as ConfigError, DataError as DataError, FitbenchError as FitbenchError
     from fitbench.evaluation import Evaluation as Evaluation
+    from fitbench.leaks import find_leaks as find_leaks
     from fitbench.models import build_model as build_model, count_params as count_params
     from fitbench.report import compare as compare
     from fitbench.trained import Run as Run, load_run as load_run
@@ -39,6 +40,7 @@ _HOMES = {
     "diagnosis": ("diagnose",),
     "errors": ("ConfigError", "DataError", "FitbenchError"),
     "evaluation": ("Evaluation",),
+    "leaks": ("find_leaks",),
     "models": ("build_model", "count_params"),
     "report": ("compare",),
     "trained": ("Run", "load_run"),

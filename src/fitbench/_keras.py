@@ -9,6 +9,8 @@ new Keras release is checked here (``.ci/run`` tests the oldest supported Keras 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -16,7 +18,7 @@ import keras
 from fitbench._backend import SINGLE_THREAD_XLA
 
 __all__ = ["SINGLE_THREAD_XLA", "build_for_training", "build_shapes", "inbound_nodes", "keras", "load_model_file",
-           "nested_layers", "prepare_stateless_steps"]
+           "nested_layers", "prepare_stateless_steps", "saved_weights_only"]
 
 
 def build_for_training(model: keras.Model, x: Any, y: Any) -> None:
@@ -69,3 +71,38 @@ def load_model_file(file: Any, *, compile: bool) -> keras.Model:
     from keras.src.saving import saving_lib  # type: ignore[import-untyped]
 
     return saving_lib.load_model(file, compile=compile, safe_mode=True)
+
+
+@contextlib.contextmanager
+def saved_weights_only() -> Iterator[None]:
+    """Variables created inside take the values then assigned to them (a saved model's weights)
+    without running their initializers first; any left unassigned are initialized on the way out.
+
+    On JAX each random initializer compiles an XLA program per shape: loading the course's
+    ``first`` model spent 5 of its 6 s drawing random weights that the saved ones then replaced.
+    """
+    if keras.backend.backend() != "jax" or _global_state().get_global_attribute("stateless_scope") is not None:
+        yield
+        return
+    state = _global_state()
+    # Keras 3.7-3.15: a variable created in a StatelessScope that does not initialize variables
+    # is listed in the "uninitialized_variables" global attribute, and an assignment to it is
+    # recorded in the scope; `_initialize(value)` is what `_deferred_initialize` calls.
+    with keras.StatelessScope(initialize_variables=False) as scope:
+        try:
+            yield
+        finally:
+            created = state.get_global_attribute("uninitialized_variables") or []
+            state.set_global_attribute("uninitialized_variables", [])
+    for variable in created:
+        value = scope.get_current_value(variable)
+        if value is None:
+            variable._deferred_initialize()
+        else:
+            variable._initialize(value)
+
+
+def _global_state() -> Any:
+    from keras.src.backend.common import global_state  # type: ignore[import-untyped]  # keras ships no hints
+
+    return global_state

@@ -175,10 +175,11 @@ def test_missing_file_is_422(client: TestClient):
     assert client.post("/api/predict", params={"run": "digits-8x8"}).status_code == 422
 
 
-def test_a_digits_run_cannot_read_drawings(client: TestClient):
+def test_a_digits_run_reads_drawings_at_its_own_size(client: TestClient):
+    # Prepared as `fitbench predict` prepares a file for it: the whole image, resized to 8x8.
     status, answer = predict(client, "digits-8x8", png(np.eye(28)))
-    assert status == 422
-    assert answer["detail"] == "this run's model takes 8x8 images, not 28x28 drawings; choose an MNIST run"
+    assert status == 200, answer
+    assert np.asarray(answer["image"]).shape == (8, 8) and len(answer["probabilities"]) == 10
 
 
 def test_a_run_without_a_model_says_so(client: TestClient):
@@ -239,6 +240,7 @@ def test_a_run_trained_on_raw_pixels_gets_0_255(client: TestClient, mnist_run: M
     shutil.copytree(mnist_run.path, raw)
     config = (raw / "config.yaml").read_text().replace("normalize: true", "normalize: false")
     (raw / "config.yaml").write_text(config)
+    (raw / "preparation.json").unlink()  # a folder from before the record: its config decides
     try:
         status, answer = predict(client, "raw-pixels", png(mnist_run.images[0]))
         assert status == 200 and answer["scale"] == 255.0

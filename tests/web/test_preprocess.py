@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fitbench.web import _preprocess
+from fitbench.prediction import _decode
 from fitbench.web._preprocess import (
     ImageTooLarge,
     NothingDrawn,
@@ -133,7 +133,7 @@ def test_a_truncated_png_is_unreadable():
 
 
 def test_too_many_pixels_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(_preprocess, "MAX_PIXELS", 100 * 100)
+    monkeypatch.setattr(_decode, "MAX_PIXELS", 100 * 100)
     with pytest.raises(ImageTooLarge, match="101x100 pixels"):
         decode_image(encode(np.zeros((100, 101))))
 

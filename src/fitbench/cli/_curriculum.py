@@ -18,7 +18,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.curriculum import run_curriculum
     from fitbench.config._load import dataset_section
     from fitbench.errors import ConfigError
 
@@ -26,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--seeds: expected at least 1, got {args.seeds}")
     if args.dataset:
         dataset_section(args.dataset)  # refused (with a "did you mean") before the first experiment trains
+    from fitbench.curriculum import run_curriculum  # Keras: only once the arguments are known good
+
     # Ctrl-C: run_curriculum saves what it did, then raises KeyboardInterrupt: exit 130 (cli._main).
     run_curriculum(dataset=args.dataset, data_dir=args.data_dir, seeds=args.seeds, quick=args.quick,
                    only=args.only, out=args.out)

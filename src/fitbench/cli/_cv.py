@@ -20,12 +20,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.crossval import cross_validate
     from fitbench.errors import ConfigError
 
     if args.folds < 2:
         raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
     experiment = load_experiment(args)
+    from fitbench.crossval import cross_validate  # Keras: only once the arguments are known good
     out = Path(args.runs_dir) / f"cv-{experiment.name}"
     result = cross_validate(experiment, args.folds, runs_dir=out, verbose=not args.quiet)
     for fold, accuracy in enumerate(result.fold_accuracy, start=1):

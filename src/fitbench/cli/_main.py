@@ -5,7 +5,6 @@ from __future__ import annotations
 import _thread
 import argparse
 import gc
-import importlib.metadata
 import logging
 import os
 import signal
@@ -20,6 +19,7 @@ from fitbench.cli import (
     _runs, _serve, _train, _tune,
 )
 from fitbench._log import to_console
+from fitbench.cli._environment import check_environment
 from fitbench.cli._train import EXIT_INTERRUPTED
 from fitbench.errors import FitbenchError, command_line
 
@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         with command_line():
+            check_environment()
             return command(args)
     except FitbenchError as error:
         say(f"fitbench: error: {error}", file=sys.stderr)
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The ``fitbench`` console script: ``main()``, then exit."""
+    stop_on_sigterm()
     sys.unraisablehook = _ctrl_c_passed_on(sys.unraisablehook)
     try:
         code = main()
@@ -61,6 +63,15 @@ def run() -> NoReturn:
     # of every command's wall time (measured). Frozen objects are left to the OS to reclaim.
     gc.freeze()
     sys.exit(code)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, a scheduler's stop) ends a command as Ctrl-C does, from its first
+    moment: KeyboardInterrupt, "fitbench: interrupted", exit 130, locks released and atomic
+    writes finished or not begun. Python's default ends the process where it stands (a resume
+    still starting up died silently with -15). Training and saving install their own handler
+    (training.StopOnSignal), which stops after the batch and puts this one back."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 _INTERRUPTS: list[KeyboardInterrupt] = []
@@ -110,19 +121,63 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose "unrecognized arguments: --epochs 3" names the ``--set`` meant."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _set_hint(message))
+
+
+def _set_hint(message: str) -> str:
+    """``; did you mean --set training.epochs=3?`` for an option that is an experiment key."""
+    words = message.removeprefix("unrecognized arguments: ").split() if "unrecognized arguments" in message else []
+    for index, word in enumerate(words):
+        name, equals, value = word.removeprefix("--").partition("=")
+        key = _experiment_key(name.replace("-", "_")) if word.startswith("--") else None
+        if key is None:
+            continue
+        if not equals:
+            value = words[index + 1] if index + 1 < len(words) and not words[index + 1].startswith("-") else "VALUE"
+        return f"; did you mean --set {key}={value}?"
+    return ""
+
+
+def _experiment_key(name: str) -> str | None:
+    """The dotted key ``name`` is a field of: ``training.epochs``; training's keys first (seed)."""
+    from pydantic import BaseModel
+
+    from fitbench.config import DatasetConfig, EarlyStoppingConfig, TrainingConfig
+
+    sections: dict[str, type[BaseModel]] = {"training": TrainingConfig, "dataset": DatasetConfig,
+                                            "training.early_stopping": EarlyStoppingConfig}
+    return next((f"{section}.{name}" for section, model in sections.items() if name in model.model_fields), None)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fitbench",
         description="Train, evaluate and inspect neural-network classifiers on MNIST-like images.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(commands)
     return parser
 
 
+class _Version(argparse.Action):
+    """argparse's version action, whose version is looked up only when asked: importlib.metadata
+    scans every installed package, which every other command would pay for at start-up."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("fitbench")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed

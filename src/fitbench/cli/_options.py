@@ -32,8 +32,11 @@ def load_experiment(args: argparse.Namespace) -> Experiment:
     """The experiment file ``args.experiment`` names, with the options above applied; refused
     at once, naming the file, when its model factory does not import."""
     from fitbench.config import find_experiment, load_experiment
-    from fitbench.training import check_model
 
     experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    # Keras and JAX only once the file and the options are known good: a typo is answered in
+    # a fraction of a second, not after seconds of imports (tests/cli/test_fast_errors.py).
+    from fitbench.training import check_model
+
     check_model(experiment.model, where=str(find_experiment(args.experiment)))
     return experiment

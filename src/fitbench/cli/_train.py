@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fitbench._inert import say
@@ -39,12 +40,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.training import Interrupted, summary_line
-
     try:
         result, stopped = resume(args) if args.resume else train(args), False
-    except Interrupted as interrupted:  # saved: say where, as after any training, then exit 130
+    except KeyboardInterrupt as interrupted:  # fb.Interrupted: saved; say where, as after any training, then exit 130
+        from fitbench.training import Interrupted
+
+        if not isinstance(interrupted, Interrupted):
+            raise
         result, stopped = interrupted.run, True
+    from fitbench.training import summary_line  # after the arguments are checked: see _options
+
     if args.quiet:
         say(summary_line(result))
     if args.report and not stopped:  # interrupted: the person asked to stop now
@@ -65,17 +70,15 @@ def write_report(result: Run, *, quiet: bool) -> None:
 
 
 def train(args: argparse.Namespace) -> Run:
-    from fitbench.training import run_experiment
-
     if args.experiment is None:
         raise ConfigError("fitbench train: give an experiment file (or a bundled name), or --resume RUN")
     experiment = load_experiment(args)
+    from fitbench.training import run_experiment
     return run_experiment(experiment, runs_dir=args.runs_dir, verbose=not args.quiet)
 
 
 def resume(args: argparse.Namespace) -> Run:
     from fitbench.config import apply_overrides
-    from fitbench.training import resume_run
 
     if args.experiment or args.dataset or args.data_dir:
         raise ConfigError("fitbench train --resume RUN: a resumed run keeps its experiment and data; "
@@ -85,4 +88,9 @@ def resume(args: argparse.Namespace) -> Run:
     epochs = training.pop("epochs", None)
     if overrides or training:
         raise ConfigError("fitbench train --resume RUN: only --set training.epochs=N may change a resumed run")
+    from fitbench.runs._folder import resumable
+
+    resumable(Path(args.resume))  # a wrong folder is refused before Keras is imported (resume_run checks again)
+    from fitbench.training import resume_run
+
     return resume_run(args.resume, epochs=epochs, verbose=not args.quiet, trust=args.trust)

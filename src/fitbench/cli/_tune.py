@@ -35,6 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_tune(args: argparse.Namespace) -> int:
+    check_arguments(args)
     from fitbench.tuning import tune
     from fitbench.tuning._processes import use_one_xla_thread
 
@@ -53,3 +54,17 @@ def run_report(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else Path(args.runs_dir) / args.study / "study.html"
     say(write_study_report(study, output, storage=storage))
     return 0
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what can be refused before Optuna, Keras and JAX are imported (seconds): a
+    misspelt file name, --dataset or --set, or a bad experiment part of the tuning file. The
+    search section is checked by ``fitbench.tuning`` itself (it imports Optuna)."""
+    from fitbench.config import Experiment, validate
+    from fitbench.config._load import bundled_files, customize, find_file, read_yaml, spelled_options
+
+    path = find_file(args.tuning, bundled_files("tuning"), kind="tuning file",
+                     give="a path to a YAML file with a search section, or one of the bundled ones")
+    document = customize(read_yaml(path), args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    document.pop("search", None)
+    validate(Experiment, document, where=spelled_options(args.overrides, args.dataset) or str(path))

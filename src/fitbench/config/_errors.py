@@ -33,19 +33,69 @@ def validate(model: type[M], data: Any, *, where: str, prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        lines = _unique([format_error(model, detail, where=where, prefix=prefix) for detail in error.errors()])
+        lines = _unique(_lines(model, error.errors(), where=where, prefix=prefix))
         if len(lines) > MAX_LINES:
             lines = [*lines[:MAX_LINES], f"{where}: (top level): {len(lines) - MAX_LINES} more problems not shown"]
         raise ConfigError("\n".join(lines)) from None
 
 
+def _lines(model: type[BaseModel], details: list[ErrorDetails], *, where: str, prefix: str) -> list[str]:
+    """One line per problem. A value that fits no alternative of a union (a search choice: bool,
+    int, float, str or null) is one problem, of which pydantic reports one error per alternative:
+    their expectations are joined in one line."""
+    groups: dict[tuple[str, str], list[ErrorDetails]] = {}  # by key and value; insertion-ordered
+    for index, detail in enumerate(details):
+        groups.setdefault(_type_error_of(model, detail, prefix) or (str(index), ""), []).append(detail)
+    lines = []
+    for (key, got), group in groups.items():
+        if len(group) == 1:
+            lines.append(format_error(model, group[0], where=where, prefix=prefix))
+        else:
+            expected = " or ".join(dict.fromkeys(_expected(detail) for detail in group))
+            lines.append(f"{where}: {key}: expected {expected}, got {got}")
+    return lines
+
+
+def _type_error_of(model: type[BaseModel], detail: ErrorDetails, prefix: str) -> tuple[str, str] | None:
+    """``(key, value shown)`` of a wrong-type error (``int_parsing``, ``string_type``...), else None."""
+    if not str(detail.get("type", "")).endswith(("_type", "_parsing")):
+        return None
+    try:
+        return _key([prefix] * bool(prefix) + _resolve(model, detail["loc"])[0]), show(detail.get("input"))
+    except Exception:  # noqa: BLE001 - an unexpected location: format_error's plain line says it
+        return None
+
+
+def _expected(detail: ErrorDetails) -> str:
+    return str(detail["msg"]).removeprefix("Input should be ").removeprefix("Value should be ")
+
+
 def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
+    """One line for one of pydantic's errors, whatever the shape of the input and the location.
+
+    The wording below reads pydantic's context and the schema to name the fix; should any of
+    that meet a shape it does not expect, the line falls back to pydantic's own words, which
+    are still one line naming the key: a bad file must never end in a traceback.
+    """
+    try:
+        return _format(model, detail, where=where, prefix=prefix)
+    except Exception:  # noqa: BLE001 - see above: the plain line is the answer, not a crash
+        return _plain(detail, where=where, prefix=prefix)
+
+
+def _plain(detail: ErrorDetails, *, where: str, prefix: str) -> str:
+    key = _key([prefix] * bool(prefix) + [part for part in detail.get("loc", ()) if isinstance(part, (str, int))])
+    message = " ".join(str(detail.get("msg", "invalid value")).split())
+    return f"{where}: {key}: {message}, got {show(detail.get('input'))}"
+
+
+def _format(model: type[BaseModel], detail: ErrorDetails, *, where: str, prefix: str = "") -> str:
     loc, _ = _resolve(model, detail["loc"])
     key = _key([prefix] * bool(prefix) + loc)
     kind = detail["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, detail["loc"][:-1])
-        name = str(detail["loc"][-1])
+        name = str(detail["loc"][-1]) if detail["loc"] else ""
         hint = did_you_mean(name, allowed)
         return (f"{where}: {key}: unknown key{hint}; "
                 f"expected one of: {', '.join(allowed) or '(none)'}")
@@ -63,9 +113,11 @@ def format_error(model: type[BaseModel], detail: ErrorDetails, *, where: str, pr
         expected = detail["ctx"]["expected"]
         got = detail["input"]
         hint = did_you_mean(str(got), _words(expected)) if isinstance(got, str) else ""
-        return f"{where}: {key}: expected {expected}, got {_show(got)}{hint}"
-    expected = detail["msg"].removeprefix("Input should be ").removeprefix("Value should be ")
-    return f"{where}: {key}: expected {expected}, got {_show(detail['input'])}{_fix(model, detail['loc'])}"
+        return f"{where}: {key}: expected {expected}, got {show(got)}{hint}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # pydantic: "a valid dictionary or instance of X"
+        return f"{where}: {key}: expected a section of `key: value` lines, got {show(detail['input'])}{_fix(model, detail['loc'])}"
+    expected = _expected(detail)
+    return f"{where}: {key}: expected {expected}, got {show(detail['input'])}{_fix(model, detail['loc'])}"
 
 
 # A name written bare in a dotted key: letters, digits and _ (not Python's wider identifiers,
@@ -95,7 +147,8 @@ _SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 50, 50
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A short repr of a value a user gave: at most 60 characters, however big the value."""
     # reprlib stops early: the repr of a huge value is never built just to be cut.
     text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -122,14 +175,16 @@ def _example(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 def _unknown_name(detail: ErrorDetails, *, where: str, key: str) -> str:
     context, given = detail.get("ctx", {}), detail["input"]
     if not isinstance(given, dict):
-        return f"{where}: {key}: expected a mapping like `{context['example']}`, got {_show(given)}"
+        return f"{where}: {key}: expected a mapping like `{context['example']}`, got {show(given)}"
     name, expected = context["key"], context["expected"]
     got = given.get(name)
     hint = did_you_mean(got, _words(expected)) if isinstance(got, str) else ""
-    return f"{where}: {key}.{name}: expected one of {expected}, got {_show(got)}{hint}"
+    return f"{where}: {key}.{name}: expected one of {expected}, got {show(got)}{hint}"
 
 
 def _field(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
+    if not loc:  # the whole section, e.g. `search: 5`: no field of its own to take an example from
+        return None
     _, parent = _resolve(model, loc[:-1])
     if parent is None or not isinstance(loc[-1], str):
         return None
@@ -154,6 +209,8 @@ def _resolve(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[list[Any], t
         if isinstance(part, str) and part in branches:
             current = branches[part]
             continue
+        if part == "[key]" or isinstance(part, str) and part in _member_names(current):
+            continue  # pydantic's word for "the key itself", or the alternative of a union it tried
         shown.append(part)
         current = _step(current, part)
     return shown, _model_in(current)
@@ -177,6 +234,12 @@ def _options(annotation: Any) -> list[Any]:
     if origin in (typing.Union, types.UnionType):
         return [option for arg in typing.get_args(annotation) for option in _options(arg)]
     return [annotation]
+
+
+def _member_names(annotation: Any) -> set[str]:
+    """How pydantic names the alternatives of a plain union in a location: ``bool``, ``int``..."""
+    options = _options(annotation)
+    return {option.__name__ for option in options if isinstance(option, type)} if len(options) > 1 else set()
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from fitbench.config._errors import validate
-from fitbench.config._schema import DATASETS, Experiment
+from fitbench.config._schema import DATASETS, Experiment, PythonModel
 from fitbench.errors import ConfigError, did_you_mean, spelled
 
 # Keys of the dataset section that belong to one kind of dataset only; --dataset drops them.
@@ -220,8 +221,37 @@ def load_experiment(
 ) -> Experiment:
     """Read, override and validate an experiment; raises ``ConfigError`` naming the key."""
     path = find_experiment(source)
-    document = customize(read_yaml(path), overrides, dataset=dataset, data_dir=data_dir)
-    return validate(Experiment, document, where=str(path))
+    document = read_yaml(path)
+    customized = customize(document, overrides, dataset=dataset, data_dir=data_dir)
+    try:
+        experiment = validate(Experiment, customized, where=str(path))
+    except ConfigError:
+        options = spelled_options(overrides, dataset)
+        if not options or not _valid(Experiment, document):
+            raise
+        # The file alone is valid: the options broke it. Name them, not the file (which may be
+        # a bundled one the user never opened).
+        experiment = validate(Experiment, customized, where=options)
+    if isinstance(experiment.model, PythonModel):  # what a run folder records for fb.fit(model, ...)
+        raise ConfigError(f"{path}: model.python: a file cannot hold a Python model; "
+                          "give model.zoo, model.layers or model.factory")
+    return experiment
+
+
+def spelled_options(overrides: list[str] | None, dataset: str | None) -> str:
+    """The options that change a document, as they were given: ``--set a=1 --dataset digits`` on
+    the command line, ``overrides=['a=1'], dataset='digits'`` in Python; empty if none."""
+    command = [f"--set {item}" for item in overrides or []] + ([f"--dataset {dataset}"] if dataset is not None else [])
+    python = ([f"overrides={overrides!r}"] if overrides else []) + ([f"dataset={dataset!r}"] if dataset is not None else [])
+    return _short(spelled(", ".join(python), " ".join(command)), 120)
+
+
+def _valid(model: type[BaseModel], document: Any) -> bool:
+    try:
+        model.model_validate(document)
+    except ValidationError:
+        return False
+    return True
 
 
 def dataset_section(spec: str) -> dict[str, Any]:

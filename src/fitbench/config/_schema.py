@@ -32,7 +32,7 @@ _SPLIT_ALL = ("idx", "digits", "folder", "csv")
 
 class _Strict(BaseModel):
     # Unknown keys are errors: a typo such as `epoch:` must not be silently ignored.
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
 def _refuse_bool(value: Any) -> Any:

@@ -19,7 +19,7 @@ from fitbench.diagnosis._curves import (
     scale_mismatch_in_history,
     underfitting,
 )
-from fitbench.diagnosis._diagnose import check_arrays, check_before_training, diagnose
+from fitbench.diagnosis._diagnose import check_arrays, check_before_training, copies_across_splits, diagnose
 from fitbench.diagnosis._finding import SEVERITIES, Finding
 from fitbench.diagnosis._inputs import (
     double_scaling,
@@ -30,6 +30,7 @@ from fitbench.diagnosis._inputs import (
     unscaled_inputs,
     value_ranges,
 )
+from fitbench.diagnosis._leakage import leakage
 from fitbench.diagnosis._scores import (
     noisy_validation,
     test_leakage_in_arrays,
@@ -42,7 +43,7 @@ from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 CODES = (
     "scale_mismatch", "unscaled_inputs", "double_scaling", "overfitting", "underfitting",
     "noisy_validation", "label_changing_augmentation", "no_best_weights", "noisy_stop",
-    "divergence", "test_leakage", "metric_loss_disagree", "damaged_folder",
+    "divergence", "test_leakage", "metric_loss_disagree", "damaged_folder", "leakage",
 )
 
 __all__ = [
@@ -51,12 +52,14 @@ __all__ = [
     "SEVERITIES",
     "check_arrays",
     "check_before_training",
+    "copies_across_splits",
     "diagnose",
     "divergence",
     "double_scaling",
     "flip_modes",
     "interval_half_width",
     "label_changing_augmentation",
+    "leakage",
     "metric_loss_disagree",
     "no_best_weights",
     "noisy_stop",

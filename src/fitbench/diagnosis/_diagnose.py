@@ -15,6 +15,7 @@ from fitbench.diagnosis._curves import (
     underfitting,
 )
 from fitbench.diagnosis._finding import Finding, by_severity
+from fitbench.diagnosis._leakage import leakage
 from fitbench.diagnosis._inputs import (
     double_scaling,
     flip_modes,
@@ -33,6 +34,7 @@ from fitbench.diagnosis._scores import (
 )
 from fitbench.diagnosis._stopping import no_best_weights, noisy_stop
 from fitbench.errors import FitbenchError, FitbenchWarning
+from fitbench.leaks import Leak, find_leaks
 from fitbench.runs import load_saved_run
 from fitbench.runs._record import CONFIG, FINDINGS, HISTORY, METRICS
 
@@ -85,7 +87,8 @@ def saved_findings(run: SavedRun) -> list[Finding]:
     damaged = [Finding("damaged_folder", "error", problem, f"in {run.path}",
                        "the diagnosis cannot see what that file held; rerun the training")
                for problem in run.problems if problem.startswith(_READ)]
-    return [*damaged, *(Finding(f.code, f.severity, f.verdict, f.evidence, f.advice) for f in saved)]
+    return [*damaged, *(Finding(f.code, f.severity, f.verdict, f.evidence, f.advice, {"pairs": f.pairs})
+                        for f in saved)]
 
 
 def _first_of_each(findings: list[Finding]) -> list[Finding]:
@@ -113,30 +116,39 @@ def _drop_meaningless(findings: list[Finding]) -> list[Finding]:
 
 def check_arrays(model: Any, dataset: Dataset) -> list[Finding]:
     """Findings about the arrays and the model before training: the scale of each split,
-    scaling layers, label-changing augmentation, validation images that are test images."""
-    ranges, leakage = _array_facts(dataset)
+    scaling layers, label-changing augmentation, validation images that are test images,
+    images of one split copied into another."""
+    ranges, test_leakage, leaks = _array_facts(dataset)
     input_max = ranges["train"][1] if "train" in ranges else 1.0
     found = [
         scale_mismatch(ranges),
         unscaled_inputs(input_max, scales_inside=normalizes_inside(model)),
         double_scaling(input_max, rescalings(model)),
         label_changing_augmentation(flip_modes(model), dataset.class_names),
-        leakage,
+        test_leakage,
+        leakage(leaks),
     ]
     return by_severity([finding for finding in found if finding is not None])
 
 
 # What the arrays alone tell, per Dataset: a study's trials check the same arrays many times.
-_FACTS: weakref.WeakKeyDictionary[Dataset, tuple[dict[str, tuple[float, float]], Finding | None]] = \
-    weakref.WeakKeyDictionary()
+_Facts = tuple[dict[str, tuple[float, float]], Finding | None, list[Leak]]
+_FACTS: weakref.WeakKeyDictionary[Dataset, _Facts] = weakref.WeakKeyDictionary()
 
 
-def _array_facts(dataset: Dataset) -> tuple[dict[str, tuple[float, float]], Finding | None]:
-    """The value range of each split, and whether validation images are test images."""
+def _array_facts(dataset: Dataset) -> _Facts:
+    """The value range of each split, whether validation images are test images, and the
+    copies across splits (about 4 s for 70,000 images: once per Dataset)."""
     if dataset not in _FACTS:
         splits = {name: dataset.split(name)[0] for name in ("train", "val", "test")}
-        _FACTS[dataset] = (value_ranges(splits), test_leakage_in_arrays(dataset.x_val, dataset.x_test))
+        _FACTS[dataset] = (value_ranges(splits), test_leakage_in_arrays(dataset.x_val, dataset.x_test),
+                           find_leaks(dataset))
     return _FACTS[dataset]
+
+
+def copies_across_splits(dataset: Dataset) -> list[Leak]:
+    """``fitbench.leaks.find_leaks(dataset)``, computed once per Dataset with the other checks."""
+    return _array_facts(dataset)[2]
 
 
 def check_before_training(model: Any, dataset: Dataset) -> list[Finding]:

@@ -31,10 +31,13 @@ class Finding:
     advice: str
     numbers: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def to_dict(self) -> dict[str, str]:
-        """The JSON form: code, severity, verdict, evidence, advice."""
-        return {"code": self.code, "severity": self.severity, "verdict": self.verdict,
-                "evidence": self.evidence, "advice": self.advice}
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: code, severity, verdict, evidence, advice, and a leakage finding's pairs."""
+        shown: dict[str, Any] = {"code": self.code, "severity": self.severity, "verdict": self.verdict,
+                                 "evidence": self.evidence, "advice": self.advice}
+        if self.numbers.get("pairs"):
+            shown["pairs"] = [list(pair) for pair in self.numbers["pairs"]]
+        return shown
 
     def line(self) -> str:
         """One line for a terminal: ``warning [overfitting] verdict (evidence); advice``."""

@@ -11,7 +11,9 @@ from fitbench.errors import ConfigError
 from fitbench.explain._attribution import STEPS, integrated_gradients, occlusion, pixel_shape
 from fitbench.explain._checks import SanityChecks, deletion_drops, random_weights, rank_correlations
 from fitbench.explain._explanation import Explanation
-from fitbench.prediction import image_size, load_model_safely, prepare_inputs
+from fitbench.prediction import compile_cache, load_model_safely, prepare_inputs
+from fitbench.prediction._inputs import say_changes
+from fitbench.runs._preparation import from_config
 
 if TYPE_CHECKING:
     from fitbench.runs import SavedRun
@@ -35,13 +37,15 @@ def explain(run: SavedRun, x: Any, *, method: Method = "auto", steps: int = STEP
         raise ConfigError(f"explain: got method={method!r}; expected one of: {', '.join(METHODS)}")
     if not 1 <= steps <= 1024:
         raise ConfigError(f"explain: got steps={steps!r}; expected 1..1024 interpolation steps (32 is usual)")
-    model = model if model is not None else load_model_safely(run.path)
-    names, inputs = prepare_inputs(x, run.config, model)
-    from fitbench.models import predict
+    with compile_cache():
+        model = model if model is not None else load_model_safely(run.path)
+        names, inputs, changes = prepare_inputs(run, x, model)
+        say_changes(changes, len(names))
+        from fitbench.models import predict
 
-    probabilities = np.asarray(predict(model, inputs))
+        probabilities = np.asarray(predict(model, inputs))
     predicted = probabilities.argmax(axis=1)
-    size = image_size(model)
+    size = from_config(run.config, tuple(model.input_shape[1:])).size  # (h, w), known for any image model
     used, maps = _attribute(model, inputs, predicted, size, method, steps)
     found = sanity_checks(model, inputs, maps, predicted, size=size, method=used, steps=steps, seed=seed) \
         if checks else None

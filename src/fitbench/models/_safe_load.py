@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import h5py
 
-from fitbench._keras import load_model_file
+from fitbench._keras import load_model_file, saved_weights_only
 from fitbench.runs._archives import ZIP_ERRORS
 from fitbench.runs._files import DamagedFile, first_line
 from fitbench.runs._keras_file import WEIGHTS, check_model, open_model_file
@@ -35,7 +35,10 @@ def open_model(path: Path, *, compile: bool = False) -> Any:
         checked = check_model(file, path.name)
         _check_weights(file, path.name, checked.weights_bytes)
         file.seek(0)
-        return load_model_file(file, compile=compile)
+        if compile:  # Run.model, for evaluate and training: Keras' own loading, optimizer included
+            return load_model_file(file, compile=True)
+        with saved_weights_only():  # prediction: no random weights drawn for the saved ones to replace
+            return load_model_file(file, compile=False)
 
 
 def _check_weights(file: BinaryIO, name: str, stored: int) -> None:

@@ -29,10 +29,12 @@ from fitbench.plots._figure import integer_ticks, png_bytes, save_png
 from fitbench.plots._history import HistoryCurves, history_curves, plot_history
 from fitbench.plots._images import (
     GRID_IMAGES,
+    LEAK_PAIRS,
     TOP_LOSSES,
     ImageGrid,
     TopLoss,
     as_images,
+    leak_grid,
     mistake_grid,
     plot_image_grid,
     sample_grid,
@@ -44,6 +46,7 @@ from fitbench.plots._learning_curve import SizePoint, plot_score_by_train_size, 
 
 __all__ = [
     "GRID_IMAGES",
+    "LEAK_PAIRS",
     "TOP_LOSSES",
     "Architecture",
     "ClassScore",
@@ -56,6 +59,7 @@ __all__ = [
     "SizePoint",
     "TopLoss",
     "as_images",
+    "leak_grid",
     "confused_pairs",
     "confusion_matrix",
     "history_curves",

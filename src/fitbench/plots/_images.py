@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-# How many images the report shows: the course's 5x5 grids, and the ten worst mistakes.
-GRID_IMAGES, TOP_LOSSES = 25, 10
+# How many images the report shows: the course's 5x5 grids, the ten worst mistakes, and 12
+# pairs of copies across splits.
+GRID_IMAGES, TOP_LOSSES, LEAK_PAIRS = 25, 10, 12
 
 
 class ImageGrid(NamedTuple):
@@ -145,3 +146,14 @@ def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
         ax.text(x, y, title, ha="center", va="bottom", fontsize=size,
                 color="#c0392b" if grid.wrong[k] else "black")
     return ax
+
+
+def leak_grid(shown: ImageSet, pairs: Sequence[Sequence[object]]) -> ImageGrid:
+    """Copies across splits side by side, each original then its copy, titled ``train #12``.
+
+    ``shown`` holds the pairs' images in that order (a run folder's ``leaks`` images); ``pairs``
+    are the leakage finding's ``(split, index, other split, other index)``."""
+    count = min(len(pairs), len(shown.images) // 2)
+    titles = [f"{pair[k]} #{pair[k + 1]}" for pair in pairs[:count] for k in (0, 2)]
+    indices = [int(index) for index in shown.indices[:2 * count]]
+    return ImageGrid(as_images(shown.images[:2 * count]), titles, indices, [False] * 2 * count, columns=4)

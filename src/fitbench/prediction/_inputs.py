@@ -1,68 +1,87 @@
-"""New inputs for a trained model: image files, folders of images, Kaggle-layout CSV files."""
+"""New inputs for a trained model: image files, folders of images, Kaggle-layout CSV files,
+each decoded and prepared as the run's ``Preparation`` says."""
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from fitbench.data._csv import read_csv_images
-from fitbench.data._folder import EXTENSIONS, decode_image, fit_image, image_files
-from fitbench.errors import DataError
+from fitbench.data._folder import EXTENSIONS, image_files
+from fitbench.errors import DataError, FitbenchWarning
+from fitbench.prediction._decode import ImageProblem, decode_image
+from fitbench.prediction._prepare import INVERTED, LEVELLED, prepare
+from fitbench.runs._preparation import Preparation
 
-__all__ = ["Inputs", "read_inputs"]
+__all__ = ["Inputs", "read_inputs", "say_changes"]
 
 _SHOWN = 10
+_SAID = {INVERTED: "had the other background than the training images (dark on light, or the reverse): "
+                   "inverted them",
+         LEVELLED: "had grey paper or low contrast: levelled them to the training images' background"}
 
 
 class Inputs(NamedTuple):
     names: list[str]  # one per image: the file, a folder's file, or "FILE.csv:ROW" (1-based)
-    pixels: np.ndarray  # (n, h, w) grayscale or (n, h, w, 3) rgb, uint8 0..255
+    pixels: np.ndarray  # (n, h, w) or (n, h, w, 3) float32, prepared (in the run's scale)
+    changes: Counter[str]  # how many inputs each change of ``prepare`` was made to
 
 
-def read_inputs(paths: Sequence[str | os.PathLike[str]], *, size: tuple[int, int], color_mode: str) -> Inputs:
-    """Every image the paths name, in order, converted to ``color_mode`` and resized to ``size``.
+def read_inputs(paths: Sequence[str | os.PathLike[str]], preparation: Preparation) -> Inputs:
+    """Every image the paths name, in order, prepared for the run's model.
 
-    Unreadable image files are listed in one warning and skipped.
+    Unreadable image files (and blank ones, for a digit run) are listed in one warning and skipped.
 
     Raises:
         DataError: a path that does not exist or is no image, folder or CSV; no images at all.
     """
     names: list[str] = []
     images: list[np.ndarray] = []
+    changes: Counter[str] = Counter()
     skipped: list[str] = []
     for given in paths:
-        for name, pixels in _images_of(Path(given), skipped):
+        for name, pixels in _images_of(Path(given)):
+            try:
+                prepared = prepare(decode_image(pixels) if isinstance(pixels, str) else pixels, preparation)
+            except ImageProblem as problem:
+                skipped.append(f"{name}: {problem}")
+                continue
             names.append(name)
-            images.append(fit_image(pixels, size, color_mode))
+            images.append(prepared.pixels)
+            changes.update(prepared.changes)
     if skipped:
         shown = "; ".join(skipped[:_SHOWN]) + (f"; and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else "")
-        warnings.warn(f"fitbench: skipped {len(skipped)} unreadable image file(s): {shown}", stacklevel=2)
+        warnings.warn(f"fitbench: skipped {len(skipped)} unreadable image file(s): {shown}", FitbenchWarning,
+                      stacklevel=3)
     if not images:
         raise DataError(f"no images to predict in {', '.join(str(p) for p in paths)}; give image files "
                         f"({', '.join(sorted(EXTENSIONS))}), folders of them, or a CSV file")
-    return Inputs(names, np.stack(images))
+    return Inputs(names, np.stack(images), changes)
 
 
-def _images_of(path: Path, skipped: list[str]) -> list[tuple[str, np.ndarray]]:
+def say_changes(changes: Counter[str], total: int) -> None:
+    """One warning per kind of change made to the inputs (not one per input)."""
+    for change, count in changes.items():
+        warnings.warn(f"fitbench: {count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=4)
+
+
+def _images_of(path: Path) -> Iterator[tuple[str, str | np.ndarray]]:
+    """``(name, file path or pixels)`` of each image ``path`` names."""
     if path.is_dir():
-        return [pair for entry in image_files(path) for pair in _decoded(Path(entry.path), skipped)]
-    if not path.is_file():
+        yield from ((entry.path, entry.path) for entry in image_files(path))
+    elif not path.is_file():
         raise DataError(f"{path}: no such file or folder; give image files, folders of images, or a CSV file")
-    if path.suffix.lower() == ".csv":
-        return [(f"{path}:{row}", image) for row, image in enumerate(read_csv_images(path).x, start=1)]
-    if path.suffix.lower() not in EXTENSIONS:
+    elif path.suffix.lower() == ".csv":
+        for row, image in enumerate(read_csv_images(path).x, start=1):
+            yield f"{path}:{row}", image.astype(np.float32)
+    elif path.suffix.lower() not in EXTENSIONS:
         raise DataError(f"{path}: not an image ({', '.join(sorted(EXTENSIONS))}), folder or .csv file")
-    return _decoded(path, skipped)
+    else:
+        yield str(path), str(path)
 
-
-def _decoded(path: Path, skipped: list[str]) -> list[tuple[str, np.ndarray]]:
-    found = decode_image(str(path))
-    if found.pixels is None:
-        skipped.append(f"{path}: {found.mode}")
-        return []
-    return [(str(path), found.pixels)]

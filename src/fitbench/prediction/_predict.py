@@ -1,4 +1,4 @@
-"""Predictions of a run's saved model on new inputs, prepared exactly like its training data.
+"""Predictions of a run's saved model on new inputs, prepared as its ``preparation.json`` says.
 
 The model opens in Keras' safe mode and no factory the run folder names is imported: a
 run folder is untrusted input, and predicting must not run code because a folder says so.
@@ -6,26 +6,30 @@ run folder is untrusted input, and predicting must not run code because a folder
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from fitbench import _io
+from fitbench._compile_cache import compilation_cache
+from fitbench.data._folder import default_cache_dir
 from fitbench.data._registry import recorded_class_names
-from fitbench.errors import DataError, FitbenchError
-from fitbench.prediction._inputs import read_inputs
+from fitbench.errors import FitbenchError
+from fitbench.prediction._inputs import Inputs, read_inputs, say_changes
+from fitbench.runs._preparation import read_preparation
 
 if TYPE_CHECKING:
     from fitbench.runs import SavedRun
 
-__all__ = ["Prediction", "image_size", "load_model_safely", "predict", "prepare_inputs"]
+__all__ = ["Prediction", "compile_cache", "load_model_safely", "predict", "prepare_inputs"]
 
 MODEL = "model.keras"
-_RAW_MAX = {"digits": 16.0}  # the raw pixel scale of a data set, where it is not 255
+JAX_CACHE = "jax"  # the compiled programs' folder in fitbench's cache
 TOP = 3
 
 
@@ -89,55 +93,36 @@ def load_model_safely(folder: Path) -> Any:
                             "needs its code: load the run in Python, import the factory, then run.predict(x)") from None
 
 
+@contextlib.contextmanager
+def compile_cache() -> Iterator[None]:
+    """JAX's persistent compilation cache in ``<fitbench cache>/jax``: a run's forward pass
+    (and its loading) compiles once, not in every ``fitbench predict``."""
+    with compilation_cache(default_cache_dir() / JAX_CACHE):
+        yield
+
+
 def predict(run: SavedRun, x: Any, *, model: Any = None) -> Prediction:
     """Predict ``x``: image files, folders of images, CSV files (a path or a list of them),
-    or an array prepared like the run's data (``run.data.x_test``)."""
-    model = model if model is not None else load_model_safely(run.path)
-    names, prepared = prepare_inputs(x, run.config, model)
-    from fitbench.models import predict as predict_probabilities
+    prepared as the run's ``preparation.json`` says, or an array prepared like the run's data
+    (``run.data.x_test``). Inputs converted to match the training images are said so, once."""
+    with compile_cache():
+        model = model if model is not None else load_model_safely(run.path)
+        names, prepared, changes = prepare_inputs(run, x, model)
+        say_changes(changes, len(names))
+        from fitbench.models import predict as predict_probabilities
 
-    probabilities = np.asarray(predict_probabilities(model, prepared))
+        probabilities = np.asarray(predict_probabilities(model, prepared))
     section = run.config.get("dataset") or {}
     return Prediction(names, probabilities, recorded_class_names(section, probabilities.shape[1]))
 
 
-def prepare_inputs(x: Any, config: dict[str, Any], model: Any) -> tuple[list[str], np.ndarray]:
-    """Names and model-ready inputs for ``x`` (paths, or an array prepared like the run's data),
-    as ``predict`` feeds them to the model (``fitbench explain`` reuses them)."""
-    if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
-        return _prepare_files([x] if isinstance(x, (str, os.PathLike)) else list(x), config, model)
-    prepared = np.asarray(x, dtype=np.float32)
-    return [str(k) for k in range(len(prepared))], prepared
-
-
-def image_size(model: Any) -> tuple[int, int]:
-    """The (h, w) of the images ``model`` takes, however its inputs are shaped."""
-    return _image_format(tuple(model.input_shape[1:]))[0]
-
-
-def _prepare_files(paths: list[str | os.PathLike[str]], config: dict[str, Any], model: Any) -> tuple[list[str], np.ndarray]:
-    """The images, shaped, coloured and scaled as the model was trained."""
+def prepare_inputs(run: SavedRun, x: Any, model: Any) -> Inputs:
+    """``x`` as ``predict`` feeds it to ``model``, shaped as the model takes it: files prepared
+    as the run's ``preparation.json`` says, an array as it is (``fitbench explain`` reuses this)."""
     shape = tuple(model.input_shape[1:])  # (h, w), (h, w, 1), (h, w, 3) or flat (h * w,)
-    size, mode = _image_format(shape)
-    inputs = read_inputs(paths, size=size, color_mode=mode)
-    section = config.get("dataset") or {}
-    x = inputs.pixels.astype(np.float32) / np.float32(255.0)  # 0..1, what normalize gives every source
-    if not section.get("normalize", True):
-        x *= np.float32(_RAW_MAX.get(str(section.get("name")), 255.0))  # back to the raw scale it trained on
-    return inputs.names, x.reshape((len(x), *shape))
-
-
-def _image_format(given: tuple[int | None, ...]) -> tuple[tuple[int, int], str]:
-    if any(dim is None for dim in given):
-        raise DataError(f"the model takes inputs of shape {given}, whose size is not fixed; "
-                        "prepare the images in Python and call run.predict(array)")
-    shape = tuple(int(dim or 0) for dim in given)
-    if len(shape) == 1 and math.isqrt(shape[0]) ** 2 == shape[0]:
-        side = math.isqrt(shape[0])
-        return (side, side), "grayscale"
-    if len(shape) == 2:
-        return (shape[0], shape[1]), "grayscale"
-    if len(shape) == 3 and shape[2] in (1, 3):
-        return (shape[0], shape[1]), "rgb" if shape[2] == 3 else "grayscale"
-    raise DataError(f"the model takes inputs of shape {shape}, which are not images; "
-                    "prepare them in Python and call run.predict(array)")
+    if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
+        inputs = read_inputs([x] if isinstance(x, (str, os.PathLike)) else list(x),
+                             read_preparation(run.path, run.config, shape))
+        return inputs._replace(pixels=inputs.pixels.reshape((len(inputs.names), *shape)))
+    prepared = np.asarray(x, dtype=np.float32)
+    return Inputs([str(k) for k in range(len(prepared))], prepared, Counter())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import yaml
 
 from fitbench import plots
-from fitbench.diagnosis import diagnose, interval_half_width
+from fitbench.diagnosis import Finding, diagnose, interval_half_width
 from fitbench.errors import FitbenchError
 from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
 from fitbench.report._figures import FigureStore, Picture
@@ -67,10 +67,12 @@ def write_report(run: SavedRun | str | Path, path: str | Path | None = None, *, 
     split = split_for_analysis(run, split)
     # A view that saves its pictures elsewhere (the web page's ViewRun) still reuses the run's own.
     store = FigureStore(run.path / FIGURES, reuse=run.record.path / FIGURES if run.record.path != run.path else None)
+    findings = diagnose(run)
     sections = [_scores_section(run), _history_section(run, store), _model_section(run, store),
-                _confusion_section(run, split, store), *_image_sections(run, split, store), _config_section(run)]
+                _confusion_section(run, split, store), *_image_sections(run, split, store),
+                *_leak_section(run, findings, store), _config_section(run)]
     html = render("report.html.j2", title=f"fitbench report: {run.name}", run=_header(run),
-                  findings=[finding.to_dict() for finding in diagnose(run)],
+                  findings=[finding.to_dict() for finding in findings],
                   sections=sections, problem=store.problem)
     return write_html(target, html)
 
@@ -160,6 +162,21 @@ def _image_sections(run: SavedRun, split: str, store: FigureStore) -> list[Secti
     if saved is None:
         return [*sections, Section("mistakes", "Mistakes and top losses", note=f"omitted: {why}")]
     return [*sections, *_mistake_sections(*saved, split, names, store)]
+
+
+def _leak_section(run: SavedRun, findings: list[Finding], store: FigureStore) -> list[Section]:
+    """The leakage finding's pairs as images, original beside copy (none: no section)."""
+    pairs = next((f.numbers.get("pairs") for f in findings if f.code == "leakage"), None)
+    if not pairs:
+        return []
+    title = "Copies across splits"
+    shown, why = attempt(lambda: run.record.images("leaks"))
+    listed = [f"{a} #{i} = {b} #{j}" for a, i, b, j in pairs]
+    if shown is None:
+        return [Section("leaks", title, items=listed, note=f"images omitted: {why}")]
+    grid = plots.leak_grid(shown, pairs)
+    return [Section("leaks", title, text="each original beside its copy", items=listed, pictures=[
+        store.picture("leaks", "original / copy, with their positions in each split", plots.plot_image_grid, grid)])]
 
 
 def _mistake_sections(p: SplitPredictions, shown: ImageSet, split: str, names: list[str],

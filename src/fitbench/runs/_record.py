@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, architecture, findings
 
@@ -196,12 +196,19 @@ class Architecture(_Record):
     summary: str = Field("", max_length=2_000_000)
 
 
+# A leakage finding's pairs: (split, position, other split, position), the original first.
+SplitName = Literal["train", "val", "test"]
+LeakPair = tuple[SplitName, NonNegativeInt, SplitName, NonNegativeInt]
+MAX_PAIRS = 100  # kept in findings.json; the finding's evidence gives the full count
+
+
 class FindingRecord(_Record):
     code: str = Field(max_length=100)
     severity: Literal["error", "warning", "info"]
     verdict: str = Field(max_length=5000)
     evidence: str = Field(max_length=5000)
     advice: str = Field(max_length=5000)
+    pairs: list[LeakPair] = Field([], max_length=MAX_PAIRS)  # leakage: the copies found
 
 
 class Findings(_Record):

@@ -15,6 +15,7 @@ import numpy as np
 from fitbench import _io
 from fitbench._confusion import confusion_matrix, per_class_scores
 from fitbench.runs import _record as r
+from fitbench.runs._preparation import PREPARATION, Preparation
 
 
 def write_config(folder: Path, config: r.RunConfig) -> None:
@@ -23,6 +24,12 @@ def write_config(folder: Path, config: r.RunConfig) -> None:
 
 def write_environment(folder: Path, environment: Mapping[str, Any]) -> None:
     _io.write_json(folder / r.ENVIRONMENT, r.Environment.model_validate(environment).model_dump(mode="json"))
+
+
+def write_preparation(folder: Path, preparation: Preparation | None) -> None:
+    """How new inputs are prepared for prediction (nothing when the training data were no images)."""
+    if preparation is not None:
+        _io.write_json(folder / PREPARATION, preparation.model_dump(mode="json"))
 
 
 def write_findings(folder: Path, findings: Sequence[Any]) -> None:

@@ -26,6 +26,7 @@ from fitbench.runs._read import parse
 from fitbench.runs._environment import collect_environment
 from fitbench.runs._lock import RunLock
 from fitbench.runs._lock import acquire as acquire_lock
+from fitbench.runs._preparation import measure as measure_preparation
 from fitbench.progress import Estimate, LiveFigure, TrainingProgress, choose_mode, open_display, plural
 from fitbench.trained import Run
 from fitbench.training._callbacks import HistoryWriter, StopOnNaN, StopOnSignal, write_history
@@ -327,6 +328,8 @@ def _new_folder(runs_dir: str | Path, name: str, model: keras.Model, dataset: Da
         _write.write_environment(path, collect_environment(backend=keras.backend.backend(), devices=_devices(),
                                                            seed=training.seed))
         _write.write_findings(path, findings)  # the checks' findings are part of the run
+        _write.write_preparation(path, measure_preparation(dataset.x_train, white=1.0 if dataset.normalized
+                                                           else dataset.pixel_max))
         _folder.write_status(path, "running")
     except OSError as error:  # read-only or full: say so before any training, leave nothing
         raise _folder.unwritable(path, error) from None

@@ -10,6 +10,7 @@ import numpy as np
 
 from fitbench import plots
 from fitbench.data import Dataset
+from fitbench.diagnosis import copies_across_splits
 from fitbench.errors import DataError
 from fitbench.evaluation import score_predictions
 from fitbench.models import architecture, model_summary, predict
@@ -50,9 +51,23 @@ def _shown_images(dataset: Dataset, predictions: dict[str, r.SplitPredictions]) 
     first = np.arange(min(plots.GRID_IMAGES, len(y_train)))
     chosen = {"train": first} | {split: plots.shown_indices(p.labels, p.probabilities)
                                  for split, p in predictions.items()}
-    return {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),
-                              dataset.split(split)[1][indices], indices)
-            for split, indices in chosen.items()}
+    shown = {split: r.ImageSet(_write.as_uint8(plots.as_images(dataset.split(split)[0][indices]), low, high),
+                               dataset.split(split)[1][indices], indices)
+             for split, indices in chosen.items()}
+    return shown | _leak_images(dataset, low, high)
+
+
+def _leak_images(dataset: Dataset, low: float, high: float) -> dict[str, r.ImageSet]:
+    """``leaks``: the first copies across splits as (original, copy) image pairs, in the order
+    of the leakage finding's pairs, so the report shows them side by side."""
+    places = [place for leak in copies_across_splits(dataset)[:plots.LEAK_PAIRS]
+              for place in ((leak.split, leak.index), (leak.other_split, leak.other_index))]
+    if not places:
+        return {}
+    x = np.stack([dataset.split(split)[0][index] for split, index in places])
+    labels = np.array([dataset.split(split)[1][index] for split, index in places])
+    indices = np.array([index for _, index in places])
+    return {"leaks": r.ImageSet(_write.as_uint8(plots.as_images(x), low, high), labels, indices)}
 
 
 def architecture_record(model: Any) -> r.Architecture:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from fitbench.config import validate
+from fitbench.config._errors import show
 from fitbench.errors import ConfigError, did_you_mean
 
 TEST_OBJECTIVES = ("test_macro_f1", "test_accuracy", "test_loss")
@@ -256,11 +257,11 @@ def parse_param(key: str, entry: Any, *, where: str) -> Param:
     prefix = space_key(key)
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: {prefix}: expected a mapping like `{{type: int, low: 1, high: 46}}` "
-                          f"or `{{type: categorical, choices: [32, 64]}}`, got {entry!r}")
+                          f"or `{{type: categorical, choices: [32, 64]}}`, got {show(entry)}")
     kind = entry.get("type")
-    if kind not in PARAM_TYPES:
-        hint = did_you_mean(str(kind), PARAM_TYPES) if isinstance(kind, str) else ""
-        got = "no type" if kind is None else f"type: {kind!r}"
+    if not isinstance(kind, str) or kind not in PARAM_TYPES:  # `type: [int]` is a list: no dict key
+        hint = did_you_mean(kind, PARAM_TYPES) if isinstance(kind, str) else ""
+        got = "no type" if kind is None else f"type: {show(kind)}"
         raise ConfigError(f"{where}: {prefix}.type: expected one of {', '.join(PARAM_TYPES)}, got {got}{hint}; "
                           "e.g. `{type: int, low: 1, high: 46}`")
     try:

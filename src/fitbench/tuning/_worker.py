@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import optuna
 
+from fitbench._compile_cache import compilation_cache
 from fitbench._log import log
 from fitbench.tuning._objective import Objective, SurplusTrial
 from fitbench.tuning._progress import Progress, count_trials, quiet_optuna
@@ -117,33 +118,6 @@ def make_pruner(search: SearchConfig, *, epochs: int) -> optuna.pruners.BasePrun
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)
     return optuna.pruners.NopPruner()
-
-
-@contextlib.contextmanager
-def compilation_cache(folder: Path) -> Iterator[None]:
-    """JAX's persistent compilation cache in ``folder``, unless the user configured one.
-
-    Trials of the same shape compile the same XLA programs (the seed changes the weights,
-    not the program); without the cache every trial spends about 2 s compiling them again,
-    more than a small trial's training. Workers and restarts share the folder.
-    """
-    import jax
-    from jax.experimental.compilation_cache import compilation_cache as cache
-
-    if jax.config.jax_compilation_cache_dir is not None:  # type: ignore[attr-defined]  # JAX declares its options at run time
-        yield
-        return
-    previous = jax.config.jax_persistent_cache_min_compile_time_secs  # type: ignore[attr-defined]  # (the same)
-    folder.mkdir(parents=True, exist_ok=True)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # ours take ~0.4 s each
-    cache.reset_cache()  # JAX decides once per process whether to use a cache: let it decide again
-    try:
-        yield
-    finally:
-        jax.config.update("jax_compilation_cache_dir", None)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", previous)
-        cache.reset_cache()
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi import BackgroundTasks, FastAPI, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -40,6 +40,7 @@ from fitbench.web._isolation import Busy, Crashed, Limits, TooSlow
 from fitbench.runs import read_run
 from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
 from fitbench.web._models import CannotPredict, ModelCache
+from fitbench.prediction._prepare import to_color_mode
 from fitbench.web._preprocess import ImageTooLarge, NothingDrawn, UnreadableImage, preprocess
 from fitbench.web._reports import ReportCache
 from fitbench.web._schemas import Prediction, Problem, RunDetail, RunSummary
@@ -86,6 +87,7 @@ def create_app(runs_dir: str | Path, *, cache_dir: str | Path | None = None,
     app.state.runs_dir = Path(runs_dir)
     app.state.catalog = Catalog(app.state.runs_dir)
     app.state.models = ModelCache(limits=limits)
+    _models.import_soon()  # Keras and JAX ready before a draw page asks for a model
     app.state.kept = {}  # the listing's JSON and HTML, see _kept
     if cache_dir is None:
         app.state.cache_tmp = tempfile.TemporaryDirectory(prefix="fitbench-serve-")  # removed with the app
@@ -144,11 +146,14 @@ def _pages(app: FastAPI) -> None:
         return HTMLResponse(page)
 
     @app.get("/draw", response_class=HTMLResponse, include_in_schema=False)
-    def draw_page(request: Request, run: str | None = None) -> Response:
+    def draw_page(request: Request, background: BackgroundTasks, run: str | None = None) -> Response:
         runs = [info for info in request.app.state.catalog.runs() if info.has_model]
         ids = [info.id for info in runs]
         # Newest first: the newest run whose model reads 28x28 drawings, unless one was asked for.
         chosen = run if run in ids else next((info.id for info in runs if info.drawable), ids[0] if ids else "")
+        if chosen:  # load its model while the user draws: the first answer then takes milliseconds
+            path = resolve_run(request.app.state.runs_dir, chosen)
+            background.add_task(_models.warm, request.app.state.models, path, *request.app.state.catalog.entry(path))
         return request.app.state.templates.TemplateResponse(request, "draw.html.j2", {
             "runs": runs, "chosen": chosen, "limit": UPLOAD_LIMIT})
 
@@ -217,11 +222,13 @@ def _api(app: FastAPI) -> None:
         data = await file.read(UPLOAD_LIMIT + 1)
         if len(data) > UPLOAD_LIMIT:
             raise ImageTooLarge(f"upload too large: at most {UPLOAD_LIMIT // 1024 // 1024} MB; send a smaller image")
-        image = await run_in_threadpool(preprocess, data)  # (28, 28) in 0..1
         loaded = await request.app.state.models.get(path, version, info)
+        # As run.predict and `fitbench predict` prepare it; (h, w[, c]) on a thread of its own.
+        image = await run_in_threadpool(preprocess, data, loaded.preparation)
         probabilities = await run_in_threadpool(_models.predict, loaded, image)
         label = int(probabilities.argmax())
+        seen = to_color_mode(image / loaded.scale, "grayscale")  # (h, w) in 0..1, for the page to show
         return Prediction(run=run, label=label, name=loaded.class_names[label],
                           class_names=list(loaded.class_names), probabilities=probabilities.tolist(),
-                          image=image.round(4).tolist(), scale=loaded.scale,
+                          image=seen.round(4).tolist(), scale=loaded.scale,
                           elapsed_ms=(time.perf_counter() - started) * 1000)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fitbench.data._registry import DIGIT_NAMES, recorded_class_names
 from fitbench.errors import FitbenchError
 from fitbench.runs import RunRecord, read_run
 from fitbench.runs._files import find_folders, folder_under, is_regular
@@ -50,6 +51,7 @@ class RunInfo:
     input_hint: str
     needs_code: str | None  # why the server will not load its model
     problems: tuple[str, ...]  # the summary's, then the server's own (model archive, classes drawn)
+    class_names: tuple[str, ...] = DIGIT_NAMES  # what the draw page asks for ("0".."9": "Draw a digit")
 
     @property
     def name(self) -> str:
@@ -179,7 +181,14 @@ def summarize(record: RunRecord, root: Path) -> RunInfo:
     return RunInfo(
         id=record.path.relative_to(root).as_posix(), summary=summary, modified=_modified(record.path),
         has_model=has_model, drawable=has_model and not problems and not needs_code and _reads_28(shape, hint),
-        input_hint=hint, needs_code=needs_code, problems=tuple(problems))
+        input_hint=hint, needs_code=needs_code, problems=tuple(problems), class_names=_class_names(record, config))
+
+
+def _class_names(record: RunRecord, config: dict[str, Any]) -> tuple[str, ...]:
+    section = config.get("dataset") or {}
+    declared = section.get("class_names")
+    classes = record.metrics.classes if record.metrics and record.metrics.classes else None
+    return recorded_class_names(section, classes or (len(declared) if isinstance(declared, list) else 10))
 
 
 def _drawing_problems(record: RunRecord) -> list[str]:

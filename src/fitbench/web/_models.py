@@ -18,6 +18,7 @@ fail with "Buffer has been deleted or donated".
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import numpy as np
 
 from fitbench.errors import FitbenchError
 from fitbench.runs import DamagedFile, RunRecord, read_run
+from fitbench.runs._preparation import Preparation, read_preparation
 from fitbench.runs._record import MODEL
 from fitbench.web._catalog import RunInfo
 from fitbench.web._isolation import Limits, Outcomes
@@ -48,6 +50,7 @@ class Loaded:
     input_shape: tuple[int, ...]  # without the batch axis
     class_names: tuple[str, ...]  # "0".."9", or Fashion-MNIST's "T-shirt/top", "Trouser"...
     logits: bool  # the model ends without a softmax: its outputs go through one
+    preparation: Preparation  # how an upload becomes the model's input (fitbench.prediction.prepare)
 
 
 class ModelCache:
@@ -77,6 +80,28 @@ class ModelCache:
         return len(self._models)
 
 
+def import_soon() -> None:
+    """Import Keras and JAX on a thread of their own now (seconds), so that a draw page's
+    warm-up, and with it the first prediction, does not wait for them."""
+    threading.Thread(target=_import_models, name="fitbench-import", daemon=True).start()
+
+
+def _import_models() -> None:
+    try:
+        import fitbench.models  # noqa: F401  Keras and JAX, as loading a model needs them
+    except Exception:  # noqa: S110  the first load says what is wrong, in its request
+        pass
+
+
+def warm(models: ModelCache, path: Path, version: tuple[Any, ...], info: RunInfo) -> None:
+    """Load a run's model into ``models`` ahead of its first prediction (its draw page opened);
+    a run that cannot predict says why when it is asked to, so nothing is said here."""
+    try:
+        models.warm(path, version, info)  # returns at once; the load goes on on a loader thread
+    except FitbenchError:  # CannotPredict, Busy: said when a prediction asks
+        pass
+
+
 def _check_loadable(info: RunInfo) -> None:
     if not info.has_model:
         raise CannotPredict(f"{info.name} has no {MODEL} (state: {info.state}); choose a complete run")
@@ -94,9 +119,13 @@ def _load_run(path: Path, info: RunInfo) -> Loaded:
 def load(record: RunRecord, info: RunInfo) -> Loaded:
     """Load ``<run>/model.keras`` in Keras safe mode (no Lambda, no pickled code) and compile its forward pass."""
     from fitbench.models._safe_load import open_model  # registers fitbench's own layers and models
+    from fitbench.prediction import compile_cache
 
     try:
-        model = open_model(record.path / MODEL)
+        with compile_cache():
+            return _ready(open_model(record.path / MODEL), record)
+    except CannotPredict:
+        raise
     except DamagedFile as error:  # a link or special file put there since it was listed, damaged, over budget
         raise CannotPredict(f"{info.name}: {error}; the server does not load it") from None
     except FileNotFoundError:
@@ -106,16 +135,24 @@ def load(record: RunRecord, info: RunInfo) -> Loaded:
         if "Could not locate" in text or "safe_mode" in text or "Lambda" in text:
             raise CannotPredict(f"{info.name}: its model needs its code ({text[:160]})") from None
         raise CannotPredict(f"{info.name}: {MODEL} is damaged ({text[:160]})") from None
+
+
+def _ready(model: Any, record: RunRecord) -> Loaded:
+    """The loaded model's forward pass compiled for one image, with what predicting needs."""
     from fitbench.models import outputs_logits
     from fitbench.report import class_names
 
     config = record.config.model_dump(mode="json")
     shape = tuple(side or 0 for side in model.input_shape[1:]) if hasattr(model, "input_shape") else ()
     classes = int(model.output_shape[-1]) if hasattr(model, "output_shape") else 10
+    try:
+        preparation = read_preparation(record.path, config, shape)
+    except FitbenchError as error:
+        raise CannotPredict(f"{record.path.name}: {error}") from None
     forward = _forward(model)
-    logits = outputs_logits(model, lambda: forward(np.zeros((2, *shape), np.float32)))
-    return Loaded(forward, 1.0 if config["dataset"].get("normalize", True) else 255.0, shape,
-                  tuple(class_names(config, classes)), logits)
+    outputs = forward(np.zeros((1, *shape), np.float32))  # compiled now, for the one image predict sends
+    logits = outputs_logits(model, lambda: outputs)
+    return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation)
 
 
 def _forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -135,16 +172,12 @@ def _first_line(error: Exception) -> str:
 
 
 def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
-    """Class probabilities of one ``(28, 28)`` image in 0..1, scaled as the run was trained."""
-    shape = loaded.input_shape
-    if int(np.prod(shape)) != image.size or tuple(shape[:2]) != image.shape:
-        size = "x".join(str(side) for side in shape)
-        raise CannotPredict(f"this run's model takes {size} images, not 28x28 drawings; choose an MNIST run")
-    batch = (image * loaded.scale).reshape((1, *shape)).astype(np.float32)
+    """Class probabilities of one image prepared as ``loaded.preparation`` says."""
     try:
+        batch = image.reshape((1, *loaded.input_shape)).astype(np.float32)
         outputs = loaded.forward(batch)[0]
     except Exception as error:  # a model whose layers do not accept this input after all
-        raise CannotPredict(f"this run's model cannot read a 28x28 image: {_first_line(error)[:160]}") from None
+        raise CannotPredict(f"this run's model cannot read the image: {_first_line(error)[:160]}") from None
     if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
     if loaded.logits:  # a model without a softmax; `logits` was decided once, when it loaded

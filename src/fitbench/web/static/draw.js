@@ -1,5 +1,6 @@
 "use strict";
-// The drawing pad: black ink on white paper (the server turns it white-on-black, as MNIST).
+// The drawing pad: black ink on white paper (the server prepares it as the run's training
+// images were: white-on-black for MNIST, the whole image resized for Fashion-MNIST...).
 // Each finished stroke asks the chosen run's model, debounced so a quick second stroke
 // sends one request, and answers that arrive after a newer request are ignored.
 (() => {
@@ -8,7 +9,11 @@
   const BAR_PX = 120; // the height of a 100% bar
   const pad = document.getElementById("canvas");
   const ink = pad.getContext("2d");
-  const seen = document.getElementById("seen").getContext("2d");
+  const seenCanvas = document.getElementById("seen");
+  const seen = seenCanvas.getContext("2d");
+  const seenCaption = document.getElementById("seen-caption");
+  const heading = document.getElementById("heading");
+  const classes = document.getElementById("classes");
   const runs = document.getElementById("run");
   const label = document.getElementById("label");
   const message = document.getElementById("message");
@@ -95,7 +100,10 @@
   }
 
   function drawSeen(image) {
-    const pixels = seen.createImageData(28, 28);
+    seenCanvas.height = image.length;
+    seenCanvas.width = image[0].length;
+    seenCaption.textContent = `what the model sees: ${image.length}x${image[0].length}`;
+    const pixels = seen.createImageData(seenCanvas.width, seenCanvas.height);
     image.flat().forEach((value, k) => {
       const level = Math.round(255 * value);
       pixels.data.set([level, level, level, 255], 4 * k);
@@ -128,7 +136,7 @@
     label.textContent = "–";
     delete label.dataset.label;
     bars.replaceChildren();
-    seen.clearRect(0, 0, 28, 28);
+    seen.clearRect(0, 0, seenCanvas.width, seenCanvas.height);
     say(reason, true);
   }
 
@@ -141,7 +149,7 @@
     sequence++; // an answer still on its way is for the old drawing
     clearTimeout(timer);
     blankPad();
-    forget("Draw one digit, large, with the mouse or a finger.");
+    forget(invitation());
     message.className = "hint";
   });
   document.getElementById("upload").addEventListener("change", (event) => {
@@ -149,7 +157,30 @@
     if (file) ask(file, file.name);
     event.target.value = ""; // choosing the same file again still counts as a change
   });
+  function chosenClasses() {
+    const option = runs.selectedOptions[0];
+    return option ? JSON.parse(option.dataset.classes) : [];
+  }
+
+  function digitRun() { // its classes are digits (all ten, or some): the page asks for "a digit"
+    return chosenClasses().every((name) => /^[0-9]$/.test(name));
+  }
+
+  function invitation() {
+    return `Draw one ${digitRun() ? "digit" : "thing"}, large, with the mouse or a finger.`;
+  }
+
+  function speakClasses() { // the page asks for what the chosen run knows, not always a digit
+    const digits = digitRun();
+    heading.textContent = digits ? "Draw a digit" : "Draw one of its classes";
+    classes.textContent = digits ? "" : `This model knows: ${chosenClasses().join(", ")}`;
+    if (label.dataset.label === undefined) say(invitation(), false);
+  }
+
   runs.addEventListener("change", () => {
+    speakClasses();
+    // Opening a run's draw page loads its model on the server: the first answer is then quick.
+    fetch(`/draw?run=${encodeURIComponent(runs.value)}`).catch(() => {});
     if (label.dataset.label !== undefined) schedule(); // same drawing, another model
   });
   blankPad();
