@@ -7,8 +7,9 @@ Trains `first` (3 epochs, batch 64) on 6,000 of the 10,000 shared MNIST test ima
 others: 1,000 validation, 3,000 test) or on scikit-learn's 8x8 digits, explains 200 test
 images with integrated gradients (32 steps), and prints: the mean Spearman correlation
 against a re-initialised model over the inked pixels (the check's figure) and, for
-contrast, over all pixels, of the signed maps and of their magnitudes (|maps|, also over inked pixels), and the share of maps whose top 10% pixels
-lower the predicted class's probability more than 10% random ones. With `uptime`'s load.
+contrast, over all pixels, of the signed maps and of their magnitudes (|maps|, also over
+inked pixels), and the share of maps whose top 10% pixels lower the predicted class's
+probability more than 10% random ones. With `uptime`'s load.
 """
 
 from __future__ import annotations

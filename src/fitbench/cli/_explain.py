@@ -20,7 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="folder for the pictures, one PNG per image (default: explanations)")
     parser.add_argument("--method", choices=METHODS, default="auto",
                         help="integrated gradients, occlusion, or auto: occlusion when gradients vanish (default)")
-    parser.add_argument("--steps", type=_steps, default=32, help="integrated gradients' interpolation steps (default: 32)")
+    parser.add_argument("--steps", type=_steps, default=32,
+                        help="integrated gradients' interpolation steps (default: 32)")
     parser.set_defaults(command=run)
 
 

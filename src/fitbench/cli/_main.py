@@ -26,8 +26,8 @@ from fitbench.errors import FitbenchError, command_line
 EXIT_USAGE = 2  # bad input of any kind: a config, a file, an argument
 
 # Commands in the order `fitbench --help` lists them.
-COMMANDS = (_curriculum, _train, _evaluate, _predict, _explain, _runs, _report, _compare, _diagnose, _cv, _tune, _experiments,
-            _datasets, _export, _serve)
+COMMANDS = (_curriculum, _train, _evaluate, _predict, _explain, _runs, _report, _compare, _diagnose, _cv, _tune,
+            _experiments, _datasets, _export, _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,10 +47,11 @@ def explain(run: SavedRun, x: Any, *, method: Method = "auto", steps: int = STEP
     predicted = probabilities.argmax(axis=1)
     size = from_config(run.config, tuple(model.input_shape[1:])).size  # (h, w), known for any image model
     used, maps = _attribute(model, inputs, predicted, size, method, steps)
-    found = sanity_checks(model, inputs, maps, predicted, size=size, method=used, steps=steps, seed=seed) \
-        if checks else None
+    found = (sanity_checks(model, inputs, maps, predicted, size=size, method=used, steps=steps, seed=seed)
+             if checks else None)
     section = run.config.get("dataset") or {}
-    return Explanation(names, _drawable(inputs, size), maps, predicted, probabilities[np.arange(len(inputs)), predicted],
+    return Explanation(names, _drawable(inputs, size), maps, predicted,
+                       probabilities[np.arange(len(inputs)), predicted],
                        recorded_class_names(section, probabilities.shape[1]), used, found)
 
 
