@@ -69,3 +69,6 @@ def test_deletion_removes_the_most_attributed_pixels() -> None:
     top, random = deletion_drops(probability, x, maps, seed=0)
     np.testing.assert_allclose(top, 1.0)  # 10 pixels removed: the 9 of the corner among them
     assert np.all(random < top)
+    corner = maps > 0  # random pixels drawn among the corner's 9 (and one more): as harmful as the top ones
+    _, among = deletion_drops(probability, x, maps, seed=0, among=corner)
+    np.testing.assert_allclose(among, 1.0)

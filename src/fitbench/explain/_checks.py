@@ -85,16 +85,26 @@ def rank_correlations(maps: np.ndarray, other: np.ndarray, images: np.ndarray) -
 
 
 def deletion_drops(probability: Callable[[np.ndarray], np.ndarray], x: np.ndarray, maps: np.ndarray,
-                   *, seed: int, fraction: float = DELETED) -> tuple[np.ndarray, np.ndarray]:
+                   *, seed: int, fraction: float = DELETED,
+                   among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The drops in the predicted class's probability (``probability(x)``: per input) when the
-    ``fraction`` most-attributed pixels of each map, or as many random pixels, are set to 0."""
+    ``fraction`` most-attributed pixels of each map, or as many random pixels, are set to 0.
+    ``among``: ``(n, h, w)`` booleans, the pixels random ones are drawn from (default: all)."""
     n, pixels = len(maps), int(np.prod(maps.shape[1:]))
     count = max(1, round(fraction * pixels))
     top = np.argsort(-maps.reshape(n, pixels), axis=1, kind="stable")[:, :count]
     rng = np.random.default_rng(seed)
-    chosen = np.stack([rng.choice(pixels, count, replace=False) for _ in range(n)])
+    chosen = np.stack([rng.choice(pixels, count, replace=False, p=_weights(among, k, pixels)) for k in range(n)])
     before = probability(x)
     return before - probability(_removed(x, top, pixels)), before - probability(_removed(x, chosen, pixels))
+
+
+def _weights(among: np.ndarray | None, k: int, pixels: int) -> np.ndarray | None:
+    """Draw weights for image ``k``: its allowed pixels, and the others only once those run out."""
+    if among is None:
+        return None
+    weights = np.asarray(among[k], np.float64).reshape(pixels) + 1e-12
+    return weights / weights.sum()
 
 
 def _removed(x: np.ndarray, where: np.ndarray, pixels: int) -> np.ndarray:
