@@ -9,7 +9,8 @@ images with integrated gradients (32 steps), and prints: the mean Spearman corre
 against a re-initialised model over the inked pixels (the check's figure) and, for
 contrast, over all pixels, of the signed maps and of their magnitudes (|maps|, also over
 inked pixels), and the share of maps whose top 10% pixels lower the predicted class's
-probability more than 10% random ones (and, a harder bar, 10% random inked pixels).
+probability more than 10% random ones (and, a harder bar, 10% random inked pixels), and
+the mean Spearman after each stage of the cascade (layers re-initialised from the output down).
 With `uptime`'s load.
 """
 
@@ -46,7 +47,9 @@ def main() -> None:
     parser.add_argument("--dataset", choices=["mnist", "digits"], default=default)
     args = parser.parse_args()
     import fitbench as fb
-    from fitbench.explain import deletion_drops, integrated_gradients, random_weights, rank_correlations
+    from fitbench.explain import (
+        cascading_randomisation, deletion_drops, integrated_gradients, random_weights, rank_correlations,
+    )
     from fitbench.models import predict
 
     data = load(args.dataset)
@@ -74,6 +77,9 @@ def main() -> None:
                                      explanation.maps, seed=0, among=explanation.images > 0)
     print(f"deletion against random inked pixels (a harder bar): top 10% beat them on {np.mean(top > inked_drop):.1%} "
           f"(mean drop {inked_drop.mean():.3f})")
+    stages = cascading_randomisation(run.model, x, explanation.maps, predicted, size=explanation.maps.shape[1:])
+    print("cascading randomisation, output layer first: "
+          + ", ".join(f"{name} {mean:.3f}" for name, mean in stages))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -72,3 +72,15 @@ def test_deletion_removes_the_most_attributed_pixels() -> None:
     corner = maps > 0  # random pixels drawn among the corner's 9 (and one more): as harmful as the top ones
     _, among = deletion_drops(probability, x, maps, seed=0, among=corner)
     np.testing.assert_allclose(among, 1.0)
+
+
+def test_cascading_randomisation_ends_with_the_whole_model_re_initialised(model) -> None:
+    from fitbench.explain import cascading_randomisation, sanity_checks
+
+    x, targets = _inputs(), np.array([0, 3, 5, 9])
+    maps = integrated_gradients(model, x, targets, steps=8)
+    stages = cascading_randomisation(model, x, maps, targets, size=(8, 8), steps=8, seed=2)
+    weighted = [layer.name for layer in model.layers if layer.trainable_variables]
+    assert [name for name, _ in stages] == weighted[::-1]  # output layer first
+    whole = sanity_checks(model, x, maps, targets, size=(8, 8), steps=8, seed=2).mean_spearman
+    assert stages[-1][1] == pytest.approx(whole)

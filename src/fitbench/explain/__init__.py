@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fitbench.explain._attribution import STEPS, integrated_gradients, occlusion
 from fitbench.explain._checks import SanityChecks, deletion_drops, random_weights, rank_correlations
-from fitbench.explain._explain import METHODS, explain, sanity_checks
+from fitbench.explain._explain import METHODS, cascading_randomisation, explain, sanity_checks
 from fitbench.explain._explanation import Explanation
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "STEPS",
     "Explanation",
     "SanityChecks",
+    "cascading_randomisation",
     "deletion_drops",
     "explain",
     "integrated_gradients",
