@@ -4,6 +4,7 @@
     python benchmarks/tuning.py workers --trials 20 [--engine keras] [--caches empty]
     python benchmarks/tuning.py pruning --trials 20 [--engine keras]
     python benchmarks/tuning.py memory --trials 50
+    python benchmarks/tuning.py cost --trials 20      # offline: MNIST's 10,000 test images, else digits
 
 - workers: Fashion-MNIST full size, the course's search (bundled ``tune``), the same 20
   configurations enqueued for both runs (pruning off, so both do identical work), run as
@@ -11,6 +12,16 @@
 - pruning: Fashion-MNIST full size, 20 trials of the course's search with the default
   (median) pruner and with none, same TPE seed; time ratio (target <= 0.6) and the
   difference of the best validation macro F1 (target within 0.005).
+- cost: what a trial costs besides its epochs, and what pruning saves, on one network shape
+  (128-128, the init seed searched: shapes seen before reuse their compiled programs).
+  Per trial: its duration in the study less its epochs' times (history.csv ``time_s``), the
+  median over the trials after the first (which compiles); target < 0.3 s. Then the same 20
+  trials (random sampler, seed 0: the same seeds and learning rates in both runs; two of the
+  three rates barely learn) with the median pruner judging from epoch 1 and with none: the
+  ratio of the studies' times, first trial start to last trial end (target <= 0.6), and how
+  many trials the pruner stopped after one epoch.
+  Data: Fashion-MNIST where Keras has it, else ``../shared/data/mnist`` (6,000 / 2,000 / 2,000),
+  else digits: the shorter the epochs, the more a trial's fixed cost weighs in the ratio.
 - memory: 50 tiny digits trials in one process through the trial code the workers run,
   resident memory after each trial, with the Keras clean-up and without it.
 
@@ -21,9 +32,11 @@ The machine's load average is printed with each timing: other work on the machin
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,11 +55,13 @@ def main() -> None:
         pruning(args.trials or 20, args.engine)
     if args.what in ("memory", "all"):
         memory(args.trials or 50)
+    if args.what in ("cost", "all"):
+        cost(args.trials or 20)
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default="all", choices=("workers", "pruning", "memory", "all"))
+    parser.add_argument("what", nargs="?", default="all", choices=("workers", "pruning", "memory", "cost", "all"))
     parser.add_argument("--trials", type=int, help="trials per run (default: 20, 20, 50)")
     parser.add_argument("--engine", choices=("compiled", "keras"),
                         help="workers and pruning: the training engine (default: fitbench's default)")
@@ -204,6 +219,83 @@ def epochs_trained(runs_dir: str, study: str) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trials = optuna.load_study(study_name=study, storage=f"sqlite:///{runs_dir}/studies.db").trials
     return sum(int(trial.user_attrs.get("epochs_run", 0)) for trial in trials if not trial.user_attrs.get("surplus"))
+
+
+# ---------------------------------------------------------------- cost
+
+MNIST10K = ROOT.parent / "shared" / "data" / "mnist"
+
+
+def cost(trials: int) -> None:
+    data = cost_dataset()
+    print(f"\n== cost: trials of one shape (mlp 128-128, batch 10, the seed searched) on {data['name']}"
+          f"{' (MNIST 10k)' if data['name'] == 'idx' else ''}, one worker", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        seconds, besides, first, _ = cost_run(folder, data, "none", epochs=2, trials=max(4, trials // 2))
+        epoch = statistics.median(epoch_seconds(run) / 2 for run in Path(folder, "cost").iterdir() if run.is_dir())
+        # The load skews both alike: the cost in epochs of this data says more than seconds on a busy machine.
+        print(f"per trial besides its epochs: median {besides:.3f} s (target < 0.3 s) = {besides / epoch:.1f} epochs "
+              f"of {epoch:.3f} s; first trial {first:.2f} s (it compiles); {load()}", flush=True)
+    spans = {}
+    for pruner in ("median", "none"):
+        with tempfile.TemporaryDirectory() as folder:
+            before = load()
+            spans[pruner], besides, _, states = cost_run(folder, data, pruner, epochs=5, trials=trials,
+                                                         space=LEARNING_RATES)
+            print(f"pruner {pruner}: study {spans[pruner]:.1f} s, {besides:.3f} s per trial besides epochs; "
+                  f"{states}; {before}", flush=True)
+    print(f"pruned study / unpruned: {spans['median'] / spans['none']:.2f} (target <= 0.6); {load()}", flush=True)
+
+
+def cost_dataset() -> dict:
+    """Fashion-MNIST where Keras has it (48,000 training images: epochs as long as the course's),
+    else MNIST's 10,000 test images beside the repository (6,000 to train on), else digits."""
+    images, labels = MNIST10K / "t10k-images-idx3-ubyte.gz", MNIST10K / "t10k-labels-idx1-ubyte.gz"
+    if (Path.home() / ".keras" / "datasets" / "fashion-mnist").is_dir():
+        return {"name": "fashion_mnist", "val_size": 0.2, "seed": 42, "normalize": False}
+    if images.is_file() and labels.is_file():
+        return {"name": "idx", "images": str(images), "labels": str(labels), "train_size": 6000, "val_size": 2000,
+                "test_size": 2000, "seed": 42, "normalize": False}
+    return {"name": "digits", "seed": 0, "normalize": False}
+
+
+SEEDS = {"training.seed": {"type": "int", "low": 1, "high": 1000}}
+# Two of three learning rates learn next to nothing in an epoch: the pruner stops those trials
+# after their first epoch once one good trial has finished, as it would a poor region of a real
+# search. (Each rate compiles its programs once; then trials of a rate reuse them.)
+LEARNING_RATES = {**SEEDS, "training.learning_rate": {"type": "categorical", "choices": [1e-4, 1e-6, 1e-7]}}
+
+
+def cost_run(folder: str, data: dict, pruner: str, *, epochs: int, trials: int,
+             space: dict = SEEDS) -> tuple[float, float, float, str]:
+    """One ``fitbench tune`` study: (seconds from the first trial's start to the last one's end,
+    the median cost of a trial besides its epochs after the first, the first trial's, its states)."""
+    import optuna
+    import yaml
+
+    document = {
+        "name": "cost", "dataset": data, "model": {"zoo": "mlp", "rescale": True, "units": [128, 128]},
+        "training": {"epochs": epochs, "batch_size": 10, "learning_rate": 1e-4, "seed": 1},
+        "search": {"objective": "val_macro_f1", "pruner": pruner, "pruning": {"startup_trials": 1, "warmup_epochs": 0},
+                   "sampler": {"name": "random", "seed": 0},
+                   "space": space},
+    }
+    path = Path(folder) / "cost.yaml"
+    path.write_text(yaml.safe_dump(document))
+    _, output = fitbench_tune(str(path), "--trials", str(trials), "--runs-dir", folder)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    done = [trial for trial in optuna.load_study(study_name="cost", storage=f"sqlite:///{folder}/studies.db").trials
+            if trial.datetime_complete is not None and "run" in trial.user_attrs]
+    besides = [trial.duration.total_seconds() - epoch_seconds(Path(trial.user_attrs["run"])) for trial in done]
+    span = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()
+    one_epoch = sum(1 for trial in done if trial.state.name == "PRUNED" and max(trial.intermediate_values) == 1)
+    states = f"{last_line(output, 'study ').split(':')[1].split('(')[0].strip()}, {one_epoch} stopped after epoch 1"
+    return span, statistics.median(besides[1:]), besides[0], states
+
+
+def epoch_seconds(run: Path) -> float:
+    with (run / "history.csv").open() as rows:
+        return sum(float(row["time_s"]) for row in csv.DictReader(rows))
 
 
 # ---------------------------------------------------------------- memory

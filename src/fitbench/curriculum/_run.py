@@ -173,19 +173,23 @@ def _cv_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, q
 
 
 def _tune_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, quick: bool) -> dict[str, Any]:
-    from fitbench.tuning import best_trial, tune
+    from fitbench.tuning import best_trial, default_storage, tune
     from fitbench.tuning._tune import TEST_ATTR
 
     trials = _plan.QUICK_TRIALS if quick else _plan.TRIALS
     shown.note(f": {trials} Optuna trials, scored on validation; a line per trial")
-    study = tune(document, trials=trials, runs_dir=folder, study=step.id, verbose=False, progress=shown.verbose)
+    # The study's trials go to <runs_dir>/<study>: the step's own folder, not a folder inside it.
+    storage = default_storage(folder)
+    folder.mkdir(parents=True, exist_ok=True)  # for its studies.db
+    study = tune(document, trials=trials, runs_dir=folder.parent, storage=storage, study=step.id, verbose=False,
+                 progress=shown.verbose)
     shown.skip(trials * int(document["training"]["epochs"]), fits=trials, timed=True)
     best = best_trial(study)
     run = best.user_attrs.get("run") if best is not None else None
     shown.note(f": best trial {best.number if best else '-'}, validation macro F1 "
                f"{best.value if best else float('nan'):.4f}")
     return {"id": step.id, "kind": step.kind, "runs": [run] if run else [],
-            "tuning": {"storage": f"sqlite:///{folder / 'studies.db'}", "study": step.id, "trials": len(study.trials),
+            "tuning": {"storage": storage, "study": step.id, "trials": len(study.trials),
                        "best_trial": best.number if best else None, "best_value": best.value if best else None,
                        "best_params": dict(best.params) if best else {}, "test": study.user_attrs.get(TEST_ATTR)}}
 

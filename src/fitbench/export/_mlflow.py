@@ -87,7 +87,10 @@ def _find_or_create(client: Any, experiment_id: str, key: str, name: str) -> tup
 def _send_study(client: Any, experiment_id: str, study: StudyRecord) -> tuple[str, str]:
     run, action = _find_or_create(client, experiment_id, study.key, study.name)
     run_id = run.info.run_id
-    _log(client, run_id, tags=study.tags, metrics=[(key, value, 0) for key, value in study.scores.items()])
+    logged = run.data.params if action == "updated" else {}
+    params = {key: value for key, value in study.params.items() if key not in logged}  # params cannot change
+    _log(client, run_id, params=params, tags=study.tags,
+         metrics=[(key, value, 0) for key, value in study.scores.items()])
     client.set_terminated(run_id, "FINISHED")
     return run_id, action
 

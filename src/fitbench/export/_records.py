@@ -48,8 +48,9 @@ class StudyRecord(NamedTuple):
     key: str
     name: str
     tags: dict[str, str]
-    scores: dict[str, float]
+    scores: dict[str, float]  # the best objective value; the chosen trial's test score
     trials: list[RunRecord]
+    params: dict[str, str] = {}  # the search settings and the chosen trial's values (study.json)
 
 
 Record = RunRecord | StudyRecord | Skipped
@@ -89,7 +90,25 @@ def read_study(path: Path) -> StudyRecord:
     best = max((r.scores["val.accuracy"] for r in records if "val.accuracy" in r.scores), default=None)
     scores = {"trials": float(len(records)), **({"best.val.accuracy": best} if best is not None else {})}
     tags = {"fitbench.run_id": key, "fitbench.kind": "study", "fitbench.path": str(path.resolve())}
-    return StudyRecord(key, path.name, tags, scores, records)
+    params, chosen = _study_file(path)
+    return StudyRecord(key, path.name, tags, scores | chosen, records, params)
+
+
+def _study_file(path: Path) -> tuple[dict[str, str], dict[str, float]]:
+    """The parent run's params (the search settings, ``best.*`` the chosen trial's values) and
+    scores (``best.<objective>``, ``chosen.test.*``) from ``study.json``, which ``fitbench tune``
+    writes; nothing for a study folder without one (written before 0.8)."""
+    from fitbench.runs._folder import read_json
+
+    record = read_json(path / "study.json") or {}
+    search, best, test = (_section(record, key) for key in ("search", "best", "test"))
+    objective = record.get("objective")
+    params = dict(flatten({"search": {**search, "objective": objective, "direction": record.get("direction")},
+                           "best": {"trial": best.get("trial"), **_section(best, "params")}}))
+    scores = {f"chosen.test.{key}": float(test[key]) for key in _SCORES if _is_number(test.get(key))}
+    if isinstance(objective, str) and _is_number(best.get("value")):
+        scores[f"best.{objective[:100]}"] = float(best["value"])
+    return params, scores
 
 
 def read_run(path: Path, key: str) -> RunRecord:
@@ -134,6 +153,11 @@ def _scores(metrics: Mapping[str, Any]) -> dict[str, float]:
                 scores[f"{split}.{key}"] = float(values[key])
     scores |= {key: float(metrics[key]) for key in _TOTALS if _is_number(metrics.get(key))}
     return scores
+
+
+def _section(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = record.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _is_number(value: Any) -> bool:

@@ -13,6 +13,7 @@ from fitbench.plots._architecture import (
     Architecture,
     EdgeRoute,
     LayerNode,
+    drawing_problem,
     layout,
     plot_architecture,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "layout",
     "mistake_grid",
     "per_class_scores",
+    "drawing_problem",
     "plot_architecture",
     "plot_confused_pairs",
     "plot_confusion_matrix",

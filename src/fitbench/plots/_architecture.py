@@ -57,12 +57,32 @@ class EdgeRoute(NamedTuple):
     lane: int
 
 
+# The most a diagram draws: one row per layer (300 rows make a 255-inch figure), and routing
+# compares every skipping edge with those already routed (200 layers each taking all earlier
+# ones, 19,900 edges, took 140 s and then a MemoryError).
+MAX_DRAWN_LAYERS, MAX_DRAWN_EDGES, MAX_DRAWN_LANES = 300, 600, 40
+
+
+def drawing_problem(arch: Architecture) -> str | None:
+    """Why ``arch`` is too large to draw, or None; checked before any layout work."""
+    edges = sum(len(node.inputs) for node in arch.nodes)
+    if len(arch.nodes) > MAX_DRAWN_LAYERS or edges > MAX_DRAWN_EDGES:
+        return (f"{len(arch.nodes):,} layers and {edges:,} connections; a diagram draws at most "
+                f"{MAX_DRAWN_LAYERS} layers and {MAX_DRAWN_EDGES} connections")
+    lanes = max((route.lane for route in layout(arch)), default=0)
+    if lanes > MAX_DRAWN_LANES:
+        return f"{lanes} connections run beside each other; a diagram draws at most {MAX_DRAWN_LANES}"
+    return None
+
+
 def layout(arch: Architecture) -> list[EdgeRoute]:
-    """One route per edge; side lanes are shared only by edges whose rows do not overlap."""
+    """One route per edge; side lanes are shared only by edges whose rows do not overlap.
+    An edge from a layer the model does not hold is left out (a damaged record)."""
     row = {node.name: k for k, node in enumerate(arch.nodes)}
     routes = []
     taken: list[list[tuple[int, int]]] = []  # per side lane: the row spans already routed there
-    for source, target in sorted(((row[s], row[t]) for s, t in arch.edges), key=lambda e: e[1] - e[0]):
+    known = [(row[s], row[t]) for s, t in arch.edges if s in row]
+    for source, target in sorted(known, key=lambda e: e[1] - e[0]):
         if target - source == 1:
             routes.append(EdgeRoute(source, target, 0))
             continue
@@ -80,7 +100,10 @@ _WIDTH, _HEIGHT, _LANE = 6.0, 0.62, 0.45  # box width and height, side-lane spac
 
 def plot_architecture(arch: Architecture, ax: Axes | None = None) -> Axes:
     """Boxes (name, type, output shape, parameters) and arrows (for a live Keras model:
-    ``plot_architecture(fitbench.models.architecture(model))``)."""
+    ``plot_architecture(fitbench.models.architecture(model))``); ValueError when it is too
+    large to draw (``drawing_problem``)."""
+    if problem := drawing_problem(arch):
+        raise ValueError(f"{arch.name}: {problem}")
     routes = layout(arch)
     lanes = max((route.lane for route in routes), default=0)
     ax = new_axes(ax, (7.5 + 0.4 * lanes, 0.85 * len(arch.nodes) + 1.3), Margins(0.05, 0.05, 0.05, 0.35))

@@ -65,10 +65,26 @@ def integer_ticks(ax: Axes) -> None:
 
 
 def png_bytes(figure: Figure, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes, every text drawn as plain text (see ``plain_text``)."""
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
+    with rc_context({"text.parse_math": False}):  # tick labels are made while drawing
+        plain_text(figure)
+        figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def plain_text(figure: Figure) -> None:
+    """Turn math text off in every text of ``figure``: names come from run folders, and a
+    ``$...$`` in a class or layer name made matplotlib parse it (ValueError, ParseFatalException,
+    or a RecursionError at 3.3 GB). fitbench's own labels use no math."""
+    from matplotlib.table import Cell
+    from matplotlib.text import Text
+
+    texts = [*figure.findobj(Text), *(cell.get_text() for cell in figure.findobj(Cell))]  # a cell's is no child
+    for text in texts:
+        text.set_parse_math(False)
 
 
 def save_png(figure: Figure, path: Path, dpi: int = DPI) -> Path:

@@ -118,22 +118,29 @@ class Comparison(ShownAsHtml):
     def _sections(self) -> list[Section]:
         sections = [Section("curves", "Curves", pictures=[Picture("all runs overlaid", data_uri(
             plots.png_bytes(self.plot_curves())))])]
-        model, points = self._size_series()
-        if model is not None:
+        pictures = []
+        for dataset, (model, points) in self.size_series().items():
             ax = plots.plot_score_by_train_size(points)
-            sections.append(Section("sizes", "Score against training-set size", pictures=[Picture(
-                f"runs of {model} on training sets of different sizes", data_uri(plots.png_bytes(ax.figure.figure)))]))
+            ax.set_title(f"{dataset}: {ax.get_title()}")
+            pictures.append(Picture(f"{dataset}: runs of {model} on training sets of different sizes",
+                                    data_uri(plots.png_bytes(ax.figure.figure))))
+        if pictures:
+            sections.append(Section("sizes", "Score against training-set size", pictures=pictures))
         return sections
 
-    def _size_series(self) -> tuple[str | None, list[plots.SizePoint]]:
-        """The model trained on the most different training-set sizes, and its points."""
-        best: tuple[str | None, list[plots.SizePoint]] = (None, [])
-        for model in dict.fromkeys(row.model for row in self.rows):
-            points = plots.score_by_train_size([(row.name, run.metrics) for row, run in zip(self.rows, self.runs)
-                                                if row.model == model])
-            if len({p.train_size for p in points}) > max(1, len({p.train_size for p in best[1]})):
-                best = (model, points)
-        return best
+    def size_series(self) -> dict[str, tuple[str, list[plots.SizePoint]]]:
+        """Per data set, the model trained on the most different training-set sizes, and its
+        points: runs on different data sets never make one learning curve. Data sets without
+        two sizes of one model are left out."""
+        series: dict[str, tuple[str, list[plots.SizePoint]]] = {}
+        for dataset in dict.fromkeys(row.dataset for row in self.rows):
+            pairs = [(row, run) for row, run in zip(self.rows, self.runs) if row.dataset == dataset]
+            for model in dict.fromkeys(row.model for row, _ in pairs):
+                points = plots.score_by_train_size([(row.name, run.metrics) for row, run in pairs if row.model == model])
+                known = series[dataset][1] if dataset in series else []
+                if len({p.train_size for p in points}) > max(1, len({p.train_size for p in known})):
+                    series[dataset] = (model, points)
+        return series
 
 
 def compare(runs: Iterable[SavedRun | str | Path]) -> Comparison:

@@ -21,6 +21,7 @@ from fitbench.report._facts import class_names, model_label, recorded_confusion,
 from fitbench.report._figures import FigureStore, Picture
 from fitbench.report._html import render, write_html
 from fitbench.runs import load_saved_run
+from fitbench.runs._record import MAX_DRAWN_CLASSES, METRICS
 
 if TYPE_CHECKING:
     from fitbench.runs import ImageSet, Metrics, SavedRun, SplitPredictions, SplitScores
@@ -64,6 +65,10 @@ def write_report(run: SavedRun | str | Path, path: str | Path | None = None, *, 
     target = Path(path) if path is not None else run.path / "report.html"
     if not target.parent.is_dir():  # say so before spending seconds on pictures
         raise FitbenchError(f"{target}: cannot write the report: folder {target.parent} does not exist")
+    classes = run.metrics.classes or 0
+    if classes > MAX_DRAWN_CLASSES:
+        raise FitbenchError(f"{run.name}: {METRICS} holds {classes} classes; a report draws at most "
+                            f"{MAX_DRAWN_CLASSES} (the web page too)")
     split = split_for_analysis(run, split)
     # A view that saves its pictures elsewhere (the web page's ViewRun) still reuses the run's own.
     store = FigureStore(run.path / FIGURES, reuse=run.record.path / FIGURES if run.record.path != run.path else None)
@@ -119,6 +124,9 @@ def _model_section(run: SavedRun, store: FigureStore) -> Section:
     arch = plots.Architecture(saved.name, saved.kind, [plots.LayerNode(**node.model_dump()) for node in saved.nodes],
                               saved.trainable_params, saved.non_trainable_params, saved.optimizer_params,
                               saved.traced)
+    if too_large := plots.drawing_problem(arch):
+        return Section("model", "Model", pre=saved.summary or None, items=[model_label(run.config)],
+                       note=f"diagram omitted: {too_large}")
     picture = store.picture("architecture", f"{arch.name}: output shapes and parameters of every layer",
                             plots.plot_architecture, arch)
     return Section("model", "Model", pictures=[picture], pre=saved.summary or None, items=[model_label(run.config)])

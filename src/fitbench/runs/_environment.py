@@ -5,6 +5,7 @@ folders are written and read without importing Keras or JAX."""
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -32,6 +33,7 @@ def collect_environment(*, backend: str, devices: Sequence[str], seed: int | Non
     }
 
 
+@functools.cache  # importlib.metadata scans sys.path: 5 ms a package, for every run of a study
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)

@@ -44,11 +44,11 @@ def open_regular(path: Path, limit: int | None) -> BinaryIO:
         if os.path.islink(path):  # ELOOP from O_NOFOLLOW
             raise DamagedFile(f"{path.name} is a symbolic link (not followed)") from None
         raise DamagedFile(f"{path.name} cannot be read ({error.strerror})") from None
-    file = os.fdopen(handle, "rb")
     info = os.fstat(handle)
-    if not stat.S_ISREG(info.st_mode):
-        file.close()
+    if not stat.S_ISREG(info.st_mode):  # before fdopen, which raises IsADirectoryError for a folder
+        os.close(handle)
         raise DamagedFile(f"{path.name} is not a regular file")
+    file = os.fdopen(handle, "rb")
     if limit is not None and info.st_size > limit:
         file.close()
         raise DamagedFile(f"{path.name} is too large ({info.st_size / 1e6:.1f} MB; a run's is at most "

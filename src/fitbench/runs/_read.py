@@ -151,11 +151,14 @@ def _text(path: Path, raw: bytes) -> str:
 def _load(path: Path, raw: bytes, *, yaml_file: bool) -> Any:
     text = _text(path, raw)
     try:
-        data = yaml.load(text, Loader=YAML_LOADER) if yaml_file else json.loads(text)  # noqa: S506  a safe loader
+        data = (yaml.load(text, Loader=YAML_LOADER) if yaml_file  # noqa: S506  a safe loader
+                else json.loads(text, parse_int=_bounded_int))
     except RecursionError:
         raise DamagedFile(f"{path.name} is damaged (nested too deeply)") from None
     except json.JSONDecodeError as error:
         raise DamagedFile(f"{path.name} is damaged ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except ValueError:  # _bounded_int, or YAML's int() past Python's 4,300 digits
+        raise DamagedFile(f"{path.name} is damaged ({_TOO_LARGE})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -168,14 +171,28 @@ def _load(path: Path, raw: bytes, *, yaml_file: bool) -> Any:
     return data
 
 
+_TOO_LARGE = f"a number of more than {len(str(r.MAX_NUMBER))} digits"
+
+
+def _bounded_int(digits: str) -> int:
+    """An integer of JSON, refused before conversion when longer than any a folder holds (a
+    5,000-digit one raised Python's int-to-str limit in every view that printed it)."""
+    if len(digits.lstrip("-")) > len(str(r.MAX_NUMBER)):
+        raise ValueError(_TOO_LARGE)
+    return int(digits)
+
+
 def _check_nodes(path: Path, value: Any) -> None:
-    """Counts values as validation would walk them, aliases expanded: bounded, never a bomb."""
+    """Counts values as validation would walk them, aliases expanded: bounded, never a bomb;
+    integers are bounded as in JSON."""
     count, stack = 0, [(value, 0)]
     while stack:
         item, depth = stack.pop()
         count += 1
         if count > MAX_NODES or depth > MAX_NESTING:
             raise DamagedFile(f"{path.name} is too large or too deeply nested (YAML aliases?)")
+        if isinstance(item, int) and abs(item) > r.MAX_NUMBER * 10:
+            raise DamagedFile(f"{path.name} is damaged ({_TOO_LARGE})")
         if isinstance(item, dict):
             stack += [(child, depth + 1) for pair in item.items() for child in pair]
         elif isinstance(item, list):
@@ -184,10 +201,16 @@ def _check_nodes(path: Path, value: Any) -> None:
 
 def _first_error(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
+    where = ".".join(_shown(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     more = f"; {error.error_count() - 1} more" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}" if where else f"{message}{more}"
+
+
+def _shown(part: str | int) -> str:
+    """A key of the file as the one-line problem names it: escaped, and short."""
+    text = str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def read_history(path: Path, problems: list[str] | None = None) -> r.History:

@@ -8,10 +8,12 @@ Everything here is plain pydantic and numpy: reading a folder never imports Kera
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError,
+                      model_validator)
 
 FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, architecture, findings
 
@@ -19,6 +21,15 @@ FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, archi
 MAX_CLASSES = 1000
 MAX_EPOCHS = 100_000
 MAX_SAMPLES = 100_000_000
+# The most classes a report or the web page draws, the same for both: EMNIST by class, the most
+# of any MNIST-like set, has 62; 700 classes took a report over 7 GB.
+# (Kept here until the one limits table of issue 24 takes them.)
+MAX_DRAWN_CLASSES = 62
+MAX_LAYERS = 2_000  # in architecture.json (ResNet-152 has ~520, EfficientNet-B7 ~810)
+MAX_LAYER_INPUTS = 64  # inputs of one layer (a Concatenate of many branches)
+MAX_EDGES = 4 * MAX_LAYERS
+MAX_NUMBER = 10**18  # no count, id or size in a folder is larger; bigger is damage, never a slow print
+MAX_NAME = 200  # characters of a class, layer, model or run name
 
 Split = Literal["train", "val", "test"]
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
@@ -51,6 +62,20 @@ FILES = {
 
 Count = Annotated[int, Field(ge=0, le=MAX_SAMPLES)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+Number = Annotated[int, Field(ge=0, le=MAX_NUMBER)]
+
+
+def _printable(text: str) -> str:
+    """A name drawn in a picture or printed on a line: no line breaks or other control characters
+    (5,000 newlines in one class name took a report to 21 GB)."""
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in text):  # Cf: bidi overrides, zero widths
+        raise ValueError("holds a line break or another control character")
+    return text
+
+
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_printable)]
+ClassNames = Annotated[list[Annotated[Name, Field(min_length=1)]], Field(max_length=MAX_CLASSES)]
+_CLASS_NAMES: TypeAdapter[list[str]] = TypeAdapter(ClassNames)
 
 
 class _Record(BaseModel):
@@ -61,14 +86,14 @@ class Status(_Record):
     """``status.json``: written ``running`` first and replaced last."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    format: int = 1
+    format: int = Field(1, ge=1, le=1000)
     state: State
-    started: str | None = None
-    updated: str | None = None
-    pid: int | None = None
-    host: str | None = None
-    reason: str | None = None
-    pruned: str | None = None  # a tuning trial the pruner stopped, and why
+    started: str | None = Field(None, max_length=100)
+    updated: str | None = Field(None, max_length=100)
+    pid: Number | None = None
+    host: str | None = Field(None, max_length=300)
+    reason: str | None = Field(None, max_length=5000)
+    pruned: str | None = Field(None, max_length=5000)  # a tuning trial the pruner stopped, and why
 
 
 class RunConfig(_Record):
@@ -80,6 +105,29 @@ class RunConfig(_Record):
     model: dict[str, Any] = {}
     training: dict[str, Any] = {}
     compiled: dict[str, Any] = {}  # what the model was compiled with (optimizer, learning rate, loss)
+
+    @model_validator(mode="after")
+    def _nested_sections(self) -> RunConfig:
+        """The nested values views read with ``.get`` or iterate are of the shapes training wrote."""
+        if self.training.get("early_stopping") not in (None, False) and not isinstance(
+                self.training["early_stopping"], dict):
+            raise ValueError("training.early_stopping: expected a mapping (patience, monitor...) or null")
+        layers = self.model.get("layers")
+        if layers is not None and not (isinstance(layers, list) and all(isinstance(x, (str, dict)) for x in layers)):
+            raise ValueError("model.layers: expected a list of layer names or mappings")
+        return self
+
+    @model_validator(mode="after")
+    def _class_names_bounded(self) -> RunConfig:
+        names = self.dataset.get("class_names")
+        if names is not None:
+            try:
+                _CLASS_NAMES.validate_python(names)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in ("dataset", "class_names", *first["loc"]))
+                raise ValueError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+        return self
 
     @property
     def dataset_name(self) -> str:
@@ -120,15 +168,15 @@ class SplitScores(_Record):
 class Metrics(_Record):
     """``metrics.json``: what training ended with."""
 
-    format: int = 1
-    parameters: int | None = Field(None, ge=0)  # trainable
-    total_parameters: int | None = Field(None, ge=0)
-    engine: str | None = None
+    format: int = Field(1, ge=1, le=1000)
+    parameters: Number | None = None  # trainable
+    total_parameters: Number | None = None
+    engine: str | None = Field(None, max_length=100)
     epochs_run: int = Field(0, ge=0, le=MAX_EPOCHS)
     best_epoch: int | None = Field(None, ge=1, le=MAX_EPOCHS)  # 1-based
-    monitor: str | None = None
+    monitor: str | None = Field(None, max_length=100)
     stopped_early: bool = False
-    interrupted: str | None = None  # the signal's name when a person stopped it
+    interrupted: str | None = Field(None, max_length=100)  # the signal's name when a person stopped it
     wall_time_s: float | None = Field(None, ge=0)
     time_per_epoch_s: float | None = Field(None, ge=0)
     splits: dict[Split, SplitScores] = {}
@@ -157,7 +205,7 @@ class Environment(_Record):
     packages: dict[str, str | None] = {}
     backend: str | None = None
     devices: list[str] = []
-    seed: int | None = None
+    seed: int | None = Field(None, ge=-MAX_NUMBER, le=MAX_NUMBER)
     machine: dict[str, Any] = {}
     xla_flags: str | None = None
 
@@ -174,26 +222,39 @@ class History(NamedTuple):
 
 
 class Layer(_Record):
-    name: str
-    kind: str
-    output_shape: str
-    params: int = Field(ge=0)
+    name: Name
+    kind: Name
+    output_shape: Annotated[str, Field(max_length=1000), AfterValidator(_printable)]  # "[(None, 10), (None, 1)]"
+    params: Number
     built: bool
-    inputs: tuple[str, ...] = ()
+    inputs: tuple[Name, ...] = Field((), max_length=MAX_LAYER_INPUTS)
 
 
 class Architecture(_Record):
     """``architecture.json``: the model's layers and how they connect, and its summary text."""
 
-    format: int = FORMAT
-    name: str
-    kind: str
-    nodes: list[Layer] = Field(max_length=10_000)
-    trainable_params: int = Field(ge=0)
-    non_trainable_params: int = Field(ge=0)
-    optimizer_params: int = Field(ge=0)
+    format: int = Field(FORMAT, ge=1, le=1000)
+    name: Name
+    kind: Name
+    nodes: list[Layer] = Field(max_length=MAX_LAYERS)
+    trainable_params: Number
+    non_trainable_params: Number
+    optimizer_params: Number
     traced: bool
     summary: str = Field("", max_length=2_000_000)
+
+    @model_validator(mode="after")
+    def _a_graph(self) -> Architecture:
+        """Every input names a layer of the file; the connections are bounded."""
+        layers = {node.name for node in self.nodes}
+        for node in self.nodes:
+            unknown = next((name for name in node.inputs if name not in layers), None)
+            if unknown is not None:
+                raise ValueError(f"layer {node.name!r} takes {unknown!r}, which is no layer of the model")
+        edges = sum(len(node.inputs) for node in self.nodes)
+        if edges > MAX_EDGES:
+            raise ValueError(f"{edges:,} connections; at most {MAX_EDGES:,} are read")
+        return self
 
 
 # A leakage finding's pairs: (split, position, other split, position), the original first.

@@ -37,7 +37,7 @@ class RunSummary(NamedTuple):
     val_half_width: float | None  # 95% interval of val_accuracy
     resumable: bool
     problems: tuple[str, ...]
-    note: str | None  # e.g. why a trial was pruned
+    note: str | None  # e.g. why a trial was pruned, or that its study chose it
 
 
 def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
@@ -46,6 +46,8 @@ def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
     m = record.metrics
     state = record.state
     pruned = getattr(record.status, "pruned", None) if record.status else None
+    # A tuning trial chosen by its study: the one trial whose folder holds a test score.
+    chosen = getattr(record.status, "chosen", None) if record.status else None
 
     def score(split: str, key: str) -> float | None:
         scores = m.split(split) if m else None
@@ -60,7 +62,8 @@ def summarize(record: RunRecord, *, name: str | None = None) -> RunSummary:
         score("train", "macro_f1"), score("val", "macro_f1"), score("test", "macro_f1"),
         m.time_per_epoch_s if m else None, m.wall_time_s if m else None,
         interval_half_width(val.accuracy, val.n) if val else None,
-        is_regular(record.path / CHECKPOINT) and state != "complete", tuple(record.problems), pruned)
+        is_regular(record.path / CHECKPOINT) and state != "complete", tuple(record.problems),
+        pruned or (chosen if isinstance(chosen, str) else None))
 
 
 def model_label(model: Mapping[str, Any]) -> str:

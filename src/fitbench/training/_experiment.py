@@ -13,6 +13,7 @@ from fitbench.errors import ConfigError, FitbenchError
 from fitbench.models import build_from_factory, build_from_layers, build_model, resolve_factory
 from fitbench.trained import Run, load_run
 from fitbench.training._fit import train
+from fitbench.training._results import Persist, now
 
 
 def run_experiment(
@@ -22,13 +23,14 @@ def run_experiment(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: bool = True,
     dataset: Dataset | None = None,
+    persist: Persist = now,
 ) -> Run:
     """Load the data, build the model (seeded with ``training.seed``) and train it.
 
     A model factory is imported first, so a name that does not import fails at once; data
     loading and model building run before the run folder is created, so a bad file or an
     impossible model leaves nothing behind. ``dataset``: the data ``experiment.dataset``
-    describes, already loaded (a study's trials share one copy).
+    describes, already loaded (a study's trials share one copy). ``persist``: as ``train``'s.
     """
     check_model(experiment.model, where=f"experiment {experiment.name!r}")
     if dataset is None or dataset.config != experiment.dataset:
@@ -36,7 +38,7 @@ def run_experiment(
     model = build_from_config(experiment.model, dataset, seed=experiment.training.seed)
     return train(model, dataset, experiment.training, name=experiment.name,
                  model_config=experiment.model.model_dump(mode="json"), runs_dir=runs_dir,
-                 callbacks=callbacks, verbose=verbose)
+                 callbacks=callbacks, verbose=verbose, persist=persist)
 
 
 def run_or_reuse(

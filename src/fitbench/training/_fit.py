@@ -34,7 +34,7 @@ from fitbench.training._checkpoint import CHECKPOINT, Checkpoint, ResumableEarly
 from fitbench.training._checkpoint import load as load_checkpoint
 from fitbench.training._compile import OPTIMIZERS, SPARSE_CE, compile_model
 from fitbench.training._compiled import CompiledFit, unsupported_reason
-from fitbench.training._results import save_results
+from fitbench.training._results import Persist, now, save_results
 
 LOGITS_PROBE = 32  # training images run through a model whose last layer does not say if it outputs logits
 
@@ -195,10 +195,13 @@ def train(
     verbose: bool = True,
     resume: str | Path | None = None,
     live_plot: bool | None = None,
+    persist: Persist = now,
 ) -> Run:
     """Train an already-validated setup; every check that can fail runs before the folder exists.
 
     With ``resume``, training continues in that run folder from its last checkpoint.
+    ``persist``: runs the folder's last writes (the model, the views' files, the final status);
+    a study's worker passes a writer thread's, so that the next trial need not wait for them.
     """
     check_compatible(model, dataset)
     _check_validation(training, dataset)
@@ -217,7 +220,7 @@ def train(
                 _record_epochs(path, resumed, training.epochs)
             try:
                 progress = _train_in(path, model, dataset, training, engine, stop, resumed, callbacks,
-                                     _progress(training, resumed, verbose, live_plot))
+                                     _progress(training, resumed, verbose, live_plot), persist)
             except Exception as error:  # any failure after training starts: say so in the folder
                 _mark_failed(path, error)
                 if isinstance(error, OSError):  # disk full, folder made read-only: the last checkpoint is intact
@@ -286,7 +289,7 @@ def _record_epochs(path: Path, resumed: Saved | None, epochs: int) -> None:
 
 def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: TrainingConfig, engine: str,
               stop: StopOnSignal, resumed: Saved | None, callbacks: list[keras.callbacks.Callback] | None,
-              progress: TrainingProgress) -> TrainingProgress:
+              progress: TrainingProgress, persist: Persist = now) -> TrainingProgress:
     """Train in the locked folder from ``resumed`` (or the start), then score and save;
     the progress, its display finished, for the summary line."""
     _folder.write_status(path, "running")
@@ -301,7 +304,7 @@ def _train_in(path: Path, model: keras.Model, dataset: Dataset, training: Traini
         _fit_with(engine, model, dataset, training, watchers, _first_epoch(resumed, training))
     finally:
         progress.display.close()
-    _finish(path, model, dataset, history, stopper, stop, engine)
+    _finish(path, model, dataset, history, stopper, stop, engine, persist)
     return progress
 
 
@@ -461,8 +464,9 @@ def _early_stopping(training: TrainingConfig) -> ResumableEarlyStopping | None:
 
 
 def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWriter, stopper: Any,
-            stop: StopOnSignal, engine: str) -> None:
-    """Score every split, save the model and what the views need, and mark the folder complete."""
+            stop: StopOnSignal, engine: str, persist: Persist = now) -> None:
+    """Score every split, save the model and what the views need, and mark the folder complete
+    (the model and the views' files through ``persist``, the status last)."""
     received = stop.received  # once: a signal during saving must not make metrics and status disagree
     wall = history.wall_time_s()
     write_history(path, history.rows, history.epoch_times)
@@ -474,12 +478,16 @@ def _finish(path: Path, model: keras.Model, dataset: Dataset, history: HistoryWr
         "stopped_early": bool(stopper is not None and stopper.stopped_epoch > 0 and received is None),
         "interrupted": received,
         "wall_time_s": wall, "time_per_epoch_s": float(np.mean(history.epoch_times)) if epochs_run else None,
-    })
-    _io.atomic_write(path / _folder.MODEL, model.save)
-    _folder.write_status(path, "interrupted" if received else "complete",
-                         reason=f"stopped by {received}" if received else None)
-    if not received:
-        (path / CHECKPOINT).unlink(missing_ok=True)  # complete: nothing left to resume
+    }, persist=persist if not received else now)
+
+    def last_writes() -> None:
+        _io.atomic_write(path / _folder.MODEL, model.save)
+        _folder.write_status(path, "interrupted" if received else "complete",
+                             reason=f"stopped by {received}" if received else None)
+        if not received:
+            (path / CHECKPOINT).unlink(missing_ok=True)  # complete: nothing left to resume
+
+    (persist if not received else now)(last_writes)
 
 
 def _best_epoch(rows: list[dict[str, float]], stopper: Any) -> tuple[str, int | None]:

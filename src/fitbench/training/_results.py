@@ -3,6 +3,7 @@ scores, predictions, the images the pictures show, and the architecture."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,19 @@ from fitbench.runs import _write
 from fitbench.runs._record import SPLITS
 
 _SAVED_PREDICTIONS = ("val", "test")  # train predictions are not shown, so not kept
+Persist = Callable[[Callable[[], None]], None]  # runs a run folder's last writes: now, or in a writer thread
 
 
-def save_results(folder: Path, model: Any, dataset: Dataset, metrics: dict[str, Any]) -> r.Metrics:
+def now(write: Callable[[], None]) -> None:
+    write()
+
+
+def save_results(folder: Path, model: Any, dataset: Dataset, metrics: dict[str, Any], *,
+                 persist: Persist = now) -> r.Metrics:
     """Score every split, and write metrics, predictions, images and architecture; return the metrics.
 
     ``metrics`` holds the training facts (epochs, best epoch, times...); the scores are added here.
+    ``metrics.json`` is written at once; the rest (read only by the views) goes through ``persist``.
     """
     labels = {split: dataset.split(split)[1] for split in SPLITS}
     probabilities = {split: predict(model, dataset.split(split)[0]) for split in SPLITS if len(labels[split])}
@@ -33,10 +41,14 @@ def save_results(folder: Path, model: Any, dataset: Dataset, metrics: dict[str, 
     record = r.Metrics.model_validate({"format": r.FORMAT, **metrics, "splits": scores})
     predictions = {str(split): r.SplitPredictions(labels[split], p, np.arange(len(p)))
                    for split, p in probabilities.items() if split in _SAVED_PREDICTIONS}
-    _write.write_predictions(folder, predictions)
-    _write.write_images(folder, _shown_images(dataset, predictions))
-    _write.write_architecture(folder, architecture_record(model))
     _write.write_metrics(folder, record)
+
+    def views() -> None:
+        _write.write_predictions(folder, predictions)
+        _write.write_images(folder, _shown_images(dataset, predictions))
+        _write.write_architecture(folder, architecture_record(model))
+
+    persist(views)
     return record
 
 

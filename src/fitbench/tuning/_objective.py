@@ -1,12 +1,15 @@
 """One trial: sample values, train the experiment they describe, return its validation score.
 
 Each trial is a normal ``run_experiment`` call, so it leaves a normal run folder; its path is
-the trial's ``run`` user attribute. Keras' global state is cleared after every trial, so a
+the trial's ``run`` user attribute. The trial's data has no test split: a trial scores train
+and validation only, and the test split is read once, for the chosen trial, when the study
+ends (``record_test_of_best``). Keras' global state is cleared after every trial, so a
 worker's memory stays flat over many trials.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 from pathlib import Path
@@ -19,6 +22,7 @@ from fitbench.data import Dataset, load_from_config
 from fitbench.errors import FitbenchError
 from fitbench.runs import SavedRun, mark_pruned
 from fitbench.training import run_experiment
+from fitbench.training._results import Persist, now
 from fitbench.tuning._pruning import PruningCallback
 from fitbench.tuning._space import suggest
 from fitbench.tuning._tuning import Tuning
@@ -35,8 +39,11 @@ class SurplusTrial(Exception):
 class Objective:
     """``objective(trial)`` for ``study.optimize``: a score, or (score, parameters) when multi-objective."""
 
-    def __init__(self, tuning: Tuning, *, study_name: str, runs_dir: Path, trials: int) -> None:
+    def __init__(self, tuning: Tuning, *, study_name: str, runs_dir: Path, trials: int,
+                 persist: Persist = now) -> None:
+        """``persist``: runs each trial folder's last writes (a worker passes its ``FolderWriter``)."""
         self.tuning, self.study_name, self.runs_dir, self.trials = tuning, study_name, runs_dir, trials
+        self.persist = persist
         self._dataset: Dataset | None = None  # the last trial's data: the next one usually reads the same
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
@@ -58,11 +65,13 @@ class Objective:
         dataset = self._load(experiment.dataset)
         callback = self._pruning_callback(trial, dataset)
         run = run_experiment(experiment, runs_dir=self.runs_dir, verbose=False, dataset=dataset,
-                             callbacks=[callback] if callback else None)
+                             callbacks=[callback] if callback else None, persist=self.persist)
         score, parameters = self._record(trial, run)
         pruned = callback.pruned_message() if callback else None
         if pruned:
-            mark_pruned(run.path, pruned)  # so `fitbench runs` lists it as pruned, not complete
+            # so `fitbench runs` lists it as pruned, not complete (after the folder's last writes)
+            path, why = run.path, pruned
+            self.persist(lambda: mark_pruned(path, why))
         return score, parameters, pruned
 
     def _record(self, trial: optuna.Trial, run: SavedRun) -> tuple[float, int]:
@@ -93,8 +102,15 @@ class Objective:
     def _load(self, config: DatasetConfig) -> Dataset:
         # Reading and splitting Fashion-MNIST takes 0.3 to 1 s, as much as a trial pruned after an epoch.
         if self._dataset is None or self._dataset.config != config:
-            self._dataset = load_from_config(config)
+            dataset = load_from_config(config)
+            self._dataset = dataset if self.tuning.search.split == "test" else without_test(dataset)
         return self._dataset
+
+
+def without_test(dataset: Dataset) -> Dataset:
+    """``dataset`` with an empty test split: what a trial may see (its config still names the
+    whole data set, so the chosen trial's test split can be loaded again)."""
+    return dataclasses.replace(dataset, x_test=dataset.x_test[:0], y_test=dataset.y_test[:0])
 
 
 def check_not_surplus(trial: optuna.Trial, total: int) -> None:

@@ -42,8 +42,8 @@ class Progress:
         self.display.close()
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        if trial.user_attrs.get("surplus"):
-            return
+        if trial.user_attrs.get("surplus") or not self.spec.verbose:
+            return  # quiet: no line, so no storage queries for its counts (each reads every trial)
         finished, _ = count_trials(study)
         seconds = trial.duration.total_seconds() if trial.duration else 0.0
         state = trial.state.name.lower()

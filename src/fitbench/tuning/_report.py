@@ -6,6 +6,7 @@ jinja2 template ``templates/study.html.j2`` puts them on one page.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from fitbench.tuning._progress import quiet_optuna
 from fitbench.tuning._schema import parse_param
 from fitbench.tuning._space import space_summary
 from fitbench.tuning._storage import ATTR, without_password
+from fitbench.tuning._best import counted_trials, state_counts
 from fitbench.tuning._tune import TEST_ATTR, best_trial, format_params
 
 
@@ -62,20 +64,10 @@ def study_report(study: optuna.Study, *, storage: str | None = None, base: Path 
     )
 
 
-def state_counts(study: optuna.Study) -> dict[str, int]:
-    states = [trial.state.name.lower() for trial in _trials(study)]
-    return {state: states.count(state) for state in dict.fromkeys(states)}
-
-
-def _trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-    # A surplus trial (two workers raced for the last one) never trained: leave it out.
-    return [trial for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
-
-
 def trial_rows(study: optuna.Study, base: Path | None = None) -> list[dict[str, Any]]:
     """One row per trial: the numbers of the report's table."""
     rows = []
-    for trial in _trials(study):
+    for trial in counted_trials(study):
         attrs = trial.user_attrs
         run = Path(attrs["run"]) if "run" in attrs else None
         rows.append({
@@ -133,11 +125,14 @@ def figures(study: optuna.Study, objective: str) -> list[Figure]:
     multi = len(study.directions) > 1
     top = list(importances(study))[:2]
     fanova = optuna.importance.FanovaImportanceEvaluator(seed=0)
+    last_trial = max((trial.number for trial in study.trials), default=0)
+    last_epoch = max((step for trial in study.trials for step in trial.intermediate_values), default=1)
     plots: list[tuple[str, Callable[[], Any]]] = [
-        ("Optimisation history", lambda: vis.plot_optimization_history(study, target=score, target_name=objective)),
+        ("Optimisation history", lambda: whole_x(vis.plot_optimization_history(
+            study, target=score, target_name=objective), last_trial)),
         ("Intermediate values (per epoch; pruned trials stop early)",
          lambda: _missing("a multi-objective study reports no per-epoch values") if multi
-         else vis.plot_intermediate_values(study)),
+         else whole_x(vis.plot_intermediate_values(study), last_epoch)),
         ("Parallel coordinates", lambda: vis.plot_parallel_coordinate(study, target=score, target_name=objective)),
         ("Parameter importances (fANOVA)", lambda: vis.plot_param_importances(
             study, evaluator=fanova, target=score, target_name=objective) if top
@@ -153,6 +148,12 @@ def figures(study: optuna.Study, objective: str) -> list[Figure]:
         plots.insert(0, ("Pareto front: score against parameter count", lambda: vis.plot_pareto_front(
             study, target_names=[objective, "parameters"])))
     return [_figure(title, draw) for title, draw in plots]
+
+
+def whole_x(figure: Any, largest: int) -> Any:
+    """Ticks on whole numbers only (trial numbers, epochs: never 0.5), about ten of them."""
+    figure.update_xaxes(tick0=0, dtick=max(1, math.ceil(largest / 10)))
+    return figure
 
 
 class _Missing(Exception):
@@ -175,6 +176,9 @@ def _figure(title: str, draw: Callable[[], Any]) -> Figure:
             return Figure(title, None, f"not available yet: {reason}")
     if not figure.data:
         return Figure(title, None, "not available yet: no trial has the values this plot needs")
-    figure.update_layout(margin={"l": 60, "r": 20, "t": 40, "b": 50}, height=420)
-    return Figure(title, figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+    # Optuna fixes the slice plot's width (300 px a parameter): past the page's width it was cut
+    # off. Fit the page instead, with room on the right for the colour bar's labels.
+    figure.update_layout(margin={"l": 60, "r": 100, "t": 40, "b": 50}, height=420, width=None, autosize=True)
+    return Figure(title, figure.to_html(full_html=False, include_plotlyjs=False,
+                                        config={"displaylogo": False, "responsive": True}))
 

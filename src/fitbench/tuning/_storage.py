@@ -9,7 +9,9 @@ costs that trial's time and nothing else.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import sqlite3
 import time
 import warnings
 from collections.abc import Iterator
@@ -89,10 +91,27 @@ def _engine_options(url: str) -> dict[str, Any]:
         database = _sqlite_file(url)
         if database is not None:
             database.parent.mkdir(parents=True, exist_ok=True)
-        # Workers share the file: wait for a lock instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 60}}
+        if database is None:
+            return {}
+        return {"creator": functools.partial(_sqlite_connect, str(database))}
     # A server may drop idle connections during a long trial; check before reuse.
     return {"pool_pre_ping": True}
+
+
+def _sqlite_connect(database: str) -> sqlite3.Connection:
+    """A connection to a study's SQLite file in write-ahead-log mode, synced at checkpoints only.
+
+    Optuna commits every user attribute, epoch score and state change on its own: with SQLite's
+    default (a sync to disk per commit) a trial spent 0.04 s per commit on a busy machine, 0.4 s
+    of its time. WAL with ``synchronous=NORMAL`` survives a killed process; a power cut may
+    lose the last commits (the trials then run again). Workers share the file: each waits for
+    a lock (60 s) instead of failing with "database is locked". A study shared between
+    machines uses PostgreSQL, not an SQLite file on a network disk.
+    """
+    connection = sqlite3.connect(database, timeout=60, check_same_thread=False)  # the heartbeat thread shares the pool
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
 
 
 def _storage_message(url: str, error: Exception) -> str:

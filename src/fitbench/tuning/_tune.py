@@ -12,17 +12,16 @@ import optuna
 from fitbench.config import Experiment
 from fitbench.errors import ConfigError
 from fitbench.progress import Display, Lines, plural
-from fitbench.runs import read_run
+from fitbench.tuning._best import best_trial
+from fitbench.tuning._chosen import TEST_ATTR, record_test_of_best
 from fitbench.tuning._processes import run_processes
 from fitbench.tuning._progress import count_trials, quiet_optuna
+from fitbench.tuning._study_file import write_study_file
 from fitbench.tuning._storage import (
     check_study_name, default_storage, open_storage, open_study, storage_errors, without_password,
 )
 from fitbench.tuning._tuning import Tuning, load_tuning
 from fitbench.tuning._worker import WorkerSpec
-
-TEST_ATTR = "test_of_best"  # the study's user attribute with the best trial's test score
-
 
 def tune(
     source: str | Path | Experiment | dict[str, Any] | Tuning,
@@ -76,6 +75,7 @@ def tune(
         notes = run_processes(spec, workers)
         result = optuna.load_study(study_name=name, storage=open_storage(url))
         test = record_test_of_best(result)
+        write_study_file(result, tuning, Path(spec.runs_dir))
     for line in [*notes, *summary_lines(result, tuning, total, test)]:
         lines.note(line)
     return result
@@ -93,44 +93,6 @@ def _start_line(spec: WorkerSpec, study: optuna.Study) -> str:
     return (f"study {spec.study!r} (its name for fitbench tune-report): {plural(spec.trials, 'trial')} in total"
             f"{already}, {plural(spec.workers, 'worker')}; storage {without_password(spec.storage)}; "
             f"runs in {spec.runs_dir}")
-
-
-def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
-    """The best complete trial; multi-objective: the best score on the Pareto front."""
-    if len(study.directions) == 1:
-        try:
-            return study.best_trial
-        except ValueError:  # no complete trial
-            return None
-    front = study.best_trials
-    if not front:
-        return None
-    # The best score on the front; between equal scores, the smaller model.
-    if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE:
-        return max(front, key=lambda trial: (trial.values[0], -trial.values[1]))
-    return min(front, key=lambda trial: (trial.values[0], trial.values[1]))
-
-
-def record_test_of_best(study: optuna.Study) -> dict[str, Any] | None:
-    """The best trial's test score, read once from its run folder and kept apart in the study.
-
-    The search only ever read validation scores; this is the one look at test, for the
-    chosen configuration. (Every run folder records its test score when it finishes: that
-    is how fitbench runs work, but nothing in the search reads it.)
-    """
-    best = best_trial(study)
-    if best is None or "run" not in best.user_attrs:
-        return None
-    path = Path(best.user_attrs["run"])
-    record: dict[str, Any] = {"trial": best.number, "run": str(path)}
-    metrics = read_run(path).metrics
-    test = metrics.split("test") if metrics else None
-    if test is None:
-        record["missing"] = f"no test score in {path} (its run folder is on another machine, or has no test split)"
-    else:
-        record |= test.model_dump(include={"accuracy", "macro_f1", "loss", "n"})
-    study.set_user_attr(TEST_ATTR, record)
-    return record
 
 
 def summary_lines(study: optuna.Study, tuning: Tuning, total: int, test: dict[str, Any] | None) -> list[str]:

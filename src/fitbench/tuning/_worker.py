@@ -26,6 +26,7 @@ from fitbench.tuning._progress import Progress, count_trials, quiet_optuna
 from fitbench.tuning._schema import SearchConfig
 from fitbench.tuning._storage import open_storage
 from fitbench.tuning._tuning import Tuning
+from fitbench.tuning._writer import FolderWriter
 
 JAX_CACHE = ".jax-cache"  # beside studies.db in the runs directory
 POLL_S = 0.2  # how often a worker with nothing to start looks again (the study ends up to this late)
@@ -49,16 +50,20 @@ class WorkerSpec:
 def run_worker(spec: WorkerSpec) -> None:
     """Run trials until the study has ``spec.trials`` finished ones (or the deadline passes)."""
     tuning = Tuning.from_dict(spec.tuning)
-    with quiet_optuna(), compilation_cache(Path(spec.runs_dir).parent / JAX_CACHE), frozen_heap():
+    with (quiet_optuna(), compilation_cache(Path(spec.runs_dir).parent / JAX_CACHE), frozen_heap(),
+          trusted_scoring()):
         storage = open_storage(spec.storage, tuning.search.heartbeat)
         study = optuna.load_study(study_name=spec.study, storage=storage)
         study.sampler = make_sampler(tuning.search, worker=spec.index, existing=len(study.trials))
         study.pruner = make_pruner(tuning.search, epochs=tuning.experiment.training.epochs)
-        objective = Objective(tuning, study_name=spec.study, runs_dir=Path(spec.runs_dir), trials=spec.trials)
+        writer = FolderWriter()
+        objective = Objective(tuning, study_name=spec.study, runs_dir=Path(spec.runs_dir), trials=spec.trials,
+                              persist=writer)
         progress = Progress(tuning.search, spec)
         try:
             _run_trials(study, objective, progress, spec)
         finally:
+            writer.close()  # every trial folder complete before the worker ends
             progress.close()
 
 
@@ -118,6 +123,17 @@ def make_pruner(search: SearchConfig, *, epochs: int) -> optuna.pruners.BasePrun
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)
     return optuna.pruners.NopPruner()
+
+
+@contextlib.contextmanager
+def trusted_scoring() -> Iterator[None]:
+    """scikit-learn without its argument checks: a trial's scores come from fitbench's own
+    arrays (labels and probabilities of known shapes), and the checks cost more than the
+    scoring (about 0.05 s a split, measured with cProfile on MNIST 10k)."""
+    import sklearn
+
+    with sklearn.config_context(skip_parameter_validation=True):
+        yield
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from fitbench.data._registry import DIGIT_NAMES, recorded_class_names
 from fitbench.errors import FitbenchError
 from fitbench.runs import RunRecord, read_run
 from fitbench.runs._files import find_folders, folder_under, is_regular
-from fitbench.runs._record import CONFIG, ENVIRONMENT, FINDINGS, HISTORY, METRICS, MODEL, STATUS
+from fitbench.runs._record import CONFIG, ENVIRONMENT, FINDINGS, HISTORY, MAX_DRAWN_CLASSES, METRICS, MODEL, STATUS
 from fitbench.runs._summary import RunSummary
 from fitbench.runs._summary import summarize as summarize_run
 from fitbench.runs._keras_file import model_facts
@@ -30,8 +30,6 @@ from fitbench.runs._keras_file import model_facts
 SMALL_DATASETS = {"digits": (8, 8)}  # scikit-learn's digits; every other data set is 28x28
 DRAWABLE = ((28, 28), (28, 28, 1))  # what a drawing becomes
 VERSION_FILES = (CONFIG, STATUS, METRICS, HISTORY, ENVIRONMENT, FINDINGS, MODEL)
-# EMNIST by class, the most of any MNIST-like set: its report draws in ~25 s, a 300x300 matrix took 283 s
-MAX_DRAWN_CLASSES = 62
 
 
 class RunNotFound(FitbenchError):
