@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 from fitbench._inert import say
 from fitbench.cli import (
-    _audit, _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _export, _predict, _report,
-    _runs, _serve, _train, _tune,
+    _audit, _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _explain, _export, _predict,
+    _report, _runs, _serve, _train, _tune,
 )
 from fitbench._log import to_console
 from fitbench.cli._environment import check_environment
@@ -26,8 +26,8 @@ from fitbench.errors import FitbenchError, command_line
 EXIT_USAGE = 2  # bad input of any kind: a config, a file, an argument
 
 # Commands in the order `fitbench --help` lists them.
-COMMANDS = (_curriculum, _train, _evaluate, _predict, _runs, _report, _compare, _diagnose, _cv, _audit, _tune,
-            _experiments, _datasets, _export, _serve)
+COMMANDS = (_curriculum, _train, _evaluate, _predict, _explain, _runs, _report, _compare, _diagnose, _cv, _audit,
+            _tune, _experiments, _datasets, _export, _serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

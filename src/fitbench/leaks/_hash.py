@@ -63,10 +63,19 @@ def phash(images: np.ndarray) -> np.ndarray:
     Comparing to the image's own median makes the hash blind to brightness and contrast (0..1
     against 0..255) and to the small changes of a resize or a JPEG re-encoding."""
     coefficients = low_frequencies(images).reshape(-1, LOW * LOW)
-    bits = coefficients > np.median(coefficients[:, 1:], axis=1, keepdims=True)  # DC left out of the median
+    median = np.median(coefficients[:, 1:], axis=1, keepdims=True)  # DC left out of the median
+    # A frequency within rounding of the median sets no bit: otherwise float32 noise decides a tie
+    # (a sparse image has many equal coefficients) differently for 0..1 and 0..255 copies.
+    bits = coefficients > median + 1e-4 * np.abs(coefficients).max(axis=1, keepdims=True)
     return np.packbits(bits, axis=1, bitorder="little").view("<u8").ravel().astype(np.uint64)
 
 
+# Set bits of each byte value: np.bitwise_count needs NumPy 2, and fitbench supports 1.26.
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).sum(axis=1).astype(np.int32)
+
+
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Bits that differ between hashes, element-wise."""
-    return np.bitwise_count(np.bitwise_xor(a, b)).astype(np.int32)
+    """Bits that differ between hashes, element-wise (int32, the shape ``a ^ b`` broadcasts to)."""
+    xor = np.asarray(np.bitwise_xor(a, b), dtype=np.uint64)
+    flat = np.ascontiguousarray(xor).reshape(-1)
+    return _BYTE_BITS[flat.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.int32).reshape(xor.shape)

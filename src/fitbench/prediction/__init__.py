@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fitbench.prediction._decode import ImageProblem, ImageTooLarge, UnreadableImage, decode_image
 from fitbench.prediction._inputs import Inputs, read_inputs
-from fitbench.prediction._predict import Prediction, compile_cache, load_model_safely, predict
+from fitbench.prediction._predict import Prediction, compile_cache, load_model_safely, predict, prepare_inputs
 from fitbench.prediction._prepare import NothingDrawn, Prepared, prepare
 
 __all__ = ["ImageProblem", "ImageTooLarge", "Inputs", "NothingDrawn", "Prediction", "Prepared", "UnreadableImage",
-           "compile_cache", "decode_image", "load_model_safely", "predict", "prepare", "read_inputs"]
+           "compile_cache", "decode_image", "load_model_safely", "predict", "prepare", "prepare_inputs", "read_inputs"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -19,13 +20,13 @@ from fitbench._compile_cache import compilation_cache
 from fitbench.data._folder import default_cache_dir
 from fitbench.data._registry import recorded_class_names
 from fitbench.errors import FitbenchError
-from fitbench.prediction._inputs import read_inputs, say_changes
+from fitbench.prediction._inputs import Inputs, read_inputs, say_changes
 from fitbench.runs._preparation import read_preparation
 
 if TYPE_CHECKING:
     from fitbench.runs import SavedRun
 
-__all__ = ["Prediction", "compile_cache", "load_model_safely", "predict"]
+__all__ = ["Prediction", "compile_cache", "load_model_safely", "predict", "prepare_inputs"]
 
 MODEL = "model.keras"
 JAX_CACHE = "jax"  # the compiled programs' folder in fitbench's cache
@@ -106,17 +107,22 @@ def predict(run: SavedRun, x: Any, *, model: Any = None) -> Prediction:
     (``run.data.x_test``). Inputs converted to match the training images are said so, once."""
     with compile_cache():
         model = model if model is not None else load_model_safely(run.path)
-        shape = tuple(model.input_shape[1:])  # (h, w), (h, w, 1), (h, w, 3) or flat (h * w,)
-        if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
-            inputs = read_inputs([x] if isinstance(x, (str, os.PathLike)) else list(x),
-                                 read_preparation(run.path, run.config, shape))
-            say_changes(inputs.changes, len(inputs.names))
-            names, prepared = inputs.names, inputs.pixels.reshape((len(inputs.names), *shape))
-        else:
-            prepared = np.asarray(x, dtype=np.float32)
-            names = [str(k) for k in range(len(prepared))]
+        names, prepared, changes = prepare_inputs(run, x, model)
+        say_changes(changes, len(names))
         from fitbench.models import predict as predict_probabilities
 
         probabilities = np.asarray(predict_probabilities(model, prepared))
     section = run.config.get("dataset") or {}
     return Prediction(names, probabilities, recorded_class_names(section, probabilities.shape[1]))
+
+
+def prepare_inputs(run: SavedRun, x: Any, model: Any) -> Inputs:
+    """``x`` as ``predict`` feeds it to ``model``, shaped as the model takes it: files prepared
+    as the run's ``preparation.json`` says, an array as it is (``fitbench explain`` reuses this)."""
+    shape = tuple(model.input_shape[1:])  # (h, w), (h, w, 1), (h, w, 3) or flat (h * w,)
+    if isinstance(x, (str, os.PathLike)) or (isinstance(x, Sequence) and x and isinstance(x[0], (str, os.PathLike))):
+        inputs = read_inputs([x] if isinstance(x, (str, os.PathLike)) else list(x),
+                             read_preparation(run.path, run.config, shape))
+        return inputs._replace(pixels=inputs.pixels.reshape((len(inputs.names), *shape)))
+    prepared = np.asarray(x, dtype=np.float32)
+    return Inputs([str(k) for k in range(len(prepared))], prepared, Counter())

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fitbench.data import Dataset
     from fitbench.diagnosis import Finding
     from fitbench.evaluation import Evaluation
+    from fitbench.explain import Explanation
     from fitbench.prediction import Prediction
 
 
@@ -59,6 +60,13 @@ class Run(SavedRun):
         from fitbench.prediction import predict
 
         return predict(self, x, model=self._model)
+
+    def explain(self, x: Any, **options: Any) -> Explanation:
+        """What the saved model looked at for each input (as ``predict`` takes them): integrated
+        gradients, sanity-checked (``fitbench.explain.explain``'s options)."""
+        from fitbench.explain import explain
+
+        return explain(self, x, model=self._model, **options)
 
     def plot_history(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""
