@@ -324,14 +324,18 @@ def _binary(path: Path, mutation: Mutation) -> None:
             for name, data in members.items():
                 archive.writestr(name, data)
         return
+    extra: dict[str, bytes] = {}
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+            members = {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile):
         return  # an earlier mutation broke it: nothing to edit
+    arrays = {key: value for key, value in members.items() if isinstance(value, np.ndarray)}
+    extra.update({key: value for key, value in members.items() if isinstance(value, bytes)})  # an earlier non-.npy member
+    if not arrays:
+        return
     key = sorted(arrays)[mutation.detail % len(arrays)]
     member = mutation.kind.removeprefix("npz-")
-    extra: dict[str, bytes] = {}
     if member == "zeros":
         arrays[key] = np.zeros((60_000, 1000), np.uint8)  # 60 MB of zeros, a few hundred kB compressed
     elif member == "dtype":
