@@ -43,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         result, stopped = resume(args) if args.resume else train(args), False
     except KeyboardInterrupt as interrupted:  # fb.Interrupted: saved; say where, as after any training, then exit 130
-        from fitbench.training import Interrupted
-
-        if not isinstance(interrupted, Interrupted):
+        # By its `run`, not by importing its class: a signal that lands while fitbench.training is
+        # half-imported (Keras, JAX) would make that import fail.
+        saved = getattr(interrupted, "run", None)
+        if saved is None:  # before training started: nothing was saved, cli._main says "interrupted"
             raise
-        result, stopped = interrupted.run, True
+        result, stopped = saved, True
     from fitbench.training import summary_line  # after the arguments are checked: see _options
 
     if args.quiet:
