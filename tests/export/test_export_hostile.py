@@ -9,10 +9,13 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fitbench.errors import FitbenchError, FitbenchWarning
 from fitbench.export import RunRecord, Skipped, read_records
 from fitbench.export._artifacts import staged
+from fitbench.export._records import flatten
 from tests.conftest import copy_run
 
 SECRET = "PRIVATE KEY of the person exporting"
@@ -83,3 +86,19 @@ def test_a_linked_run_folder_outside_the_named_folder_is_not_exported(tiny_run: 
     paths = [str(tag) for record in read_records(named.parent)
              for tag in ([record.tags["fitbench.path"]] if isinstance(record, RunRecord) else [])]
     assert paths == [str(named.resolve())]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=3))
+def test_any_config_key_becomes_a_param_name_mlflow_takes(path: list[str]) -> None:
+    # A folder's config.yaml may hold any key: fuzz-00060 of the run-folder fuzzer added one with a
+    # control character, and MLflow refused the whole export with a traceback.
+    from mlflow.utils.validation import _validate_param_name
+
+    config: dict = {}
+    leaf = config
+    for key in path[:-1]:
+        leaf = leaf.setdefault(key, {})
+    leaf[path[-1]] = 1
+    for name, _ in flatten(config):
+        _validate_param_name(name)

@@ -20,6 +20,9 @@ from fitbench.export._artifacts import Artifact, declared_artifacts
 __all__ = ["Record", "RunRecord", "Skipped", "StudyRecord", "read_records", "read_run", "read_study"]
 
 MAX_VALUE = 500  # characters of a param or tag value: the smallest limit MLflow versions enforce
+MAX_KEY = 250  # characters of a param name, MLflow's limit
+# What MLflow takes in a name (letters, digits, _ - . space :; "/" left out, it would make paths).
+_NOT_IN_KEY = re.compile(r"[^A-Za-z0-9_\-. :]")
 _STATUS = {"complete": "FINISHED", "interrupted": "KILLED", "running": "RUNNING"}
 _SCORES = ("accuracy", "macro_f1", "loss", "n")
 _TOTALS = ("epochs_run", "best_epoch", "wall_time_s", "time_per_epoch_s", "parameters", "total_parameters")
@@ -142,7 +145,14 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, 
             yield from flatten(value, f"{name}.")
         elif value is not None:
             text = value if isinstance(value, str) else json.dumps(value)
-            yield name, text[:MAX_VALUE]
+            yield param_name(name), text[:MAX_VALUE]
+
+
+def param_name(name: str) -> str:
+    """``name`` as MLflow accepts it: a folder's config may hold any key (a control character
+    made MLflow refuse the whole batch), so other characters become ``_``; never a leading dot."""
+    key = _NOT_IN_KEY.sub("_", name)[:MAX_KEY]
+    return key if key and not key.startswith(".") else f"_{key}"[:MAX_KEY]
 
 
 def _scores(metrics: Mapping[str, Any]) -> dict[str, float]:
