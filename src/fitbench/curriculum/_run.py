@@ -82,8 +82,8 @@ def _stopped(out: Path, summary: dict[str, Any], step: Step, runs: list[Run], se
     if runs:
         summary["steps"].append({"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in runs],
                                  "interrupted": True, "seconds": seconds})
-    _io.write_json(out / SUMMARY, summary)
-    if summary["steps"]:
+    if summary["steps"]:  # else stopped before any run was saved: nothing to record, `out` may not exist yet
+        _io.write_json(out / SUMMARY, summary)
         write_curriculum_report(out)
     log.warning(f"curriculum interrupted in {step.id}; run the same command again to continue")
 
