@@ -3,16 +3,15 @@
 A folder's names and texts are untrusted. Printed raw, an escape sequence retitles the
 terminal or erases lines, a carriage return overwrites what was shown, and a bidi override
 reorders it; written raw into a CSV file, ``=HYPERLINK(...)`` becomes a formula the spreadsheet
-runs. ``printable`` and ``say`` escape every character that is not printable (as ``repr`` would
+runs. ``printable`` (and the command line's ``say``) escapes every character that is not printable (as ``repr`` would
 show it); ``spreadsheet_safe`` neutralises a cell that a spreadsheet reads as a formula.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import Any, TextIO
+from typing import Any
 
-__all__ = ["printable", "say", "spreadsheet_safe"]
+__all__ = ["printable", "spreadsheet_safe"]
 
 # OWASP's CSV injection rule: a cell starting with one of these is read as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,12 +32,6 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
         return text
     return "".join(char if char.isprintable() or char == " " or (keep_newlines and char == "\n") else _escape(char)
                    for char in text)
-
-
-def say(*parts: Any, file: TextIO | None = None) -> None:
-    """``print`` for the command line: each part made printable (newlines kept, so a block of
-    lines stays one), so nothing a folder holds reaches the terminal as a control character."""
-    print(*(printable(str(part), keep_newlines=True) for part in parts), file=file or sys.stdout)
 
 
 def spreadsheet_safe(cell: Any) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from fitbench._inert import printable, say
+from fitbench._inert import printable
+from fitbench.cli._say import say
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 
 if TYPE_CHECKING:
     from fitbench.runs import SplitScores

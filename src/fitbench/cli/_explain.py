@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 from fitbench.errors import FitbenchError
 
 METHODS = ("auto", "integrated_gradients", "occlusion")  # fitbench.explain.METHODS, known without Keras

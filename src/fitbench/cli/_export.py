@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fitbench._inert import printable, say
+from fitbench._inert import printable
+from fitbench.cli._say import say
 
 EXIT_SKIPPED = 2  # some folders could not be read (the others were exported)
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 from fitbench.cli import (
     _audit, _compare, _curriculum, _cv, _datasets, _diagnose, _evaluate, _experiments, _explain, _export, _predict,
     _report, _runs, _serve, _train, _tune,

@@ -6,7 +6,7 @@ import argparse
 import sys
 import warnings
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 
 
 def register(commands: argparse._SubParsersAction) -> None:

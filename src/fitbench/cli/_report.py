@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 
 
 def register(commands: argparse._SubParsersAction) -> None:

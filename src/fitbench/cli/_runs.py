@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fitbench._inert import printable, say
+from fitbench._inert import printable
+from fitbench.cli._say import say
 from fitbench.errors import FitbenchError
 
 if TYPE_CHECKING:

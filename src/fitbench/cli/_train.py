@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 from fitbench.cli._options import add_experiment_options, load_experiment
 from fitbench.errors import ConfigError, FitbenchError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fitbench._inert import say
+from fitbench.cli._say import say
 from fitbench.cli._options import add_experiment_options
 
 
