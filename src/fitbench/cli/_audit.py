@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+
 from fitbench.cli._options import DATASET_HELP
+from fitbench.cli._say import say
 
 SHOWN = 10  # suspects printed; the CSV and the page list them all
 
@@ -23,17 +25,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fitbench.audit import find_label_issues
     from fitbench.errors import ConfigError
 
     if args.folds < 2:
         raise ConfigError(f"--folds: expected at least 2 folds, got {args.folds}")  # before any file is read
+    from fitbench.audit import find_label_issues  # Keras: only once the arguments are known good
     issues = find_label_issues(args.dataset, args.folds, experiment=args.experiment,
                                overrides=args.overrides or None, data_dir=args.data_dir, runs_dir=args.runs_dir,
                                verbose=not args.quiet)
-    print(issues.summary())
+    say(issues.summary())
     for rank, index, split, path, given, suggested, confidence, _ in issues.rows()[:SHOWN]:
-        print(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
-    print(issues.to_csv(issues.folder / "label_issues.csv"))
-    print(issues.report(issues.folder / "label_issues.html"))
+        say(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
+    say(issues.to_csv(issues.folder / "label_issues.csv"))
+    say(issues.report(issues.folder / "label_issues.html"))
     return 0
