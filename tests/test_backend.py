@@ -1,10 +1,17 @@
 """``import keras`` before ``import fitbench``, in fresh interpreters with a home of their own
-whose ~/.keras/keras.json says what Keras' first import writes (tensorflow, not installed here)."""
+whose ~/.keras/keras.json says what Keras' first import writes (tensorflow, not installed here).
+
+These are fitbench's own fallback, for where the installed ``fitbench-keras-backend.pth`` does
+not run (fitbench on PYTHONPATH, a copied site-packages): the interpreters start with ``-S``, so
+no .pth runs, and find the installed packages on PYTHONPATH. tests/test_keras_backend_pth.py
+covers the .pth itself.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +30,9 @@ def home(tmp_path: Path) -> Path:
 
 def python(code: str, home: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in ("KERAS_BACKEND", "KERAS_HOME")}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**env, "HOME": str(home), "PYTHONPATH": str(ROOT / "src")})
+    path = os.pathsep.join([str(ROOT / "src"), *site.getsitepackages()])
+    return subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "HOME": str(home), "PYTHONPATH": path})
 
 
 def keras_json(home: Path) -> dict:

@@ -264,7 +264,10 @@ def _dangle(data: dict[str, Any], kind: str, detail: Any) -> None:
 def _history(path: Path, mutation: Mutation) -> None:
     if not path.is_file() or path.is_symlink():
         return
-    rows = [line.split(",") for line in path.read_text().splitlines()]
+    try:
+        rows = [line.split(",") for line in path.read_text().splitlines()]
+    except UnicodeDecodeError:
+        return  # an earlier mutation made it not UTF-8: no cells to edit
     if not rows:
         return
     kind, detail = mutation.kind, mutation.detail
