@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 from _fitbench_keras_backend import keras_config_path  # the module fitbench-keras-backend.pth runs
+from fitbench.errors import FitbenchWarning
 
 # Measured (benchmarks/engine.py): training at the course's small batches is bound by
 # per-step overhead, where one XLA thread per process beats several that wait on each
@@ -51,7 +52,7 @@ def name_jax_in_keras_config(path: Path) -> None:
         return
     if _write_json(path, {**config, "backend": "jax"}):
         warnings.warn(f"{path} named tensorflow, which is not installed here, so a plain `import keras` failed; "
-                      "it now names jax, fitbench's backend", stacklevel=4)  # the user's `import fitbench`
+                      "it now names jax, fitbench's backend", FitbenchWarning, stacklevel=4)  # the user's `import fitbench`
 
 
 def _write_json(path: Path, data: dict[str, object]) -> bool:
@@ -75,7 +76,7 @@ def check_keras_not_imported_elsewhere() -> None:
     if backend not in (None, "jax") and os.environ.get("KERAS_BACKEND") != backend:
         warnings.warn(f"keras was imported before fitbench with backend {backend!r}; fitbench runs Keras on JAX: "
                       f"set KERAS_BACKEND=jax before importing keras (or import fitbench first), then restart",
-                      stacklevel=4)  # the user's `import fitbench`
+                      FitbenchWarning, stacklevel=4)  # the user's `import fitbench`
 
 
 check_keras_not_imported_elsewhere()

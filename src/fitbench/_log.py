@@ -8,6 +8,7 @@ are ``FitbenchWarning``s. A program decides what a person sees by calling ``to_c
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import warnings
 from typing import Any, TextIO
@@ -17,6 +18,15 @@ from fitbench.errors import FitbenchWarning
 
 log = logging.getLogger("fitbench")
 log.addHandler(logging.NullHandler())
+
+_FINDING = re.compile(r"(error|warning) \[")  # a diagnosis finding's line names its own severity
+
+
+def warning_text(message: object) -> str:
+    """A ``FitbenchWarning`` as the terminal and a notebook both say it, after ``fitbench: ``:
+    ``warning: <message>``, or a finding's own ``warning [code] ...``."""
+    text = str(message)
+    return text if _FINDING.match(text) else f"warning: {text}"
 
 
 class _Console(logging.Handler):
@@ -34,7 +44,10 @@ class _Console(logging.Handler):
 
 
 def to_console() -> None:
-    """Print fitbench's notices and warnings on stderr, one line each (idempotent)."""
+    """Print fitbench's notices and warnings on stderr, one line each (idempotent): the one way
+    the ``fitbench`` command and the processes it starts (tuning workers, report drawers) show
+    them. ``warnings`` filters still apply: this replaces ``warnings.showwarning``, which Python
+    calls only for a warning the filters let through."""
     if not any(isinstance(handler, _Console) for handler in log.handlers):
         log.addHandler(_Console(logging.INFO))
         log.setLevel(logging.INFO)
@@ -44,7 +57,7 @@ def to_console() -> None:
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, FitbenchWarning):
-            log.warning(str(message))
+            log.warning(warning_text(message))
         else:
             previous(message, category, *args, **kwargs)
 

@@ -148,7 +148,7 @@ def test_every_path_gives_the_same_classes(kind: str, digit_run: Trained, frame_
     web = through_web(trained.run, paths)
     assert python == cli == web
     # Photos of dark ink on light paper are inverted to the training images' polarity, and said once.
-    assert [line for line in said if "inverted" in line] == [f"fitbench: {INPUTS} of {2 * INPUTS} input(s) had the "
+    assert [line for line in said if "inverted" in line] == [f"{INPUTS} of {2 * INPUTS} input(s) had the "
                                                                "other background than the training images (dark on "
                                                                "light, or the reverse): inverted them"]
     assert stderr.count("inverted them") == 1

@@ -31,8 +31,8 @@ COMMANDS = (_curriculum, _train, _evaluate, _predict, _explain, _runs, _report, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     to_console()  # the library's notices and warnings, one `fitbench: ...` line each on stderr
+    args = build_parser().parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         with command_line():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 from fitbench.cli._say import say
 
@@ -23,12 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from fitbench.trained import load_run
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        prediction = load_run(args.run).predict(args.inputs)
-    for warning in caught:
-        if issubclass(warning.category, UserWarning):
-            say(str(warning.message).replace("fitbench: ", "fitbench: warning: ", 1), file=sys.stderr)
+    prediction = load_run(args.run).predict(args.inputs)  # its warnings: one line each (fitbench._log)
     path = prediction.write_csv(args.output, kaggle=args.kaggle)
     say(f"{len(prediction.names)} predictions written", file=sys.stderr)
     say(path)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 from fitbench import _io
-from fitbench.errors import DataError
+from fitbench.errors import DataError, FitbenchWarning
 
 __all__ = ["EXTENSIONS", "Decoded", "FolderData", "decode_image", "default_cache_dir", "fit_image", "image_files", "load_folder"]
 
@@ -244,8 +244,8 @@ def _write_cache(path: Path, data: FolderData) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         _io.atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type, unused-ignore]  # NumPy 2's stub: a **dict might fill allow_pickle
     except OSError as error:  # a read-only home: loading still works, only slower next time
-        warnings.warn(f"fitbench: cannot write the image cache {path} ({error.strerror or error}); "
-                      "set dataset.cache_dir to a writable folder", stacklevel=3)
+        warnings.warn(f"cannot write the image cache {path} ({error.strerror or error}); "
+                      "set dataset.cache_dir to a writable folder", FitbenchWarning, stacklevel=3)
 
 
 # ---- decoding -------------------------------------------------------------------------
@@ -336,4 +336,5 @@ def _report_skipped(root: Path, skipped: tuple[str, ...], strict: bool) -> None:
     if strict:
         raise DataError(f"{root}: {len(skipped)} image file(s) cannot be read: {shown}; "
                         "fix or remove them, or load with strict=False to skip them")
-    warnings.warn(f"fitbench: skipped {len(skipped)} unreadable image file(s) in {root}: {shown}", stacklevel=3)
+    warnings.warn(f"skipped {len(skipped)} unreadable image file(s) in {root}: {shown}", FitbenchWarning,
+                  stacklevel=3)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MAX_PIXELS = 4096 * 4096  # bigger is a photo no one needs, or a decompression bomb
 MAX_SIDE = 1024  # decoded images are reduced to this: a digit needs 20x20, a drawing is 280x280
 FILE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF")
+_SNIFFED = 512  # bytes read to tell text from an image of another kind
 WIDE_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16- and 32-bit grayscale
 
 
@@ -50,9 +51,7 @@ def decode_image(source: bytes | str | os.PathLike[str], formats: tuple[str, ...
     try:
         image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=formats)
     except UnidentifiedImageError:
-        empty = not isinstance(source, bytes) and os.path.getsize(source) == 0
-        kinds = " or ".join([", ".join(formats[:-1]), formats[-1]] if len(formats) > 1 else formats)
-        raise UnreadableImage("empty file" if empty else f"not a {kinds} image (Pillow cannot identify it)") from None
+        raise UnreadableImage(_unidentified(source, formats)) from None
     except Image.DecompressionBombError as error:
         raise ImageTooLarge(f"the image has too many pixels ({error})") from None
     except (ValueError, OSError, SyntaxError, EOFError) as error:  # e.g. an oversized PNG text chunk
@@ -67,6 +66,31 @@ def decode_image(source: bytes | str | os.PathLike[str], formats: tuple[str, ...
             return _pixels(ImageOps.exif_transpose(image))
         except Exception as error:  # Pillow raises OSError, ValueError, SyntaxError... for corrupt data
             raise UnreadableImage(f"the {kind} image is damaged and cannot be decoded ({_short(error)})") from None
+
+
+def _unidentified(source: bytes | str | os.PathLike[str], formats: tuple[str, ...]) -> str:
+    """Why Pillow found no image in ``source``: an empty file, text (a file named .jpg that is
+    not one), or bytes of another kind."""
+    kinds = " or ".join([", ".join(formats[:-1]), formats[-1]] if len(formats) > 1 else formats)
+    if not isinstance(source, bytes):
+        if os.path.getsize(source) == 0:
+            return "empty file"
+        with open(source, "rb") as file:
+            source = file.read(_SNIFFED)
+    if _is_text(source[:_SNIFFED]):
+        return f"not an image (its bytes are text, not a {kinds} image)"
+    return f"not a {kinds} image (Pillow cannot identify it)"
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, reads as UTF-8 text (a character cut at the end allowed)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:  # not a multi-byte character cut by the sniffed length
+            return False
+        text = head[:error.start].decode("utf-8")
+    return bool(text) and all(char.isprintable() or char in "\t\n\r\f" for char in text)
 
 
 def _short(error: BaseException) -> str:

@@ -55,20 +55,28 @@ def read_inputs(paths: Sequence[str | os.PathLike[str]], preparation: Preparatio
             names.append(name)
             images.append(prepared.pixels)
             changes.update(prepared.changes)
-    if skipped:
-        shown = "; ".join(skipped[:_SHOWN]) + (f"; and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else "")
-        warnings.warn(f"fitbench: skipped {len(skipped)} unreadable image file(s): {shown}", FitbenchWarning,
-                      stacklevel=3)
+    _say_skipped(skipped, read=len(images))
     if not images:
         raise DataError(f"no images to predict in {', '.join(str(p) for p in paths)}; give image files "
                         f"({', '.join(sorted(EXTENSIONS))}), folders of them, or a CSV file")
     return Inputs(names, np.stack(images), changes)
 
 
+def _say_skipped(skipped: list[str], read: int) -> None:
+    """One warning listing the files that are no readable image, or, when no file was, the error:
+    ``x.jpg: not an image (its bytes are text, ...)`` rather than a list of extensions to give."""
+    if not skipped:
+        return
+    shown = "; ".join(skipped[:_SHOWN]) + (f"; and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else "")
+    if read == 0:
+        raise DataError(shown if len(skipped) == 1 else f"no image could be read: {shown}")
+    warnings.warn(f"skipped {len(skipped)} unreadable image file(s): {shown}", FitbenchWarning, stacklevel=4)
+
+
 def say_changes(changes: Counter[str], total: int) -> None:
     """One warning per kind of change made to the inputs (not one per input)."""
     for change, count in changes.items():
-        warnings.warn(f"fitbench: {count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=4)
+        warnings.warn(f"{count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=4)
 
 
 def _images_of(path: Path) -> Iterator[tuple[str, str | np.ndarray]]:

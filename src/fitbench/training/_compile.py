@@ -19,7 +19,7 @@ import numpy as np
 from fitbench._keras import keras
 from fitbench._log import log
 from fitbench.config import TrainingConfig
-from fitbench.errors import ConfigError
+from fitbench.errors import ConfigError, FitbenchWarning
 from fitbench.models import outputs_logits
 from fitbench.models._outputs import loss_from_logits
 
@@ -87,7 +87,7 @@ def _loss(loss: Any, logits: bool) -> Any:
     if logits and name == SPARSE_CE and not loss_from_logits(loss):
         warnings.warn(
             "the model outputs logits (its last layer has no softmax) but is compiled with "
-            f"{SPARSE_CE}(from_logits=False); training with from_logits=True", stacklevel=4)
+            f"{SPARSE_CE}(from_logits=False); training with from_logits=True", FitbenchWarning, stacklevel=4)
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     return loss
 

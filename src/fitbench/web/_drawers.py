@@ -132,6 +132,9 @@ def serve(handle: int, memory: int) -> None:
     import importlib
     import resource
 
+    from fitbench._log import to_console
+
+    to_console()  # a warning while drawing: the server's one-line `fitbench: warning: ...`, not Python's
     os.nice(NICE)
     _, ceiling = resource.getrlimit(resource.RLIMIT_AS)  # a server run under a cap of its own keeps it
     cap = memory if ceiling == resource.RLIM_INFINITY else min(memory, ceiling)
