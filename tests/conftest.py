@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,7 @@ class Kernel:
         self.shell = InteractiveShell.instance()
         self.shell.display_pub = Recorder()
         self.shell.config["IPKernelApp"] = Config()  # what ipykernel's shell carries
+        self.showwarning = warnings.showwarning  # a kernel shows fitbench's warnings as notes: put back on close
         register_displays(self.shell)
 
     def shown(self, obj) -> dict[str, str]:
@@ -115,6 +117,7 @@ class Kernel:
         from IPython.core.interactiveshell import InteractiveShell
 
         InteractiveShell.clear_instance()
+        warnings.showwarning = self.showwarning
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Literal
 
+from fitbench._notebook import is_kernel
+
 Mode = Literal["off", "lines", "terminal", "notebook"]
 
 
@@ -14,9 +16,7 @@ def in_notebook() -> bool:
     if ipython is None:  # a kernel has always imported it
         return False
     shell = ipython.get_ipython()
-    if shell is None:
-        return False
-    return "IPKernelApp" in getattr(shell, "config", {}) or "google.colab" in sys.modules
+    return shell is not None and is_kernel(shell)
 
 
 def choose_mode(verbose: bool | int) -> Mode:
