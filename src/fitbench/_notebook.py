@@ -9,12 +9,13 @@ other front ends, draws the same HTML.
 
 from __future__ import annotations
 
-import html
 import sys
 import warnings
+from html import escape
 from typing import Any, TextIO
 
 from fitbench._display_names import DISPLAYS
+from fitbench._kernel import is_kernel
 from fitbench._log import warning_text
 from fitbench.errors import FitbenchWarning
 
@@ -38,11 +39,6 @@ def register_displays(shell: Any = None) -> None:
     quiet_tqdm_widgets()
     if is_kernel(shell):
         show_warnings_as_notes()
-
-
-def is_kernel(shell: Any) -> bool:
-    """True for a Jupyter kernel's shell (JupyterLab, VS Code, Colab), False for IPython on a terminal."""
-    return "IPKernelApp" in getattr(shell, "config", {}) or "google.colab" in sys.modules
 
 
 def show_warnings_as_notes() -> None:
@@ -70,7 +66,7 @@ def show_warnings_as_notes() -> None:
 def note(message: Warning | str) -> dict[str, str]:
     """A warning as a notebook shows it: an HTML note, and the terminal's one line as plain text."""
     text = warning_text(message)
-    return {"text/html": _NOTE.format(text=html.escape(text)), "text/plain": f"fitbench: {text}"}
+    return {"text/html": _NOTE.format(text=escape(text)), "text/plain": f"fitbench: {text}"}
 
 
 def quiet_tqdm_widgets() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Literal
 
-from fitbench._notebook import is_kernel
+from fitbench._kernel import is_kernel
 
 Mode = Literal["off", "lines", "terminal", "notebook"]
 
