@@ -44,13 +44,14 @@ def test_predict_and_explain_say_their_warnings_in_one_line_each(command: str, o
     assert f"fitbench: warning: skipped 1 unreadable image file(s): {tmp_path / 'empty.png'}: empty file" in said
 
 
-@pytest.mark.slow  # a study of one trial, Optuna and Keras imported in a subprocess: ~15 s
-def test_tune_says_a_folder_warning_in_one_line(tmp_path: Path):
-    root = write_tree(tmp_path / "shapes")  # holds a broken PNG: loading warns
-    done = fitbench("tune", "tune", "--dataset", f"folder:{root}", "--trials", "1", "--quiet",
+@pytest.mark.slow  # a study of two trials in two worker processes, each importing Optuna and Keras: ~30 s
+def test_tune_and_its_workers_say_a_folder_warning_in_one_line(tmp_path: Path):
+    root = write_tree(tmp_path / "shapes")  # holds a broken PNG: loading warns, in the command and each worker
+    done = fitbench("tune", "tune", "--dataset", f"folder:{root}", "--trials", "2", "--workers", "2", "--quiet",
                     "--runs-dir", str(tmp_path / "runs"), "--set", "training.epochs=1",
                     "--set", f"dataset.cache_dir={tmp_path / 'cache'}",
                     "--set", "dataset.test_size=3", "--set", "dataset.val_size=3")
     assert done.returncode == 0, done.stderr
     assert stray_warnings(done.stderr) == [], done.stderr
-    assert f"fitbench: warning: skipped 1 unreadable image file(s) in {root}: cross/broken.png" in done.stderr
+    said = f"fitbench: warning: skipped 1 unreadable image file(s) in {root}: cross/broken.png"
+    assert done.stderr.count(said) >= 3  # the command's own, then one per worker
