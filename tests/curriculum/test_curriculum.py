@@ -73,6 +73,8 @@ def test_quick_curriculum_on_digits(tmp_path: Path):
     assert "Quick run (--quick)" in html and all(step.id in html for step in STEPS)
     assert "Lesson:</strong> Small data: training accuracy" in html
     assert "data:image/png;base64," in html and "http" not in html.split("<body>")[1]  # self-contained
+    assert '<a href="try10-cross-validation/label_issues.html">' in html  # the audit of the data set's labels
+    assert (tmp_path / "try10-cross-validation" / "label_issues.html").is_file()
     assert "[15/15] try11-tuning" in out and "epoch 1/2" in out and "left ~" in out  # one progress display
     assert "trial 1 of 3: #0" in out  # the tuning step shows its trials
     assert "[ 1/15] try01-small-data seed 1/1 epoch 1/2" in out.splitlines()[0]

@@ -126,3 +126,25 @@ def test_the_small_course_says_nothing_on_stderr_and_draws_each_figure_once(exec
     assert "<img" not in run_display and "drawn as it trained" in run_display  # the live figure was the one
     said = "".join(output.text for output in outputs_of(executed, "# Each try:") if output.output_type == "stream")
     assert said.startswith("small data: val accuracy ") and "(+0.0000 against small data)" in said
+
+
+@pytest.mark.slow
+def test_the_why_section_shows_suspect_labels_leaks_and_checked_maps(executed: Any):
+    """Issue 27: section 8 ranks suspect labels from section 5's folds (nothing trained again),
+    finds no copies across the notebook's splits but each of five planted ones, and draws four
+    attribution maps with their sanity checks."""
+    def shown(start: str) -> str:
+        return [output for output in outputs_of(executed, start)
+                if output.output_type == "execute_result"][-1].data["text/html"]
+
+    suspects = shown("issues = fb.find_label_issues(cv)")
+    assert 'class="fitbench-label-issues"' in suspects and "images of digits (2-fold out-of-sample" in suspects
+    assert "data:image/png;base64," in suspects and "<th>suggested</th>" in suspects  # the grid and the table
+    said = "".join(output.text for output in outputs_of(executed, "import dataclasses")
+                   if output.output_type == "stream")
+    splits, planted = said.split("with five training images copied into test:")
+    assert splits.strip().endswith("no leaks")
+    assert planted.count(" copies train #") == 5 and "5 copies across splits" in planted
+    maps = shown("run.explain(")
+    assert "4 integrated gradients map(s); randomisation: mean Spearman" in maps
+    assert "deletion: top 10% beat random on" in maps and maps.count("<img") == 4

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from fitbench.audit._audit import find_label_issues
-from fitbench.audit._issues import LabelIssues, Suspect
+from fitbench.audit._issues import CSV, PAGE, LabelIssues, Suspect
 
-__all__ = ["LabelIssues", "Suspect", "find_label_issues"]
+__all__ = ["CSV", "PAGE", "LabelIssues", "Suspect", "find_label_issues"]

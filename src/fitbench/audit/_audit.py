@@ -5,8 +5,9 @@ it, as the runs saved them, and let confident learning (cleanlab) rank the doubt
 from __future__ import annotations
 
 import re
+from os import PathLike
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -14,6 +15,11 @@ from fitbench.audit._issues import LabelIssues, Suspect
 from fitbench.config import DatasetConfig, Experiment, FactoryModel, PythonModel, load_experiment, validate
 from fitbench.errors import ConfigError
 from fitbench.runs import SavedRun, load_saved_run
+
+if TYPE_CHECKING:
+    from fitbench.crossval import CrossValidation
+
+FOLDS = 5
 
 
 class OutOfSample(NamedTuple):
@@ -29,8 +35,8 @@ class OutOfSample(NamedTuple):
 
 
 def find_label_issues(
-    dataset_or_run: str | Path | SavedRun,
-    folds: int = 5,
+    dataset_or_run: str | Path | SavedRun | CrossValidation,
+    folds: int | None = None,
     *,
     experiment: str | Path = "first",
     overrides: list[str] | None = None,
@@ -43,13 +49,19 @@ def find_label_issues(
     Args:
         dataset_or_run: a ``--dataset`` spec (``"digits"``, ``"idx:FOLDER"``, ``"folder:DIR"``,
             ``"csv:FILE"``...) audited with ``experiment``, or a run folder, whose data set is
-            audited with the run's own experiment.
-        folds: k of the k-fold training; every image of the train and validation splits is
-            held out by one fold; test images get the mean probabilities of the k models.
+            audited with the run's own experiment, or a cross-validation (``cross_validate``'s
+            result), whose fold runs are the folds: nothing is trained, and the CSV and page go
+            beside its ``crossval.json``.
+        folds: k of the k-fold training (default 5; a cross-validation has its own); every image
+            of the train and validation splits is held out by one fold; test images get the mean
+            probabilities of the k models.
         experiment, overrides, data_dir: as ``fitbench cv`` takes them (e.g. ``["training.epochs=3"]``).
         runs_dir: the folds' run folders go to ``RUNS_DIR/audit-<dataset>``. Folds already
             trained there are reused, and their saved predictions read: nothing is predicted again.
     """
+    if not isinstance(dataset_or_run, (str, PathLike, SavedRun)):
+        return _from_cross_validation(dataset_or_run, folds, overrides, data_dir)
+    folds = FOLDS if folds is None else folds
     if folds < 2:
         raise ConfigError(f"folds: expected at least 2 folds, got {folds}")
     chosen = _settled(_experiment(dataset_or_run, experiment, overrides, data_dir))
@@ -58,6 +70,24 @@ def find_label_issues(
     out = Path(runs_dir) / f"audit-{dataset_label(chosen.dataset)}"
     runs = cross_validate(chosen, folds, runs_dir=out, verbose=verbose).runs
     return rank(out_of_sample(chosen.dataset, runs), runs, chosen.dataset, out)
+
+
+def _from_cross_validation(cv: CrossValidation, folds: int | None, overrides: list[str] | None,
+                           data_dir: str | Path | None) -> LabelIssues:
+    """The suspects of the data set a cross-validation trained on, from its fold runs' saved predictions."""
+    from fitbench.crossval import CrossValidation
+
+    if not isinstance(cv, CrossValidation):
+        raise ConfigError(f"find_label_issues(): got a {type(cv).__name__}; expected a data set spec such as "
+                          "\"digits\", a run folder or a cross-validation (cross_validate's result)")
+    if folds not in (None, len(cv.runs)):
+        raise ConfigError(f"find_label_issues(): folds={folds}, but the cross-validation has {len(cv.runs)} folds; "
+                          "leave folds out")
+    if overrides or data_dir is not None:
+        raise ConfigError("find_label_issues(): overrides and data_dir apply to a data set, not to a cross-validation")
+    recorded = validate(DatasetConfig, cv.runs[0].config["dataset"], where=str(cv.runs[0].path / "config.yaml"))
+    whole = recorded.model_copy(update={"folds": None, "fold": None})  # the fold runs' data set, whole again
+    return rank(out_of_sample(whole, cv.runs), cv.runs, whole, cv.runs[0].path.parent)
 
 
 def _experiment(dataset_or_run: str | Path | SavedRun, experiment: str | Path, overrides: list[str] | None,

@@ -12,6 +12,7 @@ from fitbench import _io, _templates
 
 COLUMNS = ["rank", "index", "split", "path", "given", "suggested", "confidence", "given_probability"]
 SHOWN = 50  # suspects drawn in the page's grid; the CSV lists them all
+CSV, PAGE = "label_issues.csv", "label_issues.html"  # what ``save`` writes into the audit's folder
 
 
 class Suspect(NamedTuple):
@@ -47,6 +48,16 @@ class LabelIssues:
     def summary(self) -> str:
         return (f"{len(self.suspects):,} suspect labels among {self.audited:,} images of {self.dataset} "
                 f"({self.folds}-fold out-of-sample probabilities, confident learning)")
+
+    def describe(self, rank: int = 1) -> str:
+        """``image 71 (val): labelled 4, looks like 9 (p 0.93)``: the suspect of that rank (1: the most doubtful)."""
+        s = self.suspects[rank - 1]
+        return (f"image {s.index} ({s.path or s.split}): labelled {self.class_names[s.given]}, looks like "
+                f"{self.class_names[s.suggested]} (p {s.confidence:.2f})")
+
+    def save(self) -> tuple[Path, Path]:
+        """``label_issues.csv`` and ``label_issues.html`` in the audit's folder (beside its folds)."""
+        return self.to_csv(self.folder / CSV), self.report(self.folder / PAGE)
 
     def rows(self) -> list[list[Any]]:
         return [[rank, s.index, s.split, s.path or "", self.class_names[s.given], self.class_names[s.suggested],

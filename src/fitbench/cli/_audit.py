@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
                                overrides=args.overrides or None, data_dir=args.data_dir, runs_dir=args.runs_dir,
                                verbose=not args.quiet)
     say(issues.summary())
-    for rank, index, split, path, given, suggested, confidence, _ in issues.rows()[:SHOWN]:
-        say(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
-    say(issues.to_csv(issues.folder / "label_issues.csv"))
-    say(issues.report(issues.folder / "label_issues.html"))
+    for rank in range(1, min(SHOWN, len(issues.suspects)) + 1):
+        say(f"{rank:4d}. {issues.describe(rank)}")
+    for written in issues.save():
+        say(written)
     return 0

@@ -72,6 +72,28 @@ Width = Annotated[int, BeforeValidator(_whole_number), Field(gt=0, le=65_536)]  
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 
 
+def _absolute(value: Path) -> Path:
+    # Relative paths resolve against the current directory, as on the command line; the
+    # resolved config stores them absolute so the run can be evaluated from anywhere.
+    try:
+        return value.expanduser().resolve()
+    except RuntimeError:  # "~name" for a user this machine does not have
+        raise ValueError(f"expected a path, got {str(value)!r}, whose ~user is not known here") from None
+
+
+class LabelIssuesSetting(_Strict):
+    """Train on the labels an audit doubts, dropped or corrected: does the model improve?"""
+
+    action: Literal["drop", "relabel"] = Field(
+        description="drop: leave the suspects out of the train and validation splits; relabel: give them the "
+        "label the audit suggests (the test split is never changed)", examples=["drop"])
+    csv: Annotated[Path, AfterValidator(_absolute)] = Field(
+        description="the audit's label_issues.csv (fitbench audit DATASET writes it), of this data set",
+        examples=["runs/audit-digits/label_issues.csv"])
+    top: Count | None = Field(None, le=10_000_000, description="only the N most doubtful suspects (default: all)",
+                              examples=[50])
+
+
 class DatasetConfig(_Strict):
     """Which images, how they are split into train/val/test, and how they are scaled."""
 
@@ -128,18 +150,13 @@ class DatasetConfig(_Strict):
                               "stratified folds", examples=[5])
     fold: Whole | None = Field(None, ge=0, description="which fold (0-based) is the validation split",
                                         examples=[0])
+    label_issues: LabelIssuesSetting | None = Field(
+        None, description="an audit's suspect labels, dropped or relabelled before training")
 
     @field_validator("data_dir", "images", "labels", "path", "cache_dir")
     @classmethod
     def check_path(cls, value: Path | None) -> Path | None:
-        # Relative paths resolve against the current directory, as on the command line;
-        # the resolved config stores them absolute so the run can be evaluated from anywhere.
-        if value is None:
-            return None
-        try:
-            return value.expanduser().resolve()
-        except RuntimeError:  # "~name" for a user this machine does not have
-            raise ValueError(f"expected a path, got {str(value)!r}, whose ~user is not known here") from None
+        return None if value is None else _absolute(value)
 
     @model_validator(mode="after")
     def check_keys_fit_the_dataset(self) -> DatasetConfig:

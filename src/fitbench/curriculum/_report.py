@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fitbench import plots
+from fitbench.audit import PAGE
 from fitbench.curriculum._lessons import lesson
 from fitbench.curriculum._numbers import StepNumbers, step_numbers
 from fitbench.curriculum._plan import STEPS
@@ -48,8 +49,24 @@ def write_curriculum_report(out: str | Path) -> Path:
     summary = _read_summary(out)
     views = _views(summary)
     html = render("curriculum.html.j2", title="fitbench curriculum", summary=summary, steps=views,
-                  comparison=_table(views, summary["steps"]), chart=_chart(views))
+                  comparison=_table(views, summary["steps"]), chart=_chart(views), audit=audit_link(out, summary))
     return write_html(out / REPORT, html)
+
+
+def audit_link(out: Path, summary: dict[str, Any]) -> dict[str, str] | None:
+    """The audit of the data set, as the cross-validation step wrote it: a link relative to the
+    report, and its summary line. None when that step did not run or its page is gone."""
+    for record in summary["steps"]:
+        step = _STEPS.get(record.get("id"))
+        audit = record.get("audit")
+        if step is None or step.kind != "cv" or not isinstance(audit, dict):
+            continue
+        href = f"{step.id}/{PAGE}"  # made here, never read from the file
+        if (out / href).is_file():
+            top = audit.get("top")
+            return {"href": href, "summary": str(audit.get("summary", "")),
+                    "top": f"; most doubtful: {top}" if top else ""}
+    return None
 
 
 def _read_summary(out: Path) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Each step trains into ``<out>/<step id>/``; a rerun of the same command reuses complete
 runs, resumes a cut-short one from its checkpoint, and trains the rest. The numbers of
 every step go to ``<out>/curriculum.json``; the report is built from that and the run
-folders alone.
+folders alone. The cross-validation step also audits the data set's labels from its folds
+(no more training, so nothing for the plan's estimate): ``label_issues.html`` beside them,
+linked from the report.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fitbench.curriculum._report import SUMMARY
 from fitbench.progress import Display, PlanEstimate, PlannedFit, TrainingProgress, choose_mode, clock, open_display
 
 if TYPE_CHECKING:
+    from fitbench.crossval import CrossValidation
     from fitbench.trained import Run
 
 
@@ -169,7 +172,19 @@ def _cv_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, q
     result = cross_validate(experiment, folds, runs_dir=folder, verbose=False, on_fold=on_fold)
     shown.note(f": {result.summary()}")
     return {"id": step.id, "kind": step.kind, "runs": [str(run.path) for run in result.runs],
-            "crossval": result.to_dict()}
+            "crossval": result.to_dict(), "audit": _audit(result, shown)}
+
+
+def _audit(result: CrossValidation, shown: Shown) -> dict[str, Any]:
+    """The audit of the data set's labels, from the cross-validation's folds (nothing trained
+    again): its CSV and page beside the folds, as ``fitbench audit`` writes them."""
+    from fitbench.audit import find_label_issues
+
+    issues = find_label_issues(result)
+    _, page = issues.save()
+    shown.note(f": {issues.summary()}; page: {page}")
+    return {"summary": issues.summary(), "suspects": len(issues.suspects),
+            "top": issues.describe(1) if issues.suspects else None}
 
 
 def _tune_step(step: Step, document: dict[str, Any], folder: Path, shown: Shown, quick: bool) -> dict[str, Any]:

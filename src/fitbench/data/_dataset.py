@@ -116,8 +116,9 @@ def load_from_config(config: DatasetConfig) -> Dataset:
     """
     raw = _read_source(config)
     train, val, test = _arrange(raw.pool, raw.test, raw.config)
-    splits = [_scale(pair, raw.pixel_max if config.normalize else 1.0) for pair in (train, val, test)]
     names = _names(config, raw.classes, raw.names)
+    cleaned = _clean_labels({"train": train, "val": val, "test": test}, raw, names)
+    splits = [_scale(cleaned[split], raw.pixel_max if config.normalize else 1.0) for split in SPLITS]
     return Dataset(config.name, *splits[0], *splits[1], *splits[2], num_classes=raw.classes,
                    pixel_max=raw.pixel_max, normalized=config.normalize, class_names=names,
                    source=raw.source, config=raw.config)
@@ -128,10 +129,34 @@ def source_positions(config: DatasetConfig) -> dict[Split, np.ndarray]:
     readable files, sorted; an official set's training images, then its test images): the
     splits of ``load_from_config``, made on positions instead of images."""
     raw = _read_source(config)
+    where = _positions(raw)
+    if config.label_issues is None or config.label_issues.action == "relabel":
+        return where
+    # each split's positions as its images: the suspects' positions drop out as they would
+    kept = _clean_labels({split: (where[split], where[split]) for split in SPLITS}, raw,
+                         _names(config, raw.classes, raw.names))
+    return {split: kept[split][0] for split in SPLITS}
+
+
+def _positions(raw: _Source) -> dict[Split, np.ndarray]:
     pool = (np.arange(len(raw.pool[1])), raw.pool[1])
     test = None if raw.test is None else (len(pool[1]) + np.arange(len(raw.test[1])), raw.test[1])
     train, val, test_pair = _arrange(pool, test, raw.config)
     return {"train": train[0], "val": val[0], "test": test_pair[0]}
+
+
+def _clean_labels(splits: dict[Split, Pair], raw: _Source, names: tuple[str, ...]) -> dict[Split, Pair]:
+    """``dataset.label_issues``: the audit's suspects dropped or relabelled in train and validation."""
+    setting = raw.config.label_issues
+    if setting is None:
+        return splits
+    from fitbench.data._label_issues import clean, read_suspects
+
+    labels = raw.pool[1] if raw.test is None else np.concatenate([raw.pool[1], raw.test[1]])  # by position
+    suspects = read_suspects(setting, labels, names)
+    where = _positions(raw)
+    return {**splits, "train": clean(splits["train"], where["train"], suspects, setting.action),
+            "val": clean(splits["val"], where["val"], suspects, setting.action)}
 
 
 def source_files(config: DatasetConfig) -> list[str] | None:
