@@ -203,10 +203,13 @@ def _listing_problems(out: str, runs: Path, name: str | None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def template(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's real run folder with its report written, so unchanged pictures are reused."""
+    """The session's real run folder with its mistakes explained (explanations.npz) and its report
+    written, so unchanged pictures are reused."""
     from fitbench.report import write_report
+    from fitbench.trained import load_run
 
     folder = Path(shutil.copytree(tiny_run, tmp_path_factory.mktemp("template") / "small-digits"))
+    load_run(folder).save_explanations(steps=8)
     write_report(folder)
     (folder / "report.html").unlink()
     return folder
