@@ -38,4 +38,5 @@ def run(args: argparse.Namespace) -> int:
         say(f"{rank:4d}. image {index} ({path or split}): labelled {given}, looks like {suggested} (p {confidence:.2f})")
     say(issues.to_csv(issues.folder / "label_issues.csv"))
     say(issues.report(issues.folder / "label_issues.html"))
+    say(issues.write_record()[0])  # what `fitbench serve` shows
     return 0

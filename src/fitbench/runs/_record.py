@@ -42,10 +42,12 @@ CONFIG, STATUS, HISTORY, METRICS, ENVIRONMENT = (
     "config.yaml", "status.json", "history.csv", "metrics.json", "environment.json")
 MODEL, PREDICTIONS, IMAGES, ARCHITECTURE, FINDINGS, EXPLANATIONS = (
     "model.keras", "predictions.npz", "images.npz", "architecture.json", "findings.json", "explanations.npz")
+AUDIT, AUDIT_IMAGES = "label_issues.json", "label_issues.npz"  # a label audit's, beside its folds (_label_audit)
 MAX_BYTES = {
     CONFIG: 1_000_000, STATUS: 100_000, HISTORY: 20_000_000, METRICS: 2_000_000,  # three splits of ~250 classes
     ENVIRONMENT: 1_000_000, ARCHITECTURE: 10_000_000, FINDINGS: 1_000_000,
     PREDICTIONS: 500_000_000, IMAGES: 200_000_000, EXPLANATIONS: 100_000_000,
+    AUDIT: 25_000_000, AUDIT_IMAGES: 50_000_000,  # 100,000 suspects of ~200 bytes; 50 images
 }
 # What each file holds, for the README's table and `fitbench runs schema`.
 FILES = {
