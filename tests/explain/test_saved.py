@@ -125,3 +125,11 @@ def test_explain_command_without_images_explains_the_run(tiny_run: Path, tmp_pat
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("attribution maps of the run's mistakes and top losses in")
     assert len(read_run(folder).explanations("test").indices) > 0
+
+
+def test_a_run_without_saved_images_is_one_line(tiny_run: Path, tmp_path: Path) -> None:
+    folder = copy_run(tiny_run, tmp_path)
+    (folder / "images.npz").unlink()
+    with pytest.raises(fb.FitbenchError, match=r"images\.npz is missing; nothing explained$"):
+        fb.load_run(folder).save_explanations(steps=4)
+    assert not (folder / EXPLANATIONS).exists()  # nothing half-written

@@ -80,3 +80,15 @@ def test_the_draw_page_lays_the_map_over_what_the_model_saw(browser: Any, server
     assert browser.execute_script(coloured) > 10  # red and blue pixels over the grey image
     browser.find_element(By.ID, "overlay").click()  # off: the plain image the model saw
     assert browser.execute_script(coloured) == 0
+
+
+def test_the_web_report_shows_the_saved_maps(tiny_run: Path, tmp_path: Path) -> None:
+    import fitbench as fb
+    from tests.conftest import copy_run
+
+    folder = copy_run(tiny_run, tmp_path)
+    fb.load_run(folder).save_explanations(steps=4)
+    client = TestClient(create_app(folder.parent, cache_dir=tmp_path / "cache"), base_url=LOCAL)
+    page = client.get(f"/report/{folder.name}").text
+    section = page.split('<section id="attributions">', 1)[1].split("</section>", 1)[0]
+    assert section.count('<img src="data:image/png;base64,') == 2 and "passed by" in section

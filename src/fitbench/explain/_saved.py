@@ -15,7 +15,7 @@ from fitbench.explain._explain import Method, attribute, sanity_checks
 from fitbench.prediction import compile_cache
 from fitbench.runs import DamagedFile, ExplanationSet
 from fitbench.runs._preparation import from_config
-from fitbench.runs._record import EXPLANATIONS, METHODS
+from fitbench.runs._record import EXPLANATIONS, IMAGES, METHODS, PREDICTIONS
 from fitbench.runs._write import write_explanations
 
 if TYPE_CHECKING:
@@ -53,11 +53,11 @@ def _inputs(run: SavedRun, data: Dataset, split: str) -> tuple[np.ndarray, np.nd
     """The model's inputs for ``split``'s saved images, their positions and the classes predicted
     for them when the run finished; None when the folder keeps none for ``split``."""
     try:
+        if split not in run.record.kept(IMAGES) & run.record.kept(PREDICTIONS):
+            return None
         shown, saved = run.record.images(split), run.record.predictions(split)
     except DamagedFile as error:
-        if "holds no" in str(error) or "is missing" in str(error):
-            return None
-        raise FitbenchError(f"{run.path}: {error}") from None
+        raise FitbenchError(f"{run.path}: {error}; nothing explained") from None
     if not len(shown.indices):
         return None
     x, y = data.split(split)

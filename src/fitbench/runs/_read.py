@@ -80,14 +80,23 @@ class RunRecord:
         DamagedFile (one line) when absent or damaged."""
         return self._set(r.EXPLANATIONS, split, r.ExplanationSet)
 
-    def _set(self, file: str, name: str, kind: type[T]) -> T:
+    def kept(self, file: str) -> set[str]:
+        """The names of the sets ``file`` (an ``.npz`` of the folder) keeps: ``{"train", "val", ...}``;
+        DamagedFile (one line) when it is missing or damaged."""
+        return {key.split("_", 1)[0] for key in self._arrays(file)}
+
+    def _arrays(self, file: str) -> dict[str, np.ndarray]:
         cache = self.__dict__.setdefault("_npz", {})
         if file not in cache:
             cache[file] = _read_npz(self.path / file, self.format, self.metrics.classes if self.metrics else None)
+        return cache[file]
+
+    def _set(self, file: str, name: str, kind: type[T]) -> T:
+        arrays = self._arrays(file)
         keys = [f"{name}_{field}" for field in kind._fields]
-        if not all(key in cache[file] for key in keys):
+        if not all(key in arrays for key in keys):
             raise DamagedFile(f"{file} holds no {name} {_HELD[file]}")
-        return kind(*(cache[file][key] for key in keys))
+        return kind(*(arrays[key] for key in keys))
 
 
 _HELD = {r.PREDICTIONS: "predictions", r.IMAGES: "images", r.EXPLANATIONS: "attribution maps"}
