@@ -338,7 +338,7 @@ def _maps(path: Path, mutation: Mutation) -> None:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # EOFError: an emptied file
         return  # an earlier mutation broke it (or made it a link, a folder, a FIFO)
     field, damage = MAPS_DAMAGE[mutation.kind.removeprefix("maps-")]
     key = f"{mutation.detail}_{field}"
@@ -366,7 +366,7 @@ def _binary(path: Path, mutation: Mutation) -> None:
     try:
         with np.load(path, allow_pickle=False) as archive:
             members = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # EOFError: an emptied file
         return  # an earlier mutation broke it: nothing to edit
     arrays = {key: value for key, value in members.items() if isinstance(value, np.ndarray)}
     extra.update({key: value for key, value in members.items() if isinstance(value, bytes)})  # an earlier non-.npy member
