@@ -33,8 +33,8 @@ from fitbench.runs import _record as r
 STRUCTURED = (r.STATUS, r.CONFIG, r.METRICS, r.ENVIRONMENT, r.ARCHITECTURE, r.FINDINGS)
 BINARY = (r.PREDICTIONS, r.IMAGES, r.EXPLANATIONS, r.MODEL)
 BINARY_ON = os.environ.get("FITBENCH_FUZZ_BINARY", "1") == "1"  # the npz and .keras bombs: on unless "0"
-# Files whose damage the views that load Keras (predict, resume) read.
-HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY}
+# Files whose damage the views that load Keras (predict, resume, explain) read.
+HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY, r.IMAGES, r.PREDICTIONS}
 HOSTILE_TEXT = [
     "$\\frac{a}$", "$" + "{" * 90 + "}" * 90 + "$", "$x^{$", "\\$", "<script>alert(1)</script>", "</pre><b>",
     "{{ 7*7 }}", "{% raw %}", "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "a\rb", "\x00", "\u202egnp.exe", "=HYPERLINK(\"x\")",

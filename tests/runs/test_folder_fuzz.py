@@ -11,7 +11,7 @@ A plain run takes 200 folders from a fixed seed (``derandomize``); CI (``.ci/run
 ``FITBENCH_FUZZ_FOLDERS=2000``, and any N runs N; ``FITBENCH_FUZZ_BINARY=0`` leaves out the npz
 and .keras strategies, ``FITBENCH_FUZZ_WORKERS`` sets
 the child processes (default: up to 4 cores), ``FITBENCH_FUZZ_LOG=FILE`` saves every failure. The views that load Keras
-(predict, resume) run on a share of the folders whose damage touches what they read, and the
+(predict, resume, explain) run on a share of the folders whose damage touches what they read, and the
 MLflow export on every 20th folder.
 """
 
