@@ -7,7 +7,10 @@ replaced by garbage, emptied, made a link, a folder, or removed; ``history.csv``
 cells and headers; cross-file references dangle (a layer input, a class count, an epoch).
 
 The binary files' strategies beyond "missing" (``predictions.npz``, ``images.npz``,
-``model.keras``: read by the ``budget`` helper's reader) run only with ``FITBENCH_FUZZ_BINARY=1``.
+``explanations.npz``, ``model.keras``: read by the ``budget`` helper's reader) run only with
+``FITBENCH_FUZZ_BINARY=1``; ``explanations.npz`` also gets values its views must refuse (NaN
+maps, checks' numbers out of range, unknown method codes, maps of another size, maps of images
+the folder does not keep).
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from hypothesis import strategies as st
 from fitbench.runs import _record as r
 
 STRUCTURED = (r.STATUS, r.CONFIG, r.METRICS, r.ENVIRONMENT, r.ARCHITECTURE, r.FINDINGS)
-BINARY = (r.PREDICTIONS, r.IMAGES, r.MODEL)
+BINARY = (r.PREDICTIONS, r.IMAGES, r.EXPLANATIONS, r.MODEL)
 BINARY_ON = os.environ.get("FITBENCH_FUZZ_BINARY", "1") == "1"  # the npz and .keras bombs: on unless "0"
-# Files whose damage the views that load Keras (predict, resume) read.
-HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY}
+# Files whose damage the views that load Keras (predict, resume, explain) read.
+HEAVY_FILES = {r.CONFIG, r.STATUS, r.MODEL, r.HISTORY, r.IMAGES, r.PREDICTIONS}
 HOSTILE_TEXT = [
     "$\\frac{a}$", "$" + "{" * 90 + "}" * 90 + "$", "$x^{$", "\\$", "<script>alert(1)</script>", "</pre><b>",
     "{{ 7*7 }}", "{% raw %}", "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "a\rb", "\x00", "\u202egnp.exe", "=HYPERLINK(\"x\")",
@@ -157,11 +160,27 @@ def dangling(draw: st.DrawFn) -> Mutation:
 def binary(draw: st.DrawFn) -> Mutation:
     """Damage inside the npz and .keras files (their reader is the ``budget`` helper's)."""
     file = draw(st.sampled_from(BINARY))
+    if file == r.EXPLANATIONS and draw(st.booleans()):
+        return Mutation(file, "maps-" + draw(st.sampled_from(list(MAPS_DAMAGE))), draw(st.sampled_from(["val", "test"])))
     if file == r.MODEL:
         return Mutation(file, "keras-config", (draw(st.sampled_from(["units", "filters", "batch_shape"])),
                                                draw(st.sampled_from([10**6, 10**9, -1, 0, "x", [10**5] * 3]))))
     member = draw(st.sampled_from(["zeros", "dtype", "shape", "object", "extra", "not-npy"]))
     return Mutation(file, "npz-" + member, draw(st.integers(0, 3)))
+
+
+# explanations.npz: one split's field replaced by values the views must not draw from
+MAPS_DAMAGE = {
+    "nan": ("maps", lambda a: np.full_like(a, np.nan)),
+    "range": ("spearman", lambda a: a + 3.0),
+    "drop": ("top_drop", lambda a: np.full_like(a, -np.inf)),
+    "method": ("method", lambda a: a + 9),
+    "size": ("maps", lambda a: np.ones((len(a), 3, 5), np.float32)),
+    "flat": ("maps", lambda a: a.reshape(len(a), -1)),
+    "indices": ("indices", lambda a: a + 10**6),  # images the folder does not keep
+    "labels": ("labels", lambda a: a + 10**4),
+    "fewer": ("spearman", lambda a: a[:-1]),
+}
 
 
 def mutations(template: Path) -> st.SearchStrategy[list[Mutation]]:
@@ -182,6 +201,8 @@ def apply(folder: Path, mutation: Mutation) -> None:
         _history(path, mutation)
     elif mutation.kind.startswith(("npz-", "keras-")):
         _binary(path, mutation)
+    elif mutation.kind.startswith("maps-"):
+        _maps(path, mutation)
     else:
         _raw(path, mutation)
 
@@ -313,6 +334,20 @@ def _raw(path: Path, mutation: Mutation) -> None:
         path.write_bytes(detail if kind == "garbage" else b"")
 
 
+def _maps(path: Path, mutation: Mutation) -> None:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # EOFError: an emptied file
+        return  # an earlier mutation broke it (or made it a link, a folder, a FIFO)
+    field, damage = MAPS_DAMAGE[mutation.kind.removeprefix("maps-")]
+    key = f"{mutation.detail}_{field}"
+    if key in arrays:
+        arrays[key] = damage(arrays[key])
+        _remove(path)
+        np.savez_compressed(path, **arrays)
+
+
 def _binary(path: Path, mutation: Mutation) -> None:
     if not path.is_file() or path.is_symlink():
         return
@@ -331,7 +366,7 @@ def _binary(path: Path, mutation: Mutation) -> None:
     try:
         with np.load(path, allow_pickle=False) as archive:
             members = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # EOFError: an emptied file
         return  # an earlier mutation broke it: nothing to edit
     arrays = {key: value for key, value in members.items() if isinstance(value, np.ndarray)}
     extra.update({key: value for key, value in members.items() if isinstance(value, bytes)})  # an earlier non-.npy member

@@ -126,7 +126,9 @@ class Views:
         ]
         if heavy:  # the views that load the model (Keras) or train on
             self._warm("keras", lambda: cli("predict", str(good), str(self.image), "-o", str(output / "p.csv")))
+            self._warm("explain", lambda: cli("explain", str(good), "--steps", "4"))  # its first compile
             views += [("predict", lambda: cli("predict", str(folder), str(self.image), "-o", str(output / "p.csv"))),
+                      ("explain", lambda: cli("explain", str(folder), "--steps", "4")),
                       ("resume", lambda: cli("train", "--resume", str(folder), "--quiet", "--no-report"))]
         if export:
             uri = f"sqlite:///{self.scratch / 'mlflow.db'}"

@@ -11,7 +11,7 @@ A plain run takes 200 folders from a fixed seed (``derandomize``); CI (``.ci/run
 ``FITBENCH_FUZZ_FOLDERS=2000``, and any N runs N; ``FITBENCH_FUZZ_BINARY=0`` leaves out the npz
 and .keras strategies, ``FITBENCH_FUZZ_WORKERS`` sets
 the child processes (default: up to 4 cores), ``FITBENCH_FUZZ_LOG=FILE`` saves every failure. The views that load Keras
-(predict, resume) run on a share of the folders whose damage touches what they read, and the
+(predict, resume, explain) run on a share of the folders whose damage touches what they read, and the
 MLflow export on every 20th folder.
 """
 
@@ -203,10 +203,13 @@ def _listing_problems(out: str, runs: Path, name: str | None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def template(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's real run folder with its report written, so unchanged pictures are reused."""
+    """The session's real run folder with its mistakes explained (explanations.npz) and its report
+    written, so unchanged pictures are reused."""
     from fitbench.report import write_report
+    from fitbench.trained import load_run
 
     folder = Path(shutil.copytree(tiny_run, tmp_path_factory.mktemp("template") / "small-digits"))
+    load_run(folder).save_explanations(steps=8)
     write_report(folder)
     (folder / "report.html").unlink()
     return folder

@@ -55,9 +55,10 @@ class LabelIssues:
         return (f"image {s.index} ({s.path or s.split}): labelled {self.class_names[s.given]}, looks like "
                 f"{self.class_names[s.suggested]} (p {s.confidence:.2f})")
 
-    def save(self) -> tuple[Path, Path]:
-        """``label_issues.csv`` and ``label_issues.html`` in the audit's folder (beside its folds)."""
-        return self.to_csv(self.folder / CSV), self.report(self.folder / PAGE)
+    def save(self) -> tuple[Path, ...]:
+        """``label_issues.csv`` and ``label_issues.html`` in the audit's folder (beside its folds),
+        then the record the web page reads (``write_record``)."""
+        return self.to_csv(self.folder / CSV), self.report(self.folder / PAGE), *self.write_record()
 
     def rows(self) -> list[list[Any]]:
         return [[rank, s.index, s.split, s.path or "", self.class_names[s.given], self.class_names[s.suggested],
@@ -77,6 +78,24 @@ class LabelIssues:
         from fitbench.report._html import write_html
 
         return write_html(Path(path), self.html())
+
+    def write_record(self, folder: str | Path | None = None) -> tuple[Path, Path]:
+        """``label_issues.json`` and ``label_issues.npz`` (the declared record the web page reads,
+        ``fitbench.runs._label_audit``) in ``folder``, default the audit's folder beside its folds."""
+        from fitbench.plots import as_images
+        from fitbench.runs._label_audit import MAX_SUSPECTS, AuditSuspect, LabelAudit, write_audit
+        from fitbench.runs._record import ImageSet
+        from fitbench.runs._write import as_uint8
+
+        record = LabelAudit(dataset=self.dataset, audited=self.audited, folds=self.folds,
+                            class_names=list(self.class_names), count=len(self.suspects),
+                            suspects=[AuditSuspect(**s._asdict()) for s in self.suspects[:MAX_SUSPECTS]])
+        shown = self.suspects[:SHOWN]
+        pixels = np.asarray(self.images[:len(shown)], np.float64)
+        images = as_uint8(as_images(pixels), float(pixels.min(initial=0.0)), float(pixels.max(initial=1.0)))
+        return write_audit(Path(folder) if folder is not None else self.folder, record,
+                           ImageSet(images, np.array([s.given for s in shown], np.int64),
+                                    np.array([s.index for s in shown], np.int64)))
 
     def _repr_html_(self) -> str:
         return _templates.render("fitbench.audit", "label_issues.html.j2", issues=self, grid=self._grid_uri(),

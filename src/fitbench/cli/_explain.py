@@ -1,4 +1,5 @@
-"""``fitbench explain RUN IMAGE...``: what the run's model looked at, one PNG per image."""
+"""``fitbench explain RUN IMAGE...``: what the run's model looked at, one PNG per image; without
+images, the maps of the run's own mistakes and top losses, saved into the run folder for its report."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ METHODS = ("auto", "integrated_gradients", "occlusion")  # fitbench.explain.METH
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("explain", help="attribution maps of a run's model for images, sanity-checked")
     parser.add_argument("run", help="a run folder, e.g. runs/20260101-120000-first")
-    parser.add_argument("inputs", nargs="+", metavar="IMAGE", help="image files, folders of images, or CSV files")
+    parser.add_argument("inputs", nargs="*", metavar="IMAGE",
+                        help="image files, folders of images, or CSV files; none: the run's saved mistakes and top "
+                             "losses, written into RUN/explanations.npz for its report")
     parser.add_argument("-o", "--output", default="explanations", metavar="DIR",
                         help="folder for the pictures, one PNG per image (default: explanations)")
     parser.add_argument("--method", choices=METHODS, default="auto",
@@ -35,6 +38,11 @@ def run(args: argparse.Namespace) -> int:
     _check_paths(Path(args.run), [Path(given) for given in args.inputs])  # before Keras loads: seconds saved
     from fitbench.trained import load_run
 
+    if not args.inputs:
+        saved = load_run(args.run).save_explanations(method=args.method, steps=args.steps)
+        say(f"attribution maps of the run's mistakes and top losses in {saved}; "
+            f"`fitbench report {args.run}` shows them")
+        return 0
     explanation = load_run(args.run).explain(args.inputs, method=args.method, steps=args.steps)
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)

@@ -181,7 +181,7 @@ def _audit(result: CrossValidation, shown: Shown) -> dict[str, Any]:
     from fitbench.audit import find_label_issues
 
     issues = find_label_issues(result)
-    _, page = issues.save()
+    _, page, *_ = issues.save()
     shown.note(f": {issues.summary()}; page: {page}")
     return {"summary": issues.summary(), "suspects": len(issues.suspects),
             "top": issues.describe(1) if issues.suspects else None}

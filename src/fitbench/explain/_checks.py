@@ -11,46 +11,14 @@ it uses?
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from scipy.stats import spearmanr
 
+from fitbench._sanity import DELETED, SIMILAR, SanityChecks  # declared below the views, shared with them
+
 __all__ = ["DELETED", "SIMILAR", "SanityChecks", "deletion_drops", "random_weights", "rank_correlations"]
-
-SIMILAR = 0.5  # a map whose rank correlation with the random model's reaches this fails
-DELETED = 0.10  # the share of pixels the deletion check removes
-
-
-class SanityChecks(NamedTuple):
-    """Per map: its rank correlation with the randomised model's map, and the drops in the
-    predicted class's probability when its top pixels, or as many random pixels, are removed."""
-
-    spearman: np.ndarray  # (n,)
-    top_drop: np.ndarray  # (n,)
-    random_drop: np.ndarray  # (n,)
-
-    @property
-    def randomisation_passed(self) -> np.ndarray:
-        return self.spearman < SIMILAR
-
-    @property
-    def deletion_passed(self) -> np.ndarray:
-        return self.top_drop > self.random_drop
-
-    @property
-    def mean_spearman(self) -> float:
-        return float(np.mean(self.spearman))
-
-    @property
-    def deletion_fraction(self) -> float:
-        """The share of maps whose top pixels matter more than random ones."""
-        return float(np.mean(self.deletion_passed))
-
-    def passed(self, k: int) -> list[str]:
-        """The names of the checks map ``k`` passed."""
-        return [name for name, ok in (("randomisation", self.randomisation_passed[k]),
-                                      ("deletion", self.deletion_passed[k])) if ok]
 
 
 def random_weights(model: Any, seed: int) -> list[Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from fitbench.data._registry import recorded_class_names
 from fitbench.errors import ConfigError
-from fitbench.explain._attribution import STEPS, integrated_gradients, occlusion, pixel_shape
+from fitbench.explain._attribution import STEPS, Attributor, integrated_gradients, occlusion, pixel_shape
 from fitbench.explain._checks import SanityChecks, deletion_drops, random_weights, rank_correlations
 from fitbench.explain._explanation import Explanation
 from fitbench.prediction import compile_cache, load_model_safely, prepare_inputs
@@ -18,7 +19,7 @@ from fitbench.runs._preparation import from_config
 if TYPE_CHECKING:
     from fitbench.runs import SavedRun
 
-__all__ = ["METHODS", "cascading_randomisation", "explain", "sanity_checks"]
+__all__ = ["METHODS", "attribute", "cascading_randomisation", "explain", "explain_with", "judged", "sanity_checks"]
 
 Method = Literal["auto", "integrated_gradients", "occlusion"]
 METHODS = ("auto", "integrated_gradients", "occlusion")
@@ -46,7 +47,7 @@ def explain(run: SavedRun, x: Any, *, method: Method = "auto", steps: int = STEP
         probabilities = np.asarray(predict(model, inputs))
     predicted = probabilities.argmax(axis=1)
     size = from_config(run.config, tuple(model.input_shape[1:])).size  # (h, w), known for any image model
-    used, maps = _attribute(model, inputs, predicted, size, method, steps)
+    used, maps = attribute(model, inputs, predicted, size, method, steps)
     found = (sanity_checks(model, inputs, maps, predicted, size=size, method=used, steps=steps, seed=seed)
              if checks else None)
     section = run.config.get("dataset") or {}
@@ -65,13 +66,30 @@ def sanity_checks(model: Any, x: np.ndarray, maps: np.ndarray, targets: np.ndarr
         other = occlusion(model, x, targets, size=size, trainable=weights)
     else:
         other = integrated_gradients(model, x, targets, steps=steps, trainable=weights)
-    spearman = rank_correlations(maps, pixel_shape(other, size), x)
 
     def probability(inputs: np.ndarray) -> np.ndarray:
         return np.asarray(predict(model, inputs))[np.arange(len(inputs)), targets]
 
+    return judged(x, maps, pixel_shape(other, size), probability, seed=seed)
+
+
+def judged(x: np.ndarray, maps: np.ndarray, other: np.ndarray, probability: Callable[[np.ndarray], np.ndarray], *,
+           seed: int) -> SanityChecks:
+    """The checks' numbers for ``maps`` against ``other``, the re-initialised model's maps;
+    ``probability(inputs)``: the explained class's probability per input."""
     top, random = deletion_drops(probability, x, maps, seed=seed)
-    return SanityChecks(spearman, top, random)
+    return SanityChecks(rank_correlations(maps, other, x), top, random)
+
+
+def explain_with(attributor: Attributor, x: np.ndarray, targets: np.ndarray,
+                 probability: Callable[[np.ndarray], np.ndarray], *, size: tuple[int, int],
+                 seed: int = 0) -> tuple[np.ndarray, SanityChecks]:
+    """Integrated-gradients maps ``(n, h, w)`` from a kept ``Attributor`` (compiled once), and
+    their checks: for callers that explain again and again with their own forward pass (the
+    web server, which never calls Keras' predict from many threads)."""
+    maps = pixel_shape(attributor(x, targets), size)
+    other = pixel_shape(attributor(x, targets, random_weights(attributor.model, seed)), size)
+    return maps, judged(x, maps, other, probability, seed=seed)
 
 
 def cascading_randomisation(model: Any, x: np.ndarray, maps: np.ndarray, targets: np.ndarray, *,
@@ -92,8 +110,10 @@ def cascading_randomisation(model: Any, x: np.ndarray, maps: np.ndarray, targets
     return stages
 
 
-def _attribute(model: Any, x: np.ndarray, targets: np.ndarray, size: tuple[int, int], method: str,
-               steps: int) -> tuple[str, np.ndarray]:
+def attribute(model: Any, x: np.ndarray, targets: np.ndarray, size: tuple[int, int], method: str = "auto",
+              steps: int = STEPS) -> tuple[str, np.ndarray]:
+    """The method used (``method``, or for ``auto`` the first of integrated gradients and
+    occlusion that says something) and its maps ``(n, h, w)``."""
     if method != "occlusion":
         maps = pixel_shape(integrated_gradients(model, x, targets, steps=steps), size)
         if method == "integrated_gradients" or (np.isfinite(maps).all() and np.abs(maps).max(initial=0.0) > 0):

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from fitbench._sanity import passed_line
 from fitbench.errors import DataError
 from fitbench.plots._figure import Margins, new_axes
-from fitbench.runs._record import ImageSet
+from fitbench.runs._record import ExplanationSet, ImageSet
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,6 +30,7 @@ class ImageGrid(NamedTuple):
     indices: list[int]  # positions in the split, so a user can look an image up
     wrong: list[bool]
     columns: int
+    overlays: np.ndarray | None = None  # (n, height, width): attribution maps drawn over the images
 
 
 class TopLoss(NamedTuple):
@@ -139,6 +141,8 @@ def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
         canvas = canvas / float(finite.max())  # imshow takes colour as 0..1 (raw 0..255 pixels: scale)
     # gray_r: ink dark on white paper, as digits are usually shown; NaN background stays white.
     ax.imshow(canvas, cmap="gray_r", vmin=float(finite.min()), vmax=float(finite.max()), interpolation="nearest")
+    if grid.overlays is not None:
+        _overlay(ax, grid.overlays, columns, pad=pad, gap=gap)
     size = 8 if max(len(line) for title in grid.titles for line in title.split("\n")) <= 18 else 7
     for k, title in enumerate(grid.titles):
         x = (k % columns) * (width + pad) + width / 2
@@ -146,6 +150,30 @@ def plot_image_grid(grid: ImageGrid, ax: Axes | None = None) -> Axes:
         ax.text(x, y, title, ha="center", va="bottom", fontsize=size,
                 color="#c0392b" if grid.wrong[k] else "black")
     return ax
+
+
+def _overlay(ax: Axes, maps: np.ndarray, columns: int, *, pad: int, gap: int) -> None:
+    """Each map scaled to its own largest value, red where it raised the class's probability,
+    blue where it lowered it; pixels without attribution let the image show through."""
+    bound = np.abs(maps).reshape(len(maps), -1).max(axis=1, initial=0.0)
+    scaled = np.asarray(maps, np.float64) / np.where(bound > 0, bound, 1.0)[:, None, None]
+    canvas = mosaic(np.where(scaled == 0, np.nan, scaled), columns, pad=pad, gap=gap)
+    ax.imshow(np.ma.masked_invalid(canvas), cmap="bwr", vmin=-1.0, vmax=1.0, alpha=0.6, interpolation="nearest")
+
+
+def attribution_grid(grid: ImageGrid, explained: ExplanationSet) -> ImageGrid:
+    """``grid``'s images that have a map in ``explained``, each map laid over its image and the
+    sanity checks it passed added to its title."""
+    found = [(k, explained.map_of(index)) for k, index in enumerate(grid.indices)]
+    kept = [(k, j) for k, j in found if j is not None]
+    if kept and explained.maps.shape[1:] != grid.images.shape[1:3]:
+        raise DataError(f"attribution maps of {explained.maps.shape[1:]} pixels for images of "
+                        f"{grid.images.shape[1:3]}; explain the run again")
+    checks = explained.checks
+    return ImageGrid(grid.images[[k for k, _ in kept]] if kept else np.zeros((0, 1, 1)),
+                     [f"{grid.titles[k]}\n{passed_line(checks.passed(j))}" for k, j in kept],
+                     [grid.indices[k] for k, _ in kept], [grid.wrong[k] for k, _ in kept], grid.columns,
+                     overlays=explained.maps[[j for _, j in kept]] if kept else np.zeros((0, 1, 1)))
 
 
 def leak_grid(shown: ImageSet, pairs: Sequence[Sequence[object]]) -> ImageGrid:

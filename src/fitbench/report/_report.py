@@ -8,6 +8,7 @@ images; neither the model nor the data set is loaded. A section whose file the f
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -15,13 +16,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import yaml
 
 from fitbench import plots
+from fitbench._sanity import DELETED, SIMILAR
 from fitbench.diagnosis import Finding, diagnose, interval_half_width
 from fitbench.errors import FitbenchError
 from fitbench.report._facts import class_names, model_label, recorded_confusion, split_for_analysis
 from fitbench.report._figures import FigureStore, Picture
 from fitbench.report._html import render, write_html
 from fitbench.runs import load_saved_run
-from fitbench.runs._record import MAX_DRAWN_CLASSES, METRICS
+from fitbench.runs._record import EXPLANATIONS, IMAGES, MAX_DRAWN_CLASSES, METHODS, METRICS
 
 if TYPE_CHECKING:
     from fitbench.runs import ImageSet, Metrics, SavedRun, SplitPredictions, SplitScores
@@ -169,7 +171,7 @@ def _image_sections(run: SavedRun, split: str, store: FigureStore) -> list[Secti
     saved, why = attempt(lambda: (run.record.predictions(split), run.record.images(split)))
     if saved is None:
         return [*sections, Section("mistakes", "Mistakes and top losses", note=f"omitted: {why}")]
-    return [*sections, *_mistake_sections(*saved, split, names, store)]
+    return [*sections, *_mistake_sections(*saved, split, names, store), _attribution_section(run, split, names, store)]
 
 
 def _leak_section(run: SavedRun, findings: list[Finding], store: FigureStore) -> list[Section]:
@@ -203,6 +205,39 @@ def _mistake_sections(p: SplitPredictions, shown: ImageSet, split: str, names: l
                 pictures=[store.picture(f"top_losses_{split}", "predicted (its probability) / true, loss",
                                         plots.plot_image_grid, grid)]),
     ]
+
+
+def _attribution_section(run: SavedRun, split: str, names: list[str], store: FigureStore) -> Section:
+    """The mistakes and top losses again, each with its attribution map and the sanity checks
+    the map passed, when ``fitbench explain RUN`` saved them (``explanations.npz``)."""
+    title = "What the model looked at"
+    if not os.path.lexists(run.record.path / EXPLANATIONS):
+        return Section("attributions", title, text="No attribution maps saved yet: `fitbench explain` with this run's folder "
+                                                    "computes them for these mistakes and top losses, sanity-checked.")
+    saved, why = attempt(lambda: (run.record.predictions(split), run.record.images(split),
+                                  run.record.explanations(split)))
+    if saved is None:
+        return Section("attributions", title, note=f"omitted: {why}")
+    p, shown, explained = saved
+    worst = plots.top_losses(p.labels, p.probabilities, n=plots.TOP_LOSSES)
+    grids, why = attempt(lambda: (
+        plots.attribution_grid(plots.top_loss_grid(shown, worst, columns=5, class_names=names), explained),
+        plots.attribution_grid(plots.mistake_grid(shown, p.labels, p.predicted, n=plots.GRID_IMAGES,
+                                                  class_names=names), explained)))
+    if grids is None:
+        return Section("attributions", title, note=f"omitted: {EXPLANATIONS} does not match {IMAGES}: {why}")
+    top, mistakes = grids
+    checks = explained.checks
+    method = METHODS[int(explained.method[0])].replace("_", " ") if len(explained.method) else "?"
+    text = (f"{method} of the predicted class over each image: red pixels raised its probability, blue lowered it. "
+            f"Checks: randomisation (the map differs from a re-initialised model's: Spearman below {SIMILAR}) "
+            f"passed by {int(checks.randomisation_passed.sum())} of {len(checks.spearman)}; deletion (removing the "
+            f"top {DELETED:.0%} pixels costs more than {DELETED:.0%} at random) by {int(checks.deletion_passed.sum())}.")
+    return Section("attributions", title, text=text, pictures=[
+        store.picture(f"top_losses_{split}_attributions", "top losses, with what the model looked at",
+                      plots.plot_image_grid, top),
+        store.picture(f"mistakes_{split}_attributions", "mistakes, with what the model looked at",
+                      plots.plot_image_grid, mistakes)])
 
 
 def _config_section(run: SavedRun) -> Section:

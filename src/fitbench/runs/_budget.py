@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fitbench.runs._record import IMAGES, PREDICTIONS
+from fitbench.runs._record import AUDIT_IMAGES, EXPLANATIONS, IMAGES, PREDICTIONS
 
 MB = 1_000_000
 CHECKPOINT = "checkpoint.npz"
@@ -38,6 +38,10 @@ NPZ = {
     PREDICTIONS: NpzBudget(members=64, total=256 * MB),
     # a few sets (train, each split's mistakes and top losses) of at most a few hundred images
     IMAGES: NpzBudget(members=64, total=128 * MB),
+    # per split, a float32 map of each image images.npz keeps (a few dozen) and 5 numbers each
+    EXPLANATIONS: NpzBudget(members=64, total=256 * MB),
+    # a label audit's first suspects' images (runs/_label_audit): 50 images, uint8
+    AUDIT_IMAGES: NpzBudget(members=8, total=64 * MB),
     # one array per model and optimizer variable and per best weight: the weights four times
     # (weights, best weights, Adam's two moments) plus the JSON record and the random state.
     CHECKPOINT: NpzBudget(members=20_000, total=4 * 4 * MAX_PARAMETERS + 64 * MB),

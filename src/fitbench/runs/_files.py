@@ -133,15 +133,16 @@ def holds_config(folder: Path | str) -> bool:
     return True
 
 
-def folder_under(root: Path, relative: str) -> Path | None:
-    """``root/relative`` when it is a run folder really under ``root`` (no symlink, no ``..``,
-    no hidden part on the way), else None."""
+def folder_under(root: Path, relative: str, *, marker: str = CONFIG) -> Path | None:
+    """``root/relative`` when it is a run folder (one holding ``marker``: an audit's folder holds
+    ``label_issues.json``) really under ``root`` (no symlink, no ``..``, no hidden part on the
+    way), else None."""
     if not relative or "\\" in relative or "\0" in relative or relative.startswith("/"):
         return None
     parts = relative.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts) or len(parts) > MAX_DEPTH:
         return None
     path = root.joinpath(*parts)
-    if os.path.realpath(path) != str(path) or not path.is_dir() or not holds_config(path):
+    if os.path.realpath(path) != str(path) or not path.is_dir() or not os.path.lexists(path / marker):
         return None  # realpath differs: a symlink on the way
     return path

@@ -31,7 +31,7 @@ from fitbench.runs._files import DamagedFile, read_file, strangers
 from fitbench.runs._keras_file import model_facts
 
 M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T", r.SplitPredictions, r.ImageSet)
+T = TypeVar("T", r.SplitPredictions, r.ImageSet, r.ExplanationSet)
 MAX_COLUMNS = 64  # history.csv: epoch, time_s and a few metrics for train and validation
 MAX_NODES = 20_000  # values in config.yaml counted through YAML aliases: an anchor bomb is damage
 MAX_NESTING = 32
@@ -75,14 +75,31 @@ class RunRecord:
         """Saved images: ``train`` (the first ones) or a split's mistakes and top losses."""
         return self._set(r.IMAGES, name, r.ImageSet)
 
-    def _set(self, file: str, name: str, kind: type[T]) -> T:
+    def explanations(self, split: str) -> r.ExplanationSet:
+        """Attribution maps of ``split``'s saved images (``fitbench explain RUN`` writes them);
+        DamagedFile (one line) when absent or damaged."""
+        return self._set(r.EXPLANATIONS, split, r.ExplanationSet)
+
+    def kept(self, file: str) -> set[str]:
+        """The names of the sets ``file`` (an ``.npz`` of the folder) keeps: ``{"train", "val", ...}``;
+        DamagedFile (one line) when it is missing or damaged."""
+        return {key.split("_", 1)[0] for key in self._arrays(file)}
+
+    def _arrays(self, file: str) -> dict[str, np.ndarray]:
         cache = self.__dict__.setdefault("_npz", {})
         if file not in cache:
             cache[file] = _read_npz(self.path / file, self.format, self.metrics.classes if self.metrics else None)
+        return cache[file]
+
+    def _set(self, file: str, name: str, kind: type[T]) -> T:
+        arrays = self._arrays(file)
         keys = [f"{name}_{field}" for field in kind._fields]
-        if not all(key in cache[file] for key in keys):
-            raise DamagedFile(f"{file} holds no {name} {'predictions' if file == r.PREDICTIONS else 'images'}")
-        return kind(*(cache[file][key] for key in keys))
+        if not all(key in arrays for key in keys):
+            raise DamagedFile(f"{file} holds no {name} {_HELD[file]}")
+        return kind(*(arrays[key] for key in keys))
+
+
+_HELD = {r.PREDICTIONS: "predictions", r.IMAGES: "images", r.EXPLANATIONS: "attribution maps"}
 
 
 def read_run(path: str | Path) -> RunRecord:
@@ -273,17 +290,34 @@ def _read_npz(path: Path, format: int, classes: int | None) -> dict[str, np.ndar
         arrays = read_npz(path, NPZ[path.name])
     except FileNotFoundError:
         raise DamagedFile(_not_in_format_1(path) if format < 2 else f"{path.name} is missing") from None
-    problem = _npz_problem(arrays, classes)
+    problem = _npz_problem(arrays, classes) or (_maps_problem(arrays) if path.name == r.EXPLANATIONS else None)
     if problem:
         raise DamagedFile(f"{path.name} is damaged ({problem})")
     return arrays
+
+
+def _maps_problem(arrays: dict[str, np.ndarray]) -> str | None:
+    """What views of ``explanations.npz`` rely on beyond ``_npz_problem``: one finite map per
+    image, checks' numbers in their ranges, known method codes."""
+    for key, array in arrays.items():
+        if key.endswith("_maps") and array.ndim != 3:
+            return f"{key} has shape {array.shape}, expected (n, height, width)"
+        if key.endswith(("_spearman", "_top_drop", "_random_drop", "_method")) and array.ndim != 1:
+            return f"{key} has shape {array.shape}, expected (n,)"
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            return f"{key} holds NaN or infinite values"
+        if key.endswith(("_spearman", "_drop")) and len(array) and np.abs(array).max() > 1:
+            return f"{key} holds values outside -1..1"
+        if key.endswith("_method") and len(array) and not 0 <= int(array.min()) <= int(array.max()) < len(r.METHODS):
+            return f"{key} holds method codes outside 0..{len(r.METHODS) - 1}"
+    return None
 
 
 def _npz_problem(arrays: dict[str, np.ndarray], classes: int | None) -> str | None:
     for key, array in arrays.items():
         if array.dtype.kind not in "iuf":
             return f"{key} holds {array.dtype}, not numbers"
-        stem = key.rsplit("_", 1)[0]
+        stem = key.split("_", 1)[0]  # the set's name ("val", "leaks"): fields may hold "_" (top_drop)
         labels = arrays.get(f"{stem}_labels")
         if labels is None or len(array) != len(labels):
             return f"{key} does not match {stem}_labels"

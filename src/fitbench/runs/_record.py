@@ -15,6 +15,8 @@ import numpy as np
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError,
                       model_validator)
 
+from fitbench._sanity import SanityChecks
+
 FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, architecture, findings
 
 # Bounds on what a folder may claim, checked when it is read (a folder is untrusted input).
@@ -38,12 +40,14 @@ State = Literal["running", "complete", "interrupted", "failed", "incomplete"]
 # File names, and the most bytes each may have before it is parsed.
 CONFIG, STATUS, HISTORY, METRICS, ENVIRONMENT = (
     "config.yaml", "status.json", "history.csv", "metrics.json", "environment.json")
-MODEL, PREDICTIONS, IMAGES, ARCHITECTURE, FINDINGS = (
-    "model.keras", "predictions.npz", "images.npz", "architecture.json", "findings.json")
+MODEL, PREDICTIONS, IMAGES, ARCHITECTURE, FINDINGS, EXPLANATIONS = (
+    "model.keras", "predictions.npz", "images.npz", "architecture.json", "findings.json", "explanations.npz")
+AUDIT, AUDIT_IMAGES = "label_issues.json", "label_issues.npz"  # a label audit's, beside its folds (_label_audit)
 MAX_BYTES = {
     CONFIG: 1_000_000, STATUS: 100_000, HISTORY: 20_000_000, METRICS: 2_000_000,  # three splits of ~250 classes
     ENVIRONMENT: 1_000_000, ARCHITECTURE: 10_000_000, FINDINGS: 1_000_000,
-    PREDICTIONS: 500_000_000, IMAGES: 200_000_000,
+    PREDICTIONS: 500_000_000, IMAGES: 200_000_000, EXPLANATIONS: 100_000_000,
+    AUDIT: 25_000_000, AUDIT_IMAGES: 50_000_000,  # 100,000 suspects of ~200 bytes; 50 images
 }
 # What each file holds, for the README's table and `fitbench runs schema`.
 FILES = {
@@ -57,6 +61,8 @@ FILES = {
     ARCHITECTURE: "layers, types, output shapes, parameters, connections, and the summary text",
     PREDICTIONS: "validation and test predictions: labels, float16 probabilities, sample indices",
     IMAGES: "the images the report shows (first training images, mistakes, top losses) as uint8",
+    EXPLANATIONS: "attribution maps of the mistakes and top losses images.npz keeps, with their sanity checks "
+                  "(written by `fitbench explain RUN`; optional)",
     MODEL: "the trained Keras model (only new computations load it)",
 }
 
@@ -304,6 +310,31 @@ class ImageSet(NamedTuple):
             return tuple.__getitem__(self, positions)
         where = {int(index): k for k, index in enumerate(self.indices)}
         return self.images[[where[int(index)] for index in np.atleast_1d(positions)]]
+
+
+METHODS = ("integrated_gradients", "occlusion")  # explanations.npz's method codes, in this order
+
+
+class ExplanationSet(NamedTuple):
+    """Attribution maps of some images of a split in ``explanations.npz`` (those ``images.npz``
+    keeps), with the numbers of the sanity checks each map was put to (``fitbench._sanity``)."""
+
+    labels: np.ndarray  # (k,) the class each map explains: the one predicted
+    maps: np.ndarray  # (k, height, width) float32: positive pixels raised the class's probability
+    indices: np.ndarray  # (k,) positions in the split
+    spearman: np.ndarray  # (k,) rank correlation with the re-initialised model's map, -1..1
+    top_drop: np.ndarray  # (k,) probability lost when the top 10% pixels are removed
+    random_drop: np.ndarray  # (k,) ... when 10% random pixels are
+    method: np.ndarray  # (k,) int8: a position in METHODS
+
+    @property
+    def checks(self) -> SanityChecks:
+        return SanityChecks(self.spearman, self.top_drop, self.random_drop)
+
+    def map_of(self, index: int) -> int | None:
+        """Where the map of the split's image ``index`` is, None when it has none."""
+        found = np.flatnonzero(self.indices == index)
+        return int(found[0]) if len(found) else None
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

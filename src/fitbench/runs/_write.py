@@ -54,6 +54,12 @@ def write_images(folder: Path, images: Mapping[str, r.ImageSet]) -> None:
     _write_npz(folder / r.IMAGES, images, {"images": np.uint8})
 
 
+def write_explanations(folder: Path, explanations: Mapping[str, r.ExplanationSet]) -> None:
+    _write_npz(folder / r.EXPLANATIONS, explanations,
+               {"maps": np.float32, "spearman": np.float32, "top_drop": np.float32, "random_drop": np.float32,
+                "method": np.int8})  # float32 maps: integrated gradients' small values underflow float16
+
+
 def _write_npz(path: Path, sets: Mapping[str, Any], dtypes: Mapping[str, type]) -> None:
     """Each named tuple's fields as ``<name>_<field>`` arrays (int32 unless ``dtypes`` says otherwise)."""
     arrays: dict[str, np.ndarray] = {f"{name}_{key}": np.asarray(value, dtype=dtypes.get(key, np.int32))

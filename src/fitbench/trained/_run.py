@@ -68,6 +68,14 @@ class Run(SavedRun):
 
         return explain(self, x, model=self._model, **options)
 
+    def save_explanations(self, **options: Any) -> Path:
+        """Attribution maps of the mistakes and top losses the run saved, sanity-checked and
+        written into ``<run>/explanations.npz``, which the report then shows; its path
+        (``fitbench.explain.save_explanations``' options)."""
+        from fitbench.explain import save_explanations
+
+        return save_explanations(self, self.model, self.data, **options)
+
     def plot_history(self, ax: Any = None) -> Any:
         """Loss and accuracy per epoch, train against validation, best epoch and stop marked (a Figure)."""
         from fitbench.plots import history_curves, plot_history

@@ -34,10 +34,12 @@ from starlette.types import ASGIApp
 
 from fitbench import _templates
 from fitbench.errors import FitbenchError
-from fitbench.web import _models
+from fitbench.web import _audits, _models
+from fitbench.web._attribution import attribution
 from fitbench.web._catalog import Catalog, RunInfo, RunNotFound, resolve_run, root_of, run_detail
 from fitbench.web._isolation import Busy, Crashed, Limits, TooSlow
 from fitbench.runs import read_run
+from fitbench.runs._label_audit import LabelAudit
 from fitbench.web._limits import UPLOAD_LIMIT, BodyLimit
 from fitbench.web._models import CannotPredict, ModelCache
 from fitbench.prediction._prepare import to_color_mode
@@ -141,9 +143,17 @@ def _pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request) -> Response:
         state = request.app.state
+        audits = _audits.audit_ids(state.runs_dir)  # an audit saved since changes no run: looked for each time
         page = _kept(state, "runs page", lambda runs: state.templates.env.get_template("runs.html.j2").render(
-            runs=runs, runs_dir=state.runs_dir.name or ".", exists=state.runs_dir.is_dir()).encode("utf-8"))
+            runs=runs, runs_dir=state.runs_dir.name or ".", exists=state.runs_dir.is_dir(),
+            audits=audits).encode("utf-8"), also=audits)
         return HTMLResponse(page)
+
+    @app.get("/audit/{audit_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def audit_page(request: Request, audit_id: str) -> Response:
+        """A label audit's suspects, from the files ``fitbench audit`` saved (never audits)."""
+        shown = _audits.page(request.app.state.runs_dir, audit_id)
+        return request.app.state.templates.TemplateResponse(request, "audit.html.j2", shown)
 
     @app.get("/draw", response_class=HTMLResponse, include_in_schema=False)
     def draw_page(request: Request, background: BackgroundTasks, run: str | None = None) -> Response:
@@ -187,12 +197,14 @@ def _entry(state: Any, run_id: str) -> tuple[Path, tuple[Any, ...], RunInfo]:
     return path, version, info
 
 
-def _kept(state: Any, kind: str, make: Callable[[tuple[RunInfo, ...]], bytes]) -> bytes:
-    """What ``make`` makes of the listing, made again only when the catalog's listing changed."""
+def _kept(state: Any, kind: str, make: Callable[[tuple[RunInfo, ...]], bytes], also: Any = None) -> bytes:
+    """What ``make`` makes of the listing, made again only when the catalog's listing (or ``also``,
+    what else it shows) changed."""
     runs = state.catalog.runs()
     kept = state.kept.get(kind)
-    if kept is None or kept[0] is not runs:  # the catalog returns the same tuple while nothing changed
-        kept = state.kept[kind] = (runs, make(runs))
+    # the catalog returns the same tuple while nothing changed
+    if kept is None or kept[0] is not runs or kept[2] != also:
+        kept = state.kept[kind] = (runs, make(runs), also)
     return kept[1]
 
 
@@ -210,13 +222,26 @@ def _api(app: FastAPI) -> None:
         path, _, info = _entry(request.app.state, run_id)
         return RunDetail(**run_detail(read_run(path), info))
 
+    @app.get("/api/audits", response_model=list[str], tags=["audits"])
+    def api_audits(request: Request) -> list[str]:
+        """The label audits saved under the runs directory (``fitbench audit``), by id."""
+        return list(_audits.audit_ids(request.app.state.runs_dir))
+
+    @app.get("/api/audits/{audit_id:path}", response_model=LabelAudit, tags=["audits"], responses={404: ERRORS[404]})
+    def api_audit(request: Request, audit_id: str) -> LabelAudit:
+        """One label audit: what was audited and its suspects, most doubtful first."""
+        return _audits.load(request.app.state.runs_dir, audit_id)
+
     # Async: decoding and predicting run on a thread each; a model loading is awaited without
     # holding one (ModelCache), so loads for seconds never stall the other requests.
     @app.post(PREDICT, response_model=Prediction, tags=["predict"], responses=ERRORS)
     async def api_predict(
             request: Request, file: Annotated[UploadFile, File(description="a PNG or JPEG image")],
-            run: Annotated[str, Query(description="the run id whose model reads the image")]) -> Prediction:
-        """What a run's model reads in an image: any size, dark ink on light paper or the reverse."""
+            run: Annotated[str, Query(description="the run id whose model reads the image")],
+            explain: Annotated[bool, Query(description="also say what the model looked at (`attribution`)")] = True,
+    ) -> Prediction:
+        """What a run's model reads in an image: any size, dark ink on light paper or the reverse;
+        and what it looked at, sanity-checked."""
         started = time.perf_counter()
         path, version, info = await run_in_threadpool(_entry, request.app.state, run)
         data = await file.read(UPLOAD_LIMIT + 1)
@@ -228,7 +253,9 @@ def _api(app: FastAPI) -> None:
         probabilities = await run_in_threadpool(_models.predict, loaded, image)
         label = int(probabilities.argmax())
         seen = to_color_mode(image / loaded.scale, "grayscale")  # (h, w) in 0..1, for the page to show
+        # Compiled when the model loaded: milliseconds for the `first` model's 28x28 images.
+        why = await run_in_threadpool(attribution, loaded, image, label) if explain else None
         return Prediction(run=run, label=label, name=loaded.class_names[label],
                           class_names=list(loaded.class_names), probabilities=probabilities.tolist(),
-                          image=seen.round(4).tolist(), scale=loaded.scale,
+                          image=seen.round(4).tolist(), scale=loaded.scale, attribution=why,
                           elapsed_ms=(time.perf_counter() - started) * 1000)

@@ -51,6 +51,7 @@ class Loaded:
     class_names: tuple[str, ...]  # "0".."9", or Fashion-MNIST's "T-shirt/top", "Trouser"...
     logits: bool  # the model ends without a softmax: its outputs go through one
     preparation: Preparation  # how an upload becomes the model's input (fitbench.prediction.prepare)
+    attributor: Any = None  # fitbench.explain.Attributor compiled at load; None: its gradients do not compute
 
 
 class ModelCache:
@@ -152,7 +153,22 @@ def _ready(model: Any, record: RunRecord) -> Loaded:
     forward = _forward(model)
     outputs = forward(np.zeros((1, *shape), np.float32))  # compiled now, for the one image predict sends
     logits = outputs_logits(model, lambda: outputs)
-    return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation)
+    return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation,
+                  _attributor(model, logits, shape))
+
+
+def _attributor(model: Any, logits: bool, shape: tuple[int, ...]) -> Any:
+    """The model's integrated gradients (``fitbench.explain``), compiled now as the forward pass
+    is, so an explained prediction costs milliseconds; None for a model whose gradients cannot
+    be taken (its predictions are still served)."""
+    from fitbench.explain import Attributor
+
+    try:
+        attributor = Attributor(model, logits=logits)
+        attributor(np.zeros((1, *shape), np.float32), np.zeros(1, np.int32))
+    except Exception:  # a layer JAX cannot differentiate: the answer goes without its map
+        return None
+    return attributor
 
 
 def _forward(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -175,13 +191,19 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     """Class probabilities of one image prepared as ``loaded.preparation`` says."""
     try:
         batch = image.reshape((1, *loaded.input_shape)).astype(np.float32)
-        outputs = loaded.forward(batch)[0]
+        outputs = probabilities(loaded, batch)[0]
     except Exception as error:  # a model whose layers do not accept this input after all
         raise CannotPredict(f"this run's model cannot read the image: {_first_line(error)[:160]}") from None
     if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
+    return outputs
+
+
+def probabilities(loaded: Loaded, batch: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(n, classes)`` of inputs shaped as the model takes them."""
+    outputs = loaded.forward(batch)
     if loaded.logits:  # a model without a softmax; `logits` was decided once, when it loaded
         import jax  # a model is loaded already: JAX is there
 
-        return np.asarray(jax.nn.softmax(outputs))
+        return np.asarray(jax.nn.softmax(outputs, axis=-1))
     return outputs

@@ -44,6 +44,21 @@ class RunDetail(BaseModel):
     needs_code: str | None
 
 
+class Attribution(BaseModel):
+    """What the model looked at to give its answer: integrated gradients of the predicted
+    class's probability over the image it saw, with the sanity checks the map passed."""
+
+    map: list[list[float]] = Field(description="one value per pixel of `image`, -1..1 (scaled by the largest): "
+                                               "positive raised the class's probability, negative lowered it")
+    method: str = Field(description="how the map was computed", examples=["integrated_gradients"])
+    passed: list[str] = Field(description="the sanity checks the map passed: randomisation (it differs from a "
+                                          "re-initialised model's map), deletion (its top 10% pixels matter more "
+                                          "than 10% random ones)", examples=[["randomisation", "deletion"]])
+    spearman: float = Field(description="rank correlation with the re-initialised model's map (passes below 0.5)")
+    top_drop: float = Field(description="probability lost when the map's top 10% pixels are removed")
+    random_drop: float = Field(description="probability lost when 10% random pixels are removed")
+
+
 class Prediction(BaseModel):
     """What a run's model reads in one image (``POST /api/predict``)."""
 
@@ -54,7 +69,9 @@ class Prediction(BaseModel):
     probabilities: list[float] = Field(description="one per class, summing to 1")
     image: list[list[float]] = Field(description="the 28x28 image the model saw, rows of 0..1 (white ink on black)")
     scale: float = Field(description="what the image was multiplied by for this run: 1 (0..1) or 255 (raw pixels)")
-    elapsed_ms: float = Field(description="server time for decoding, preprocessing and predicting")
+    attribution: Attribution | None = Field(None, description="what the model looked at (null when asked not "
+                                                               "to explain, or its gradients say nothing)")
+    elapsed_ms: float = Field(description="server time for decoding, preprocessing, predicting and explaining")
 
 
 class Problem(BaseModel):

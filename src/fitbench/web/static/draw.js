@@ -2,7 +2,9 @@
 // The drawing pad: black ink on white paper (the server prepares it as the run's training
 // images were: white-on-black for MNIST, the whole image resized for Fashion-MNIST...).
 // Each finished stroke asks the chosen run's model, debounced so a quick second stroke
-// sends one request, and answers that arrive after a newer request are ignored.
+// sends one request, and answers that arrive after a newer request are ignored. The answer's
+// attribution map (what the model looked at) is laid over the image it saw: red pixels raised
+// the answer's probability, blue ones lowered it.
 (() => {
   const DEBOUNCE_MS = 250;
   const INK_WIDTH = 18; // on a 280-pixel pad: about 2 pixels after scaling into MNIST's 20x20 box
@@ -12,6 +14,11 @@
   const seenCanvas = document.getElementById("seen");
   const seen = seenCanvas.getContext("2d");
   const seenCaption = document.getElementById("seen-caption");
+  const overlay = document.getElementById("overlay");
+  const why = document.getElementById("why");
+  const RED = [192, 57, 43]; // raised the answer's probability
+  const BLUE = [47, 111, 223]; // lowered it
+  let lastAnswer = null;
   const heading = document.getElementById("heading");
   const classes = document.getElementById("classes");
   const runs = document.getElementById("run");
@@ -95,20 +102,42 @@
     label.dataset.label = String(answer.label);
     const percent = (100 * answer.probabilities[answer.label]).toFixed(1);
     say(`${percent}% sure, in ${answer.elapsed_ms.toFixed(0)} ms.`, false);
-    drawSeen(answer.image);
+    lastAnswer = answer;
+    drawSeen(answer.image, overlay.checked ? answer.attribution : null);
+    explainWhy(answer);
     drawBars(answer.probabilities, answer.label, answer.class_names);
   }
 
-  function drawSeen(image) {
+  function drawSeen(image, attribution) {
     seenCanvas.height = image.length;
     seenCanvas.width = image[0].length;
     seenCaption.textContent = `what the model sees: ${image.length}x${image[0].length}`;
     const pixels = seen.createImageData(seenCanvas.width, seenCanvas.height);
+    const map = attribution ? attribution.map.flat() : null;
     image.flat().forEach((value, k) => {
       const level = Math.round(255 * value);
-      pixels.data.set([level, level, level, 255], 4 * k);
+      // -1..1, its share of the largest; the square root lets the smaller attributions show too
+      const weight = map ? 0.85 * Math.sqrt(Math.min(1, Math.abs(map[k]))) : 0;
+      const colour = map && map[k] < 0 ? BLUE : RED;
+      pixels.data.set([0, 1, 2].map((c) => Math.round((1 - weight) * level + weight * colour[c])).concat(255), 4 * k);
     });
     seen.putImageData(pixels, 0, 0);
+  }
+
+  function explainWhy(answer) {
+    const attribution = answer.attribution;
+    if (!attribution) {
+      why.textContent = "";
+      return;
+    }
+    const passed = attribution.passed.length ? attribution.passed.join(" and ") : "none";
+    why.replaceChildren(
+      document.createTextNode("Over the image: "),
+      Object.assign(document.createElement("span"), {className: "red", textContent: "red"}),
+      document.createTextNode(` raised "${answer.name}", `),
+      Object.assign(document.createElement("span"), {className: "blue", textContent: "blue"}),
+      document.createTextNode(` lowered it. Checks passed: ${passed}.`));
+    why.dataset.passed = attribution.passed.join(",");
   }
 
   function drawBars(probabilities, best, names) {
@@ -137,6 +166,9 @@
     delete label.dataset.label;
     bars.replaceChildren();
     seen.clearRect(0, 0, seenCanvas.width, seenCanvas.height);
+    lastAnswer = null;
+    why.textContent = "";
+    delete why.dataset.passed;
     say(reason, true);
   }
 
@@ -151,6 +183,9 @@
     blankPad();
     forget(invitation());
     message.className = "hint";
+  });
+  overlay.addEventListener("change", () => {
+    if (lastAnswer) drawSeen(lastAnswer.image, overlay.checked ? lastAnswer.attribution : null);
   });
   document.getElementById("upload").addEventListener("change", (event) => {
     const file = event.target.files[0];
