@@ -76,6 +76,11 @@ class ModelCache:
                                       f"{info.name}'s model is still loading after {self.limits.load_s:g} s; "
                                       "try again in a moment")
 
+    def state(self, path: Path, version: tuple[Any, ...]) -> str:
+        """``ready``, ``loading``, ``failed`` or ``not loaded``: how far a draw page's warm-up got."""
+        state = self._models.state((path, version))
+        return {"running": "loading", "done": "ready", "failed": "failed", None: "not loaded"}[state]
+
     def __len__(self) -> int:
         return len(self._models)
 
@@ -152,6 +157,8 @@ def _ready(model: Any, record: RunRecord) -> Loaded:
     forward = _forward(model)
     outputs = forward(np.zeros((1, *shape), np.float32))  # compiled now, for the one image predict sends
     logits = outputs_logits(model, lambda: outputs)
+    if logits:
+        _softmax(outputs[0])  # compiled now too (0.2 s), not in the first request
     return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation)
 
 
@@ -181,7 +188,11 @@ def predict(loaded: Loaded, image: np.ndarray) -> np.ndarray:
     if not np.isfinite(outputs).all():
         raise CannotPredict("this run's model answers NaN (its training diverged); choose another run")
     if loaded.logits:  # a model without a softmax; `logits` was decided once, when it loaded
-        import jax  # a model is loaded already: JAX is there
-
-        return np.asarray(jax.nn.softmax(outputs))
+        return _softmax(outputs)
     return outputs
+
+
+def _softmax(outputs: np.ndarray) -> np.ndarray:
+    import jax  # a model is loaded already: JAX is there
+
+    return np.asarray(jax.nn.softmax(outputs))

@@ -57,6 +57,13 @@ class Prediction(BaseModel):
     elapsed_ms: float = Field(description="server time for decoding, preprocessing and predicting")
 
 
+class ModelState(BaseModel):
+    """How far loading a run's model got (``GET /api/model``); opening its draw page starts it."""
+
+    run: str = Field(description="the run id")
+    state: str = Field(description="ready | loading | failed | not loaded")
+
+
 class Problem(BaseModel):
     """An error: why the request cannot be answered, in one line."""
 
