@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_fast_errors import run_in_fresh_process
+from tests.conftest import ROOT
 
 FORMAT_1_RUN = Path(__file__).parents[1] / "runs" / "fixtures" / "run-0.1.0"
 
@@ -58,3 +62,12 @@ def test_explain_checks_its_inputs_before_keras(tmp_path: Path):
 ], ids=" ".join)
 def test_audit_checks_its_arguments_before_keras(args: list[str]):
     refused_early(args)
+
+
+@pytest.mark.parametrize("command", ["train", "cv"])
+def test_a_misspelt_experiment_is_answered_from_the_file_list_alone(command: str):
+    code = (f"import json, sys; from fitbench.cli import main; code = main([{command!r}, 'frist']); "
+            "print(json.dumps([code, sorted(m for m in ('pydantic', 'yaml', 'numpy') if m in sys.modules)]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert json.loads(result.stdout.splitlines()[-1]) == [2, []]  # no schema, no YAML parser: a file name check
+    assert "frist: no such experiment file (did you mean 'first'?)" in result.stderr

@@ -41,7 +41,10 @@ def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
 def load_experiment(args: argparse.Namespace) -> Experiment:
     """The experiment file ``args.experiment`` names, with the options above applied; refused
     at once, naming the file, when its model factory does not import."""
-    from fitbench.config import find_experiment, load_experiment
+    from fitbench.config._files import find_experiment
+
+    find_experiment(args.experiment)  # a misspelt name, answered before the schema (pydantic) is imported
+    from fitbench.config import load_experiment
 
     experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
     # Keras and JAX only once the file and the options are known good: a typo is answered in

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.config import Experiment, validate
-from fitbench.config._load import bundled_files, customize, find_file, read_yaml
+from fitbench.config._files import bundled_files, find_file
+from fitbench.config._load import customize, read_yaml
 from fitbench.errors import ConfigError
 from fitbench.tuning._schema import Param, SearchConfig, parse_search
 from fitbench.tuning._space import check_space, with_values
