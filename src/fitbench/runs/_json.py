@@ -3,7 +3,7 @@
 pydantic-core's parser (Rust, already installed with pydantic) reads what it accepts; every text
 it refuses goes to ``json.loads``, so a damaged file raises ``json``'s own error (the damage lines
 name its message and position). Both give the same values for what both accept (checked by
-tests/runs/test_json.py), and a listing of 500 folders parses 3,000 JSON files.
+tests/runs/test_listing_cost.py), and a listing of 500 folders parses 3,000 JSON files.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def loads(text: str | bytes, *, parse_int: Callable[[str], Any] | None = None) -
     if parse_int is None or not _long_digits(text):
         try:
             return pydantic_core.from_json(text)
-        except (ValueError, TypeError):  # refused, nested past its depth, or a lone surrogate (TypeError):
+        except (ValueError, TypeError):  # refused, nested past its depth, a lone surrogate (TypeError)
             pass  # json.loads decides, and words the error
     return json.loads(text, parse_int=parse_int)
 
