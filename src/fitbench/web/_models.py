@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -76,10 +76,12 @@ class ModelCache:
                                       f"{info.name}'s model is still loading after {self.limits.load_s:g} s; "
                                       "try again in a moment")
 
-    def state(self, path: Path, version: tuple[Any, ...]) -> str:
+    def state(self, path: Path, version: tuple[Any, ...]) -> Literal["ready", "loading", "failed", "not loaded"]:
         """``ready``, ``loading``, ``failed`` or ``not loaded``: how far a draw page's warm-up got."""
         state = self._models.state((path, version))
-        return {"running": "loading", "done": "ready", "failed": "failed", None: "not loaded"}[state]
+        if state is None:
+            return "not loaded"
+        return "loading" if state == "running" else "ready" if state == "done" else "failed"
 
     def __len__(self) -> int:
         return len(self._models)

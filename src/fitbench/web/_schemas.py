@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,7 +61,8 @@ class ModelState(BaseModel):
     """How far loading a run's model got (``GET /api/model``); opening its draw page starts it."""
 
     run: str = Field(description="the run id")
-    state: str = Field(description="ready | loading | failed | not loaded")
+    state: Literal["ready", "loading", "failed", "not loaded"] = Field(
+        description="ready: the next prediction answers at once; failed: a prediction says why")
 
 
 class Problem(BaseModel):
