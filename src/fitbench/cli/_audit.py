@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fitbench.cli._options import DATASET_HELP
+from fitbench.cli._options import DATASET_HELP, add_data_dir_option, add_overrides_option
 from fitbench.cli._say import say
 
 SHOWN = 10  # suspects printed; the CSV and the page list them all
@@ -16,9 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("dataset", metavar="DATASET", help=f"a data set ({DATASET_HELP}), or a run folder")
     parser.add_argument("--folds", type=int, default=5, help="number of stratified folds (default: 5)")
     parser.add_argument("--experiment", default="first", help="the experiment trained on each fold (default: first)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a value of the experiment, e.g. --set training.epochs=5 (repeatable)")
-    parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
+    add_overrides_option(parser)  # of the experiment; DATASET is the positional argument, so no --dataset
+    add_data_dir_option(parser)
     parser.add_argument("--runs-dir", default="runs", help="the folds, the CSV and the page go to RUNS_DIR/audit-<dataset> (default: runs)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     parser.set_defaults(command=run)

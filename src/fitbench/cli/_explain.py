@@ -58,6 +58,9 @@ def _check_paths(run: Path, inputs: list[Path]) -> None:
     missing = [path for path in inputs if not path.exists()]
     if missing:
         raise FitbenchError(f"{missing[0]}: no such file or folder; give image files, folders of images, or CSV files")
+    from fitbench.prediction._inputs import check_paths
+
+    check_paths(inputs)  # an input that is no image, folder or CSV
 
 
 def _file_part(name: str) -> str:

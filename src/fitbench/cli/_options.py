@@ -17,21 +17,34 @@ DATASET_HELP = ("use another data set: mnist, fashion_mnist, digits (no download
 
 def add_experiment_options(parser: argparse.ArgumentParser, *, example: str = "training.epochs=5") -> None:
     """``--set KEY=VALUE`` (repeatable), ``--dataset NAME`` and ``--data-dir DIR``."""
+    add_overrides_option(parser, example=example)
+    add_dataset_options(parser)
+
+
+def add_overrides_option(parser: argparse.ArgumentParser, *, example: str = "training.epochs=5") -> None:
+    """``--set KEY=VALUE`` (repeatable), as ``args.overrides``."""
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help=f"override a value, e.g. --set {example} (repeatable)")
-    add_dataset_options(parser)
 
 
 def add_dataset_options(parser: argparse.ArgumentParser) -> None:
     """``--dataset SPEC`` and ``--data-dir DIR``."""
     parser.add_argument("--dataset", metavar="SPEC", help=DATASET_HELP)
+    add_data_dir_option(parser)
+
+
+def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir DIR``: where MNIST's files are."""
     parser.add_argument("--data-dir", help="folder holding the MNIST/Fashion-MNIST files (IDX or .npz)")
 
 
 def load_experiment(args: argparse.Namespace) -> Experiment:
     """The experiment file ``args.experiment`` names, with the options above applied; refused
     at once, naming the file, when its model factory does not import."""
-    from fitbench.config import find_experiment, load_experiment
+    from fitbench.config._files import find_experiment
+
+    find_experiment(args.experiment)  # a misspelt name, answered before the schema (pydantic) is imported
+    from fitbench.config import load_experiment
 
     experiment = load_experiment(args.experiment, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
     # Keras and JAX only once the file and the options are known good: a typo is answered in

@@ -20,6 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fitbench._backend import keras_without_extras
+
+    with keras_without_extras():  # this process predicts: 1-2 s of Keras' optional imports saved
+        import fitbench._keras  # noqa: F401
     from fitbench.trained import load_run
 
     prediction = load_run(args.run).predict(args.inputs)  # its warnings: one line each (fitbench._log)

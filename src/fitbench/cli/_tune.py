@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from fitbench.cli._say import say
 from fitbench.cli._options import add_experiment_options
@@ -58,13 +59,30 @@ def run_report(args: argparse.Namespace) -> int:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse what can be refused before Optuna, Keras and JAX are imported (seconds): a
-    misspelt file name, --dataset or --set, or a bad experiment part of the tuning file. The
-    search section is checked by ``fitbench.tuning`` itself (it imports Optuna)."""
-    from fitbench.config import Experiment, validate
-    from fitbench.config._load import bundled_files, customize, find_file, read_yaml, spelled_options
+    misspelt file name, --dataset or --set, a bad experiment part or search section of the
+    tuning file, or a space value the experiment cannot take."""
+    from fitbench.config._load import customize, read_yaml, spelled_options
+    from fitbench.errors import ConfigError
+    from fitbench.tuning._tuning import check_tuning, find_tuning
 
-    path = find_file(args.tuning, bundled_files("tuning"), kind="tuning file",
-                     give="a path to a YAML file with a search section, or one of the bundled ones")
-    document = customize(read_yaml(path), args.overrides, dataset=args.dataset, data_dir=args.data_dir)
-    document.pop("search", None)
-    validate(Experiment, document, where=spelled_options(args.overrides, args.dataset) or str(path))
+    path = find_tuning(args.tuning)
+    document = read_yaml(path)
+    customized = customize(document, args.overrides, dataset=args.dataset, data_dir=args.data_dir)
+    try:
+        check_tuning(customized, where=str(path))
+    except ConfigError:
+        options = spelled_options(args.overrides, args.dataset)
+        if not options or not _valid(document, str(path)):
+            raise
+        check_tuning(customized, where=options)  # the file alone is valid: name the options that broke it
+
+
+def _valid(document: dict[str, Any], where: str) -> bool:
+    from fitbench.errors import ConfigError
+    from fitbench.tuning._tuning import check_tuning
+
+    try:
+        check_tuning(document, where=where)
+    except ConfigError:
+        return False
+    return True

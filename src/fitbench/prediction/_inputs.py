@@ -19,7 +19,7 @@ from fitbench.prediction._decode import ImageProblem, decode_image
 from fitbench.prediction._prepare import INVERTED, LEVELLED, prepare
 from fitbench.runs._preparation import Preparation
 
-__all__ = ["Inputs", "read_inputs", "say_changes"]
+__all__ = ["Inputs", "check_paths", "read_inputs", "say_changes"]
 
 _SHOWN = 10
 _SAID = {INVERTED: "had the other background than the training images (dark on light, or the reverse): "
@@ -79,17 +79,34 @@ def say_changes(changes: Counter[str], total: int) -> None:
         warnings.warn(f"{count} of {total} input(s) {_SAID[change]}", FitbenchWarning, stacklevel=4)
 
 
+def check_paths(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Refuse, before anything is read (or Keras imported), a path that does not exist or is no
+    image, folder or CSV file: DataError, one line."""
+    for given in paths:
+        _kind(Path(given))
+
+
+def _kind(path: Path) -> str:
+    """``folder``, ``csv`` or ``image``; DataError for anything else."""
+    if path.is_dir():
+        return "folder"
+    if not path.is_file():
+        raise DataError(f"{path}: no such file or folder; give image files, folders of images, or a CSV file")
+    if path.suffix.lower() == ".csv":
+        return "csv"
+    if path.suffix.lower() not in EXTENSIONS:
+        raise DataError(f"{path}: not an image ({', '.join(sorted(EXTENSIONS))}), folder or .csv file")
+    return "image"
+
+
 def _images_of(path: Path) -> Iterator[tuple[str, str | np.ndarray]]:
     """``(name, file path or pixels)`` of each image ``path`` names."""
-    if path.is_dir():
+    kind = _kind(path)
+    if kind == "folder":
         yield from ((entry.path, entry.path) for entry in image_files(path))
-    elif not path.is_file():
-        raise DataError(f"{path}: no such file or folder; give image files, folders of images, or a CSV file")
-    elif path.suffix.lower() == ".csv":
+    elif kind == "csv":
         for row, image in enumerate(read_csv_images(path).x, start=1):
             yield f"{path}:{row}", image.astype(np.float32)
-    elif path.suffix.lower() not in EXTENSIONS:
-        raise DataError(f"{path}: not an image ({', '.join(sorted(EXTENSIONS))}), folder or .csv file")
     else:
         yield str(path), str(path)
 

@@ -16,12 +16,13 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO, BinaryIO, NamedTuple
-
-import numpy as np
+from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple
 
 from fitbench.runs._budget import NpzBudget
 from fitbench.runs._files import DamagedFile, first_line, open_regular
+
+if TYPE_CHECKING:  # NumPy is imported when an .npz is read: model.keras checks (the listing) never pay for it
+    import numpy as np
 
 __all__ = ["ZIP_ERRORS", "Member", "check_npz", "end_record", "open_zip", "read_npz"]
 
@@ -129,11 +130,13 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, kinds: s
 
 def _header(stream: IO[bytes]) -> tuple[tuple[int, ...], np.dtype, int]:
     """An ``.npy`` header's shape and dtype, and where its data starts."""
-    version = np.lib.format.read_magic(stream)
+    from numpy.lib import format as npy
+
+    version = npy.read_magic(stream)
     if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(stream, max_header_size=MAX_HEADER)
+        shape, _, dtype = npy.read_array_header_1_0(stream, max_header_size=MAX_HEADER)
     elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(stream, max_header_size=MAX_HEADER)
+        shape, _, dtype = npy.read_array_header_2_0(stream, max_header_size=MAX_HEADER)
     else:  # 3.0 (UTF-8 field names) is never written for plain arrays
         raise ValueError(f".npy format {version[0]}.{version[1]}")
     if any(side < 0 for side in shape):
@@ -154,6 +157,8 @@ def read_npz(path: Path, budget: NpzBudget, kinds: str = "biuf") -> dict[str, np
 
 
 def _read_member(archive: zipfile.ZipFile, member: Member) -> np.ndarray:
+    from numpy.lib import format as npy
+
     with archive.open(f"{member.key}.npy") as stream:
-        return np.lib.format.read_array(stream, allow_pickle=False, max_header_size=MAX_HEADER)
+        return npy.read_array(stream, allow_pickle=False, max_header_size=MAX_HEADER)
 

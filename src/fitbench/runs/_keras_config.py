@@ -34,9 +34,9 @@ def classes(node: Any) -> Iterator[dict[str, Any]]:
         if isinstance(item, dict):
             if "class_name" in item:
                 yield item
-            stack += list(item.values())
+            stack.extend(item.values())
         elif isinstance(item, list):
-            stack += item
+            stack.extend(item)
 
 
 def needs_code(config: dict[str, Any]) -> str | None:
@@ -78,7 +78,7 @@ def config_problem(config: dict[str, Any]) -> str | None:
         elif isinstance(item, dict):
             if problem := _argument_problem(item):
                 return problem
-            stack += list(item.values())
+            stack.extend(item.values())
     return None
 
 
@@ -96,12 +96,17 @@ def _array_size(value: list[Any]) -> int | None:
     return count
 
 
+_BOUNDED = frozenset(WIDTHS + SHAPES)
+
+
 def _argument_problem(arguments: dict[str, Any]) -> str | None:
+    if arguments.keys().isdisjoint(_BOUNDED):  # most objects of a config: checked at C speed
+        return None
     for key in WIDTHS:
-        if any(width > MAX_WIDTH for width in _ints(arguments.get(key))):
+        if key in arguments and any(width > MAX_WIDTH for width in _ints(arguments[key])):
             return f"{key} of {max(_ints(arguments[key])):,}; a layer's is at most {MAX_WIDTH:,}"
     for key in SHAPES:
-        sides = _ints(arguments.get(key))
+        sides = _ints(arguments[key]) if key in arguments else []
         if math.prod(sides) > MAX_INPUT:
             return f"{key} {tuple(sides)} of {math.prod(sides):,} values; at most {MAX_INPUT:,}"
     return None
@@ -185,6 +190,8 @@ def _small_net(arguments: dict[str, Any], shape: list[int]) -> int:
 def _generic(arguments: dict[str, Any], shape: list[int]) -> int:
     """Another class with a width: an LSTM's count (four gates over input and state), which
     bounds the common recurrent and attention layers; none without a width."""
+    if arguments.keys().isdisjoint(WIDTHS):  # most objects: initializers, activations, shapes
+        return 0
     widths = [width for key in WIDTHS for width in _ints(arguments.get(key))]
     if not widths:
         return 0

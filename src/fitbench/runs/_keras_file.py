@@ -10,18 +10,17 @@ bytes of the weights that should fill it. The listing (``model_facts``) and ever
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from fitbench.runs import _keras_config as kc
+from fitbench.runs import _json, _keras_config as kc
 from fitbench.runs._archives import ZIP_ERRORS, open_zip
 from fitbench.runs._budget import (HDF5_OVERHEAD, MAX_ASSET, MAX_MODEL_ENTRIES, MAX_MODEL_FILE, MAX_PARAMETERS,
                                    MODEL_ROLES, WEIGHT_BYTES)
 from fitbench.runs._files import DamagedFile, first_line, open_regular
 
-__all__ = ["CheckedModel", "ModelFacts", "check_model", "model_facts", "open_model_file"]
+__all__ = ["CheckedModel", "ModelFacts", "check_model", "model_facts", "model_problem", "open_model_file"]
 
 CONFIG, WEIGHTS = "config.json", "model.weights.h5"
 ASSETS = "assets/"  # Keras' folder for a layer's files (a lookup vocabulary)
@@ -52,7 +51,7 @@ def check_model(file: BinaryIO, name: str) -> CheckedModel:
     with open_zip(file, name, MAX_MODEL_ENTRIES) as archive:
         sizes = _role_sizes(archive, name)
         try:
-            config = json.loads(archive.read(CONFIG))
+            config = _json.loads(archive.read(CONFIG))
         except (*ZIP_ERRORS, RecursionError) as error:  # RecursionError: JSON nested too deeply
             raise DamagedFile(f"{name} is damaged ({CONFIG}: {first_line(error)})") from None
     if not isinstance(config, dict):
@@ -92,13 +91,26 @@ def _role_sizes(archive: zipfile.ZipFile, name: str) -> dict[str, int]:
 
 def model_facts(path: Path) -> ModelFacts:
     """Input shape, trust and parameters of ``path`` (a ``model.keras``); damage as ``problem``."""
-    try:
-        with open_model_file(path) as file:
-            checked = check_model(file, path.name)
-    except FileNotFoundError:
-        return ModelFacts(None, None, f"{path.name} is missing: the trained model is lost")
-    except DamagedFile as error:
-        return ModelFacts(None, None, str(error))
+    checked = _checked(path)
+    if isinstance(checked, str):
+        return ModelFacts(None, None, checked)
     config = checked.config
     return ModelFacts(kc.input_shape(config), kc.needs_code(config), None, checked.parameters)
+
+
+def model_problem(path: Path) -> str | None:
+    """Whether ``path`` (a ``model.keras``) is missing, damaged or over its budget, one line."""
+    checked = _checked(path)
+    return checked if isinstance(checked, str) else None
+
+
+def _checked(path: Path) -> CheckedModel | str:
+    """``check_model`` of the file at ``path``, or its damage in one line."""
+    try:
+        with open_model_file(path) as file:
+            return check_model(file, path.name)
+    except FileNotFoundError:
+        return f"{path.name} is missing: the trained model is lost"
+    except DamagedFile as error:
+        return str(error)
 

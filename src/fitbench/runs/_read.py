@@ -17,18 +17,20 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from fitbench.runs import _folder
+from fitbench.runs import _folder, _json
 from fitbench.runs import _record as r
 from fitbench.runs._archives import read_npz
 from fitbench.runs._budget import NPZ
 from fitbench.runs._files import DamagedFile, read_file, strangers
-from fitbench.runs._keras_file import model_facts
+from fitbench.runs._keras_file import model_problem
+
+if TYPE_CHECKING:  # arrays are read on first use (listings never import NumPy)
+    import numpy as np
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", r.SplitPredictions, r.ImageSet, r.ExplanationSet)
@@ -169,7 +171,7 @@ def _load(path: Path, raw: bytes, *, yaml_file: bool) -> Any:
     text = _text(path, raw)
     try:
         data = (yaml.load(text, Loader=YAML_LOADER) if yaml_file  # noqa: S506  a safe loader
-                else json.loads(text, parse_int=_bounded_int))
+                else _json.loads(text, parse_int=_bounded_int))
     except RecursionError:
         raise DamagedFile(f"{path.name} is damaged (nested too deeply)") from None
     except json.JSONDecodeError as error:
@@ -276,12 +278,6 @@ def _complete_rows(header: list[str], rows: list[list[str]]) -> list[dict[str, f
 def _note(problems: list[str] | None, problem: str) -> None:
     if problems is not None:
         problems.append(problem)
-
-
-def model_problem(path: Path) -> str | None:
-    """Whether ``model.keras`` is missing, a link or special file, damaged, or over its budget
-    (``_keras_file.check_model``), one line."""
-    return model_facts(path).problem
 
 
 def _read_npz(path: Path, format: int, classes: int | None) -> dict[str, np.ndarray]:

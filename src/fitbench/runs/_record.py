@@ -3,19 +3,21 @@
 A folder is a versioned format (``FORMAT``). Folders written by fitbench 0.1.0 carry no
 ``format`` field: they are format 1 and still load (they lack predictions, images, the
 architecture and the pre-training findings, which views then say are missing).
-Everything here is plain pydantic and numpy: reading a folder never imports Keras.
+Everything here is plain pydantic: reading a folder never imports Keras (nor NumPy, until an array is read).
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
-import numpy as np
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter, ValidationError,
                       model_validator)
 
-from fitbench._sanity import SanityChecks
+if TYPE_CHECKING:  # the arrays of predictions.npz and images.npz; a listing never imports NumPy
+    import numpy as np
+
+    from fitbench._sanity import SanityChecks
 
 FORMAT = 2  # 1: fitbench 0.1.0 (no format field); 2: predictions, images, architecture, findings
 
@@ -308,6 +310,8 @@ class ImageSet(NamedTuple):
         """NamedTuple fields by number; by an array of split positions, their images."""
         if isinstance(positions, (int, slice)):
             return tuple.__getitem__(self, positions)
+        import numpy as np
+
         where = {int(index): k for k, index in enumerate(self.indices)}
         return self.images[[where[int(index)] for index in np.atleast_1d(positions)]]
 
@@ -329,6 +333,8 @@ class ExplanationSet(NamedTuple):
 
     @property
     def checks(self) -> SanityChecks:
+        from fitbench._sanity import SanityChecks  # NumPy: not for a listing
+
         return SanityChecks(self.spearman, self.top_drop, self.random_drop)
 
     def map_of(self, index: int) -> int | None:

@@ -7,41 +7,56 @@
 
 from __future__ import annotations
 
-from fitbench.tuning._objective import Objective, clean_keras_state
-from fitbench.tuning._pruning import PruningCallback
-from fitbench.tuning._report import study_report, write_study_report
-from fitbench.tuning._schema import (
-    CategoricalParam,
-    FloatParam,
-    HeartbeatConfig,
-    IntParam,
-    LengthSpec,
-    SamplerConfig,
-    SearchConfig,
-)
-from fitbench.tuning._storage import default_storage, load_study
-from fitbench.tuning._tune import best_trial, tune
-from fitbench.tuning._tuning import Tuning, bundled_tunings, find_tuning, load_tuning
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "CategoricalParam",
-    "FloatParam",
-    "HeartbeatConfig",
-    "IntParam",
-    "LengthSpec",
-    "Objective",
-    "PruningCallback",
-    "SamplerConfig",
-    "SearchConfig",
-    "Tuning",
-    "best_trial",
-    "bundled_tunings",
-    "clean_keras_state",
-    "default_storage",
-    "find_tuning",
-    "load_study",
-    "load_tuning",
-    "study_report",
-    "tune",
-    "write_study_report",
-]
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
+    from fitbench.tuning._objective import Objective as Objective, clean_keras_state as clean_keras_state
+    from fitbench.tuning._pruning import PruningCallback as PruningCallback
+    from fitbench.tuning._report import study_report as study_report, write_study_report as write_study_report
+    from fitbench.tuning._schema import (
+        CategoricalParam as CategoricalParam,
+        FloatParam as FloatParam,
+        HeartbeatConfig as HeartbeatConfig,
+        IntParam as IntParam,
+        LengthSpec as LengthSpec,
+        SamplerConfig as SamplerConfig,
+        SearchConfig as SearchConfig,
+    )
+    from fitbench.tuning._storage import default_storage as default_storage, load_study as load_study
+    from fitbench.tuning._tune import best_trial as best_trial, tune as tune
+    from fitbench.tuning._tuning import (
+        Tuning as Tuning,
+        bundled_tunings as bundled_tunings,
+        find_tuning as find_tuning,
+        load_tuning as load_tuning,
+    )
+
+# The public names, imported on first use: a tuning file is checked (fitbench tune's arguments)
+# without Optuna, Keras or JAX, which take seconds to import.
+_HOMES = {
+    "_objective": ("Objective", "clean_keras_state"),
+    "_pruning": ("PruningCallback",),
+    "_report": ("study_report", "write_study_report"),
+    "_schema": ("CategoricalParam", "FloatParam", "HeartbeatConfig", "IntParam", "LengthSpec", "SamplerConfig",
+                "SearchConfig"),
+    "_storage": ("default_storage", "load_study"),
+    "_tune": ("best_trial", "tune"),
+    "_tuning": ("Tuning", "bundled_tunings", "find_tuning", "load_tuning"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'fitbench.tuning' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"fitbench.tuning.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -11,14 +11,15 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Iterator
-from typing import Any
-
-import optuna
+from typing import TYPE_CHECKING, Any
 
 from fitbench.config import Experiment, validate
 from fitbench.config._load import set_dotted
 from fitbench.errors import ConfigError
 from fitbench.tuning._schema import CategoricalParam, FloatParam, IntParam, Param, space_key
+
+if TYPE_CHECKING:  # checking a space (fitbench tune's arguments) imports no Optuna
+    import optuna
 
 
 def suggest(trial: optuna.Trial, space: dict[str, Param]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from fitbench.config import Experiment, validate
-from fitbench.config._load import bundled_files, customize, find_file, read_yaml
+from fitbench.config._files import bundled_files, find_file
+from fitbench.config._load import customize, read_yaml
 from fitbench.errors import ConfigError
-from fitbench.training import check_model
 from fitbench.tuning._schema import Param, SearchConfig, parse_search
 from fitbench.tuning._space import check_space, with_values
 
@@ -89,7 +89,17 @@ def load_tuning(
         document, where = read_yaml(path), where or str(path)
     if search is not None:
         document["search"] = search
-    document = customize(document, overrides, dataset=dataset, data_dir=data_dir)
+    tuning = check_tuning(customize(document, overrides, dataset=dataset, data_dir=data_dir), where=where)
+    from fitbench.training import check_model  # Keras: only once the file is known good
+
+    check_model(tuning.experiment.model, where=where)
+    return tuning
+
+
+def check_tuning(document: dict[str, Any], *, where: str) -> Tuning:
+    """``document`` (an experiment and its ``search`` section) validated without Optuna, Keras
+    or JAX: the search settings, the experiment, and every value the space can give it."""
+    document = dict(document)
     section = document.pop("search", None)
     if section is None:
         raise ConfigError(
@@ -99,6 +109,5 @@ def load_tuning(
         )
     parsed, space = parse_search(section, where=where)
     experiment = validate(Experiment, document, where=where)
-    check_model(experiment.model, where=where)
     check_space(experiment.model_dump(mode="json"), space, where=where)
     return Tuning(experiment=experiment, search=parsed, space=space, source=where)

@@ -45,7 +45,7 @@ from fitbench.web._models import CannotPredict, ModelCache
 from fitbench.prediction._prepare import to_color_mode
 from fitbench.web._preprocess import ImageTooLarge, NothingDrawn, UnreadableImage, preprocess
 from fitbench.web._reports import ReportCache
-from fitbench.web._schemas import Prediction, Problem, RunDetail, RunSummary
+from fitbench.web._schemas import ModelState, Prediction, Problem, RunDetail, RunSummary
 from fitbench.web._security import LOOPBACK, Guard
 
 PREDICT = "/api/predict"
@@ -231,6 +231,13 @@ def _api(app: FastAPI) -> None:
     def api_audit(request: Request, audit_id: str) -> LabelAudit:
         """One label audit: what was audited and its suspects, most doubtful first."""
         return _audits.load(request.app.state.runs_dir, audit_id)
+
+    @app.get("/api/model", response_model=ModelState, tags=["predict"], responses={404: ERRORS[404]})
+    def api_model(request: Request,
+                  run: Annotated[str, Query(description="the run id whose model is asked about")]) -> ModelState:
+        """Whether the run's model is loaded for predictions; opening its draw page starts loading it."""
+        path, version, _ = _entry(request.app.state, run)
+        return ModelState(run=run, state=request.app.state.models.state(path, version))
 
     # Async: decoding and predicting run on a thread each; a model loading is awaited without
     # holding one (ModelCache), so loads for seconds never stall the other requests.

@@ -97,6 +97,16 @@ class Outcomes(Generic[T]):
             raise TooSlow(slow) from None
         return _result(future)
 
+    def state(self, key: Hashable) -> str | None:
+        """``running``, ``done``, ``failed``, or None (never started, or no longer kept); starts nothing."""
+        with self._lock:
+            if key in self._running:
+                return "running"
+            future = self._done.get(key)
+        if future is None:
+            return None
+        return "failed" if future.exception() is not None else "done"
+
     def __len__(self) -> int:
         return len(self._done)
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -76,6 +76,13 @@ class ModelCache:
         return await self._models.get((path, version), lambda: _load_run(path, info), self.limits.load_s,
                                       f"{info.name}'s model is still loading after {self.limits.load_s:g} s; "
                                       "try again in a moment")
+
+    def state(self, path: Path, version: tuple[Any, ...]) -> Literal["ready", "loading", "failed", "not loaded"]:
+        """``ready``, ``loading``, ``failed`` or ``not loaded``: how far a draw page's warm-up got."""
+        state = self._models.state((path, version))
+        if state is None:
+            return "not loaded"
+        return "loading" if state == "running" else "ready" if state == "done" else "failed"
 
     def __len__(self) -> int:
         return len(self._models)
@@ -153,6 +160,8 @@ def _ready(model: Any, record: RunRecord) -> Loaded:
     forward = _forward(model)
     outputs = forward(np.zeros((1, *shape), np.float32))  # compiled now, for the one image predict sends
     logits = outputs_logits(model, lambda: outputs)
+    if logits:
+        _softmax(outputs[0])  # compiled now too (0.2 s), not in the first request
     return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation,
                   _attributor(model, logits, shape))
 
@@ -203,7 +212,11 @@ def probabilities(loaded: Loaded, batch: np.ndarray) -> np.ndarray:
     """Class probabilities ``(n, classes)`` of inputs shaped as the model takes them."""
     outputs = loaded.forward(batch)
     if loaded.logits:  # a model without a softmax; `logits` was decided once, when it loaded
-        import jax  # a model is loaded already: JAX is there
-
-        return np.asarray(jax.nn.softmax(outputs, axis=-1))
+        return _softmax(outputs)
     return outputs
+
+
+def _softmax(outputs: np.ndarray) -> np.ndarray:
+    import jax  # a model is loaded already: JAX is there
+
+    return np.asarray(jax.nn.softmax(outputs))

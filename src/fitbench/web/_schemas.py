@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -72,6 +72,14 @@ class Prediction(BaseModel):
     attribution: Attribution | None = Field(None, description="what the model looked at (null when asked not "
                                                                "to explain, or its gradients say nothing)")
     elapsed_ms: float = Field(description="server time for decoding, preprocessing, predicting and explaining")
+
+
+class ModelState(BaseModel):
+    """How far loading a run's model got (``GET /api/model``); opening its draw page starts it."""
+
+    run: str = Field(description="the run id")
+    state: Literal["ready", "loading", "failed", "not loaded"] = Field(
+        description="ready: the next prediction answers at once; failed: a prediction says why")
 
 
 class Problem(BaseModel):
