@@ -48,6 +48,6 @@ def test_a_logits_models_softmax_is_compiled_by_the_warm_up(served: tuple[TestCl
     monkeypatch.setattr(_models, "_softmax", lambda outputs: calls.append(outputs.shape) or softmax(outputs))
     models, (version, info) = client.app.state.models, client.app.state.catalog.entry(path)
     loaded = models.warm(path, version, info).result(timeout=300)
-    assert loaded.logits and calls == [(10,)]  # once, at load, on the shape a prediction gives it
+    assert loaded.logits and calls == [(1, 10)]  # once, at load, on the shape a prediction gives it
     probabilities = _models.predict(loaded, np.full((28, 28), 0.5, np.float32))
-    assert abs(probabilities.sum() - 1) < 1e-5 and calls == [(10,), (10,)]
+    assert abs(probabilities.sum() - 1) < 1e-5 and calls == [(1, 10), (1, 10)]

@@ -295,6 +295,8 @@ def _read_npz(path: Path, format: int, classes: int | None) -> dict[str, np.ndar
 def _maps_problem(arrays: dict[str, np.ndarray]) -> str | None:
     """What views of ``explanations.npz`` rely on beyond ``_npz_problem``: one finite map per
     image, checks' numbers in their ranges, known method codes."""
+    import numpy as np  # arrays were read: NumPy is there
+
     for key, array in arrays.items():
         if key.endswith("_maps") and array.ndim != 3:
             return f"{key} has shape {array.shape}, expected (n, height, width)"

@@ -339,6 +339,8 @@ class ExplanationSet(NamedTuple):
 
     def map_of(self, index: int) -> int | None:
         """Where the map of the split's image ``index`` is, None when it has none."""
+        import numpy as np  # the arrays were read: NumPy is there
+
         found = np.flatnonzero(self.indices == index)
         return int(found[0]) if len(found) else None
 

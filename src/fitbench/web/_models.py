@@ -161,7 +161,7 @@ def _ready(model: Any, record: RunRecord) -> Loaded:
     outputs = forward(np.zeros((1, *shape), np.float32))  # compiled now, for the one image predict sends
     logits = outputs_logits(model, lambda: outputs)
     if logits:
-        _softmax(outputs[0])  # compiled now too (0.2 s), not in the first request
+        _softmax(outputs)  # compiled now too (0.2 s), on the (1, classes) batch a prediction gives it
     return Loaded(forward, preparation.white, shape, tuple(class_names(config, classes)), logits, preparation,
                   _attributor(model, logits, shape))
 
