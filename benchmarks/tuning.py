@@ -20,8 +20,9 @@
   three rates barely learn) with the median pruner judging from epoch 1 and with none: the
   ratio of the studies' times, first trial start to last trial end (target <= 0.6), and how
   many trials the pruner stopped after one epoch.
-  Data: Fashion-MNIST where Keras has it, else ``../shared/data/mnist`` (6,000 / 2,000 / 2,000),
-  else digits: the shorter the epochs, the more a trial's fixed cost weighs in the ratio.
+  Data: Fashion-MNIST where Keras has it or in /usr/share/datasets/fashion-mnist, else
+  ``../shared/data/mnist`` (6,000 / 2,000 / 2,000), else digits: the shorter the epochs, the
+  more a trial's fixed cost weighs in the ratio.
 - memory: 50 tiny digits trials in one process through the trial code the workers run,
   resident memory after each trial, with the Keras clean-up and without it.
 
@@ -224,6 +225,7 @@ def epochs_trained(runs_dir: str, study: str) -> int:
 # ---------------------------------------------------------------- cost
 
 MNIST10K = ROOT.parent / "shared" / "data" / "mnist"
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 def cost(trials: int) -> None:
@@ -248,11 +250,14 @@ def cost(trials: int) -> None:
 
 
 def cost_dataset() -> dict:
-    """Fashion-MNIST where Keras has it (48,000 training images: epochs as long as the course's),
-    else MNIST's 10,000 test images beside the repository (6,000 to train on), else digits."""
+    """Fashion-MNIST where Keras has it or Debian installed it (48,000 training images: epochs as
+    long as the course's), else MNIST's 10,000 test images beside the repository (6,000 to train on), else digits."""
     images, labels = MNIST10K / "t10k-images-idx3-ubyte.gz", MNIST10K / "t10k-labels-idx1-ubyte.gz"
     if (Path.home() / ".keras" / "datasets" / "fashion-mnist").is_dir():
         return {"name": "fashion_mnist", "val_size": 0.2, "seed": 42, "normalize": False}
+    if FASHION_MNIST.is_dir():  # Debian's dataset-fashion-mnist: the same files, offline
+        return {"name": "fashion_mnist", "data_dir": str(FASHION_MNIST), "val_size": 0.2, "seed": 42,
+                "normalize": False}
     if images.is_file() and labels.is_file():
         return {"name": "idx", "images": str(images), "labels": str(labels), "train_size": 6000, "val_size": 2000,
                 "test_size": 2000, "seed": 42, "normalize": False}
