@@ -58,16 +58,16 @@ def test_a_search_entry_of_any_shape_is_one_line_per_problem_naming_it(entry: ob
         assert line.startswith("t.yaml: search.space['training.seed']")
 
 
-@pytest.mark.slow  # a fresh process importing Optuna and Keras: about 10 s
-def test_search_0_on_the_command_line_is_the_one_line_error(tmp_path: Path):
+def test_search_0_on_the_command_line_is_the_one_line_error_naming_the_option(tmp_path: Path):
     tuning = tmp_path / "t.yaml"
     tuning.write_text(yaml.safe_dump({**BASE, "search": {"space": SPACE}}))
     result = subprocess.run([sys.executable, "-m", "fitbench.cli", "tune", str(tuning), "--set", "search=0",
                              "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True, cwd=ROOT,
                             timeout=300)
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [f"fitbench: error: {tuning}: search: expected a section of `key: value` "
-                                          "lines, got 0"]
+    # The file alone is valid: the option broke it (checked before Optuna and Keras are imported).
+    assert result.stderr.splitlines() == ["fitbench: error: --set search=0: search: expected a section of "
+                                          "`key: value` lines, got 0"]
     assert not (tmp_path / "runs").exists()
 
 
