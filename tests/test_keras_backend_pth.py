@@ -85,3 +85,16 @@ def _missing(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is None
+
+
+def test_the_pth_says_nothing_where_fitbench_is_gone(tmp_path: Path):
+    """An editable install whose source folder moved, or pip halfway through reinstalling: the
+    .pth runs in every Python of the environment, so it must not print a traceback in each."""
+    site_dir = tmp_path / "site-packages"
+    site_dir.mkdir()
+    shutil.copy(PTH, site_dir)
+    env = {key: value for key, value in os.environ.items() if key not in ("KERAS_BACKEND", "PYTHONPATH")}
+    code = f"import site, os; site.addsitedir({str(site_dir)!r}); print(os.environ.get('KERAS_BACKEND'))"
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                          cwd=tmp_path)
+    assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["None"], "")

@@ -36,7 +36,8 @@ def test_predict_skips_kerass_optional_imports_and_predicts_the_same(tiny_run: P
         images.append(tmp_path / f"{k}.png")
         Image.fromarray((np.asarray(tiny_digits.x_val[k]) * 255).astype(np.uint8)).save(images[-1])
     assert predict_in_fresh_process(tiny_run, images, tmp_path / "lean.csv", extras=False) == []
-    assert predict_in_fresh_process(tiny_run, images, tmp_path / "full.csv", extras=True) == sorted(KERAS_EXTRAS)
+    full = predict_in_fresh_process(tiny_run, images, tmp_path / "full.csv", extras=True)
+    assert full and set(full) <= set(KERAS_EXTRAS)  # which ones depends on Keras' version (3.3: no scikit-learn)
     assert (tmp_path / "lean.csv").read_text() == (tmp_path / "full.csv").read_text()
 
 
