@@ -133,3 +133,13 @@ def test_a_run_without_saved_images_is_one_line(tiny_run: Path, tmp_path: Path) 
     with pytest.raises(fb.FitbenchError, match=r"images\.npz is missing; nothing explained$"):
         fb.load_run(folder).save_explanations(steps=4)
     assert not (folder / EXPLANATIONS).exists()  # nothing half-written
+
+
+def test_maps_over_a_folder_named_explanations_npz_are_one_line(tiny_run: Path, tmp_path: Path) -> None:
+    # Found by the folder fuzzer at 2,000 folders (fuzz-01860): `fitbench explain FOLDER` raised
+    # IsADirectoryError from the atomic write's rename.
+    folder = copy_run(tiny_run, tmp_path)
+    (folder / EXPLANATIONS).mkdir()
+    with pytest.raises(fb.FitbenchError, match=r"explanations\.npz: not a plain file \(a folder or a link\)"):
+        fb.load_run(folder).save_explanations(steps=4)
+    assert (folder / EXPLANATIONS).is_dir() and not list((folder / EXPLANATIONS).iterdir())

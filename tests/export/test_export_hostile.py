@@ -102,3 +102,36 @@ def test_any_config_key_becomes_a_param_name_mlflow_takes(path: list[str]) -> No
     leaf[path[-1]] = 1
     for name, _ in flatten(config):
         _validate_param_name(name)
+
+
+def test_any_history_column_becomes_a_metric_name_mlflow_takes(tiny_run: Path, tmp_path: Path) -> None:
+    # Found by the run-folder fuzzer at 2,000 folders (fuzz-01820): a history.csv column without a
+    # name made MLflow refuse the export ("Invalid value '' for parameter 'metrics[0].name'").
+    from mlflow.utils.validation import _validate_metric_name
+
+    folder = copy_run(tiny_run, tmp_path)
+    history = folder / "history.csv"
+    lines = history.read_text().splitlines()
+    header = lines[0].split(",")
+    header[1] = ""
+    history.write_text("\n".join([",".join(header), *lines[1:]]) + "\n")
+    (record,) = read_records(folder)
+    assert isinstance(record, RunRecord) and "_" in record.history
+    for name in record.history:
+        _validate_metric_name(name)
+
+
+def test_a_history_longer_than_the_export_bound_is_cut_and_said(tiny_run: Path, tmp_path: Path) -> None:
+    # Found by the run-folder fuzzer at 2,000 folders (fuzz-00320): 24,000 epochs within
+    # history.csv's size limit took MLflow's SQL store 11 s of CPU to take.
+    from fitbench.export._records import MAX_EXPORTED_EPOCHS
+
+    folder = copy_run(tiny_run, tmp_path)
+    history = folder / "history.csv"
+    header, first = history.read_text().splitlines()[:2]
+    history.write_text("\n".join([header, *[first] * (MAX_EXPORTED_EPOCHS + 5)]) + "\n")
+    (record,) = read_records(folder)
+    assert isinstance(record, RunRecord)
+    assert {len(values) for values in record.history.values()} == {MAX_EXPORTED_EPOCHS}
+    assert f"history.csv has {MAX_EXPORTED_EPOCHS + 5:,} epochs; the first {MAX_EXPORTED_EPOCHS:,} exported" in (
+        record.problems)

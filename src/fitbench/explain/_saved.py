@@ -4,6 +4,8 @@ mistakes and top losses), computed once and written into the run folder's
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,9 @@ def save_explanations(run: SavedRun, model: Any, data: Dataset, *, method: Metho
     ``model`` and ``data``: the run's (``fitbench.Run`` loads them). One-line FitbenchError when
     the folder keeps no such images or the data no longer match them.
     """
+    target = run.path / EXPLANATIONS
+    if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):  # before seconds of work
+        raise FitbenchError(f"{target}: not a plain file (a folder or a link); remove it, then explain again")
     size = from_config(run.config, tuple(model.input_shape[1:])).size
     sets = {}
     with compile_cache():
@@ -45,8 +50,11 @@ def save_explanations(run: SavedRun, model: Any, data: Dataset, *, method: Metho
     if not sets:
         raise FitbenchError(f"{run.path}: no mistakes or top losses saved to explain (images.npz keeps none); "
                             "train the run again with this fitbench version")
-    write_explanations(run.path, sets)
-    return run.path / EXPLANATIONS
+    try:
+        write_explanations(run.path, sets)
+    except OSError as error:  # a read-only folder, a full disk: the atomic write left nothing behind
+        raise FitbenchError(f"{target}: cannot write it ({error.strerror or error}); nothing saved") from None
+    return target
 
 
 def _inputs(run: SavedRun, data: Dataset, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
