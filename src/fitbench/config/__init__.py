@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fitbench._lazy import lazy_names
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
     from fitbench.config._errors import validate as validate
@@ -31,26 +32,12 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
 
 # The public names, imported on first use: a misspelt experiment name is answered from the file
 # list (``_files``) before pydantic and the schema are imported.
-_HOMES = {
+__getattr__, __dir__, __all__ = lazy_names(__name__, {
     "_errors": ("validate",),
     "_files": ("bundled_experiments", "find_experiment"),
     "_load": ("apply_overrides", "load_experiment", "read_yaml"),
     "_schema": ("ZOO_MODELS", "DatasetConfig", "EarlyStoppingConfig", "Experiment", "FactoryModel",
-                "LabelIssuesSetting", "LayersModel", "ModelConfig", "ModelSource", "PythonModel", "TrainingConfig", "ZooModel", "split_factory"),
-}
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
+                "LabelIssuesSetting", "LayersModel", "ModelConfig", "ModelSource", "PythonModel", "TrainingConfig",
+                "ZooModel", "split_factory"),
+})
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'fitbench.config' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"fitbench.config.{_HOME[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})

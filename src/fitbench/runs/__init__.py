@@ -7,8 +7,9 @@ what every view takes (``fitbench.Run``, which adds the model, is one). Nothing 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fitbench._lazy import lazy_names
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
     from fitbench.runs._folder import create_run_folder as create_run_folder, run_state as run_state
@@ -32,27 +33,12 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
 
 # The public names, imported on first use: `fitbench runs` reads folders and should not pay for
 # the writer's imports (NumPy, the scores) or the saved-run views.
-_HOMES = {
+__getattr__, __dir__, __all__ = lazy_names(__name__, {
     "_folder": ("create_run_folder", "run_state"),
     "_read": ("DamagedFile", "RunRecord", "read_run"),
-    "_record": ("FORMAT", "Architecture", "Environment", "ExplanationSet", "Findings", "History", "ImageSet", "Metrics", "RunConfig",
-                "SplitPredictions", "SplitScores", "Status"),
+    "_record": ("FORMAT", "Architecture", "Environment", "ExplanationSet", "Findings", "History", "ImageSet",
+                "Metrics", "RunConfig", "SplitPredictions", "SplitScores", "Status"),
     "_saved": ("SavedRun", "load_saved_run"),
     "_write": ("mark_pruned",),
-}
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
+})
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'fitbench.runs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"fitbench.runs.{_HOME[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})

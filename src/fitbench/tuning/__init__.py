@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fitbench._lazy import lazy_names
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`as`: re-exported)
     from fitbench.tuning._objective import Objective as Objective, clean_keras_state as clean_keras_state
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors (`a
 
 # The public names, imported on first use: a tuning file is checked (fitbench tune's arguments)
 # without Optuna, Keras or JAX, which take seconds to import.
-_HOMES = {
+__getattr__, __dir__, __all__ = lazy_names(__name__, {
     "_objective": ("Objective", "clean_keras_state"),
     "_pruning": ("PruningCallback",),
     "_report": ("study_report", "write_study_report"),
@@ -43,20 +44,5 @@ _HOMES = {
     "_storage": ("default_storage", "load_study"),
     "_tune": ("best_trial", "tune"),
     "_tuning": ("Tuning", "bundled_tunings", "find_tuning", "load_tuning"),
-}
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
+})
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'fitbench.tuning' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"fitbench.tuning.{_HOME[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
