@@ -135,3 +135,13 @@ def test_a_history_longer_than_the_export_bound_is_cut_and_said(tiny_run: Path, 
     assert {len(values) for values in record.history.values()} == {MAX_EXPORTED_EPOCHS}
     assert f"history.csv has {MAX_EXPORTED_EPOCHS + 5:,} epochs; the first {MAX_EXPORTED_EPOCHS:,} exported" in (
         record.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_history_column_name_becomes_a_metric_name_mlflow_takes(column: str) -> None:
+    from mlflow.utils.validation import _validate_metric_name
+
+    from fitbench.export._records import param_name
+
+    _validate_metric_name(param_name(column))
